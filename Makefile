@@ -1,0 +1,42 @@
+# Two entry points a fresh machine needs: `make demo` and `make test`.
+# Each creates .venv and installs what it needs; a stamp keyed on pyproject.toml keeps re-runs fast.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+CHECKOV_VENV := .venv-checkov
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
+
+.PHONY: demo test lint typecheck unit bench golden clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $(STAMP)
+
+# checkov pins many libraries of its own, so it lives in a venv of its own.
+$(CHECKOV_STAMP):
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --quiet --disable-pip-version-check 'checkov>=3.2'
+	touch $(CHECKOV_STAMP)
+
+demo: $(STAMP)
+	$(BIN)/ecs-scheduler demo
+
+test: $(STAMP) $(CHECKOV_STAMP)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy
+	CHECKOV=$(CURDIR)/$(CHECKOV_VENV)/bin/checkov $(BIN)/pytest -n 2
+
+unit: $(STAMP)
+	$(BIN)/pytest -n 2 -m 'not slow'
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/expressions.py
+
+golden: $(STAMP)
+	UPDATE_GOLDEN=1 $(BIN)/pytest tests/engines -k golden
+
+clean:
+	rm -rf $(VENV) $(CHECKOV_VENV)
