@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import os
-import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from ecs_scheduler.engines.aws.clients import AwsClients
+from ecs_scheduler.local import Emulator, Prerequisites, provision_prerequisites, write_demo_config
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES_DIR = REPO_ROOT / "examples"
+REGION = "us-east-1"
 
 # Tests must never reach a real account, whatever the developer's shell holds.
 for _name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL"):
@@ -18,26 +22,64 @@ for _name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL"):
 os.environ.update(
     AWS_ACCESS_KEY_ID="testing",
     AWS_SECRET_ACCESS_KEY="testing",
-    AWS_DEFAULT_REGION="us-east-1",
+    AWS_DEFAULT_REGION=REGION,
 )
 
 
 @pytest.fixture(scope="session")
-def moto_endpoint() -> Iterator[str]:
-    """One moto server per test process, on a free loopback port, spoken to over HTTP."""
-    from moto.server import ThreadedMotoServer
+def emulator() -> Iterator[Emulator]:
+    """One embedded emulator per test process, on a free loopback port, spoken to over HTTP."""
+    with Emulator() as running:
+        yield running
 
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
+
+@pytest.fixture(scope="session")
+def moto_endpoint(emulator: Emulator) -> str:
+    return emulator.endpoint_url
 
 
 @pytest.fixture
-def fresh_aws(moto_endpoint: str) -> str:
+def fresh_aws(emulator: Emulator) -> str:
     """The emulator, emptied of every resource before the test."""
-    request = urllib.request.Request(f"{moto_endpoint}/moto-api/reset", method="POST")
-    with urllib.request.urlopen(request, timeout=30):
-        pass
-    return moto_endpoint
+    emulator.reset()
+    return emulator.endpoint_url
+
+
+@dataclass(frozen=True)
+class EmulatedAccount:
+    """An emptied emulator holding the prerequisites, and every example rewritten to them."""
+
+    endpoint_url: str
+    clients: AwsClients
+    prereqs: Prerequisites
+    configs: Mapping[str, Path]  # example file stem (e.g. "daily-report") -> rewritten config
+
+
+@pytest.fixture(scope="session")
+def emulator_clients(emulator: Emulator) -> AwsClients:
+    """Clients on the emulator, made once: creating them costs more than most tests.
+
+    Their ``api_calls`` counter runs for the whole session; compare counts before and after.
+    """
+    return AwsClients.create(region=REGION, endpoint_url=emulator.endpoint_url)
+
+
+@pytest.fixture
+def emulated_account(
+    fresh_aws: str, emulator_clients: AwsClients, tmp_path: Path
+) -> EmulatedAccount:
+    clients = emulator_clients
+    prereqs = provision_prerequisites(clients)
+    configs = {
+        example.stem: write_demo_config(prereqs, example, tmp_path / example.name)
+        for example in sorted(EXAMPLES_DIR.glob("*.yaml"))
+    }
+    return EmulatedAccount(
+        endpoint_url=fresh_aws, clients=clients, prereqs=prereqs, configs=configs
+    )
+
+
+@pytest.fixture
+def prerequisites(emulated_account: EmulatedAccount) -> EmulatedAccount:
+    """The same as ``emulated_account``; tests/engines/aws/conftest.py narrows it there."""
+    return emulated_account

@@ -11,13 +11,34 @@ Conventions every engine relies on:
   resolves it from DescribeTaskDefinition, Terraform from ``data "aws_ecs_task_definition"``,
   CloudFormation from a parameter.
 - ``DesiredState.resources`` is ordered so that every resource comes after its dependencies.
+
+Shapes, per type (optional values are omitted when unset, booleans always present):
+
+- ``aws_scheduler_schedule_group``: ``{}`` (a group has only a name and tags).
+- ``aws_scheduler_schedule``: CreateSchedule without ``Name``/``GroupName``:
+  ScheduleExpression, ScheduleExpressionTimezone, StartDate/EndDate (aware datetimes), State,
+  Description, FlexibleTimeWindow, ActionAfterCompletion and Target (Arn, RoleArn,
+  DeadLetterConfig, RetryPolicy, Input, EcsParameters). The group is the job's
+  ``aws_scheduler_schedule_group``; schedules cannot carry tags.
+- ``aws_iam_role``: CreateRole: AssumeRolePolicyDocument, Description, PermissionsBoundary.
+- ``aws_iam_role_policy``: PutRolePolicy: PolicyName, PolicyDocument (role: the job's role).
+- ``aws_sqs_queue``: CreateQueue: ``{"Attributes": {...}}``, every value a string.
+- ``aws_sqs_queue_policy``: ``{"Policy": document}``.
+- ``aws_cloudwatch_metric_alarm``: PutMetricAlarm without AlarmName.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Final, Literal
+
+from ecs_scheduler import policies
+from ecs_scheduler.config import Job, ScheduleSpec, Stack
+from ecs_scheduler.errors import EcsSchedulerError
+from ecs_scheduler.naming import JobNames, job_tags, names_for_job
 
 ResourceType = Literal[
     "aws_scheduler_schedule_group",
@@ -30,6 +51,18 @@ ResourceType = Literal[
 ]
 
 LookupAttribute = Literal["task_definition_arn", "task_role_arn", "execution_role_arn"]
+
+TAGGABLE_TYPES: Final[frozenset[ResourceType]] = frozenset(
+    {"aws_scheduler_schedule_group", "aws_iam_role", "aws_sqs_queue", "aws_cloudwatch_metric_alarm"}
+)
+ALARM_PERIOD_SECONDS: Final = 300
+# How long SQS reuses a data key before asking KMS again: the maximum, to keep KMS calls
+# (and their cost) low for a queue that is written to rarely.
+KMS_DATA_KEY_REUSE_SECONDS: Final = 86400
+
+
+class ModelError(EcsSchedulerError):
+    """The desired state cannot be built or resolved."""
 
 
 @dataclass(frozen=True)
@@ -70,3 +103,417 @@ class DesiredState:
     resources: Mapping[str, Resource]
     task_definitions: Mapping[str, TaskDefinitionRef]  # by job
     outputs: Mapping[str, Mapping[str, Any]]  # job -> output name -> value
+
+
+def address(job: str, resource_type: ResourceType, name: str, key: str | None = None) -> str:
+    """``module.<job>.<type>.<name>``, plus ``["<key>"]`` for a keyed (for_each) resource."""
+    base = f"module.{job}.{resource_type}.{name}"
+    return base if key is None else f"{base}[{json.dumps(key)}]"
+
+
+@dataclass(frozen=True)
+class JobArns:
+    """The ARNs and URL of a job's resources, computed from partition, region, account, names."""
+
+    schedule_group: str
+    schedules: Mapping[str, str]
+    role: str
+    queue: str
+    queue_url: str
+    alarm_messages_visible: str
+    alarm_oldest_message: str
+
+    @classmethod
+    def of(cls, job: Job, names: JobNames) -> JobArns:
+        partition, region, account = job.partition, job.region, job.account
+        alarm = f"arn:{partition}:cloudwatch:{region}:{account}:alarm:"
+        suffix = policies.dns_suffix(partition)
+        return cls(
+            schedule_group=policies.schedule_group_arn(
+                partition, region, account, names.schedule_group
+            ),
+            schedules={
+                key: policies.schedule_arn(partition, region, account, names.schedule_group, name)
+                for key, name in names.schedules.items()
+            },
+            role=f"arn:{partition}:iam::{account}:role/{names.role}",
+            queue=f"arn:{partition}:sqs:{region}:{account}:{names.queue}",
+            queue_url=f"https://sqs.{region}.{suffix}/{account}/{names.queue}",
+            alarm_messages_visible=alarm + names.alarm_messages_visible,
+            alarm_oldest_message=alarm + names.alarm_oldest_message,
+        )
+
+
+def task_definition_ref(job: Job) -> TaskDefinitionRef:
+    return TaskDefinitionRef(
+        family=job.task_name,
+        revision=job.task_definition_revision,
+        task_role_arn=job.task_role_arn,
+        execution_role_arn=job.execution_role_arn,
+    )
+
+
+def task_definition_arn(job_key: str, job: Job) -> str | Lookup:
+    """The pinned revision's ARN, or the latest ACTIVE revision to be looked up."""
+    if job.task_definition_revision is None:
+        return Lookup(job_key, "task_definition_arn")
+    return (
+        f"arn:{job.partition}:ecs:{job.region}:{job.account}:task-definition/"
+        f"{job.task_name}:{job.task_definition_revision}"
+    )
+
+
+def passed_roles(job_key: str, job: Job) -> list[str | Lookup]:
+    """Task role, execution role (looked up when not configured), then every override's roles."""
+    roles: list[str | Lookup] = [
+        job.task_role_arn or Lookup(job_key, "task_role_arn"),
+        job.execution_role_arn or Lookup(job_key, "execution_role_arn"),
+    ]
+    roles.extend(job.passed_role_arns)
+    return list(dict.fromkeys(roles))
+
+
+def _ecs_parameters(job_key: str, job: Job, spec: ScheduleSpec) -> dict[str, Any]:
+    parameters: dict[str, Any] = {
+        "TaskDefinitionArn": task_definition_arn(job_key, job),
+        "TaskCount": spec.task_count,
+    }
+    launch_type = job.effective_launch_type
+    if launch_type is not None:
+        parameters["LaunchType"] = launch_type
+    else:
+        parameters["CapacityProviderStrategy"] = [
+            {"capacityProvider": item.capacity_provider, "weight": item.weight, "base": item.base}
+            for item in job.capacity_provider_strategy
+        ]
+    if job.platform_version is not None:
+        parameters["PlatformVersion"] = job.platform_version
+    parameters["NetworkConfiguration"] = {
+        "awsvpcConfiguration": {
+            "Subnets": list(job.trusted_compute_subnets),
+            "SecurityGroups": list(job.security_group_ids),
+            "AssignPublicIp": "ENABLED" if job.assign_public_ip else "DISABLED",
+        }
+    }
+    if job.placement_constraints:
+        parameters["PlacementConstraints"] = [
+            constraint.model_dump(exclude_none=True) for constraint in job.placement_constraints
+        ]
+    if job.placement_strategy:
+        parameters["PlacementStrategy"] = [
+            strategy.model_dump(exclude_none=True) for strategy in job.placement_strategy
+        ]
+    if job.propagate_tags:
+        parameters["PropagateTags"] = "TASK_DEFINITION"
+    parameters["EnableECSManagedTags"] = job.enable_ecs_managed_tags
+    parameters["EnableExecuteCommand"] = job.enable_execute_command
+    if job.task_tags:
+        parameters["Tags"] = [{key: value} for key, value in job.task_tags.items()]
+    return parameters
+
+
+def schedule_properties(
+    job_key: str, job: Job, spec: ScheduleSpec, arns: JobArns
+) -> dict[str, Any]:
+    """The CreateSchedule request of one schedule, without its name and group."""
+    properties: dict[str, Any] = {
+        "ScheduleExpression": spec.expression_text,
+        "ScheduleExpressionTimezone": spec.timezone,
+    }
+    if spec.start_date is not None:
+        properties["StartDate"] = spec.start_date
+    if spec.end_date is not None:
+        properties["EndDate"] = spec.end_date
+    properties["State"] = "ENABLED" if spec.enabled else "DISABLED"
+    properties["Description"] = spec.description
+    properties["FlexibleTimeWindow"] = (
+        {"Mode": "OFF"}
+        if spec.flexible_time_window_minutes is None
+        else {"Mode": "FLEXIBLE", "MaximumWindowInMinutes": spec.flexible_time_window_minutes}
+    )
+    properties["ActionAfterCompletion"] = spec.action_after_completion
+    target: dict[str, Any] = {
+        "Arn": job.ecs_cluster_arn,
+        "RoleArn": arns.role,
+        "DeadLetterConfig": {"Arn": arns.queue},
+        "RetryPolicy": {
+            "MaximumRetryAttempts": spec.maximum_retry_attempts,
+            "MaximumEventAgeInSeconds": spec.maximum_event_age_in_seconds,
+        },
+    }
+    if spec.overrides is not None:
+        target["Input"] = spec.overrides.model_dump(mode="json", exclude_none=True)
+    target["EcsParameters"] = _ecs_parameters(job_key, job, spec)
+    properties["Target"] = target
+    return properties
+
+
+def _alarm_properties(
+    job: Job, queue_name: str, metric: str, threshold: float, description: str
+) -> dict[str, Any]:
+    return {
+        "AlarmDescription": description,
+        "Namespace": "AWS/SQS",
+        "MetricName": metric,
+        "Dimensions": [{"Name": "QueueName", "Value": queue_name}],
+        "Statistic": "Maximum",
+        "Period": ALARM_PERIOD_SECONDS,
+        "EvaluationPeriods": 1,
+        "Threshold": threshold,
+        "ComparisonOperator": "GreaterThanThreshold",
+        "TreatMissingData": "notBreaching",
+        "AlarmActions": list(job.dlq_alarm_actions),
+        "OKActions": list(job.dlq_ok_actions),
+    }
+
+
+def job_resources(stack: str, job_key: str, job: Job) -> list[Resource]:
+    """Every resource of one job, each after its dependencies."""
+    names = names_for_job(stack, job_key, job)
+    arns = JobArns.of(job, names)
+    tags = job_tags(stack, job_key, job)
+    partition, region, account = job.partition, job.region, job.account
+
+    def make(
+        resource_type: ResourceType,
+        name: str,
+        aws_name: str,
+        arn: str,
+        properties: Mapping[str, Any],
+        *,
+        depends_on: tuple[str, ...] = (),
+        key: str | None = None,
+    ) -> Resource:
+        return Resource(
+            address=address(job_key, resource_type, name, key),
+            job=job_key,
+            type=resource_type,
+            name=name,
+            key=key,
+            aws_name=aws_name,
+            arn=arn,
+            properties=properties,
+            tags=dict(tags) if resource_type in TAGGABLE_TYPES else {},
+            depends_on=depends_on,
+        )
+
+    group = make(
+        "aws_scheduler_schedule_group", "ecs", names.schedule_group, arns.schedule_group, {}
+    )
+    role_properties: dict[str, Any] = {
+        "AssumeRolePolicyDocument": policies.trust_policy(
+            partition=partition, region=region, account=account, group=names.schedule_group
+        ),
+        "Description": (
+            f"EventBridge Scheduler execution role of ecs-scheduler job {job_key} "
+            f"(stack {stack}): runs task family {job.task_name}"
+        ),
+    }
+    if job.permissions_boundary_arn is not None:
+        role_properties["PermissionsBoundary"] = job.permissions_boundary_arn
+    role = make("aws_iam_role", "scheduler", names.role, arns.role, role_properties)
+    role_policy = make(
+        "aws_iam_role_policy",
+        "scheduler",
+        names.role_policy,
+        arns.role,
+        {
+            "PolicyName": names.role_policy,
+            "PolicyDocument": policies.execution_role_policy(
+                partition=partition,
+                region=region,
+                account=account,
+                cluster_arn=job.ecs_cluster_arn,
+                cluster_name=job.cluster_name,
+                task_family=job.task_name,
+                queue_arn=arns.queue,
+                kms_key_arn=job.kms_key_arn,
+                passed_roles=passed_roles(job_key, job),
+            ),
+        },
+        depends_on=(role.address,),
+    )
+    queue = make(
+        "aws_sqs_queue",
+        "dlq",
+        names.queue,
+        arns.queue,
+        {
+            "Attributes": {
+                "KmsMasterKeyId": job.kms_key_arn,
+                "KmsDataKeyReusePeriodSeconds": str(KMS_DATA_KEY_REUSE_SECONDS),
+                "MessageRetentionPeriod": str(job.dlq_message_retention_seconds),
+            }
+        },
+    )
+    queue_policy = make(
+        "aws_sqs_queue_policy",
+        "dlq",
+        names.queue,
+        arns.queue,
+        {
+            "Policy": policies.dead_letter_queue_policy(
+                partition=partition,
+                region=region,
+                account=account,
+                group=names.schedule_group,
+                queue_arn=arns.queue,
+            )
+        },
+        depends_on=(queue.address,),
+    )
+    resources = [group, role, role_policy, queue, queue_policy]
+    if job.enable_dlq_alarm:
+        resources.append(
+            make(
+                "aws_cloudwatch_metric_alarm",
+                "dlq_messages_visible",
+                names.alarm_messages_visible,
+                arns.alarm_messages_visible,
+                _alarm_properties(
+                    job,
+                    names.queue,
+                    "ApproximateNumberOfMessagesVisible",
+                    0.0,
+                    f"Schedules of ecs-scheduler job {job_key} (stack {stack}) failed to start "
+                    f"task {job.task_name}: their events are in dead-letter queue {names.queue}.",
+                ),
+                depends_on=(queue.address,),
+            )
+        )
+        resources.append(
+            make(
+                "aws_cloudwatch_metric_alarm",
+                "dlq_oldest_message",
+                names.alarm_oldest_message,
+                arns.alarm_oldest_message,
+                _alarm_properties(
+                    job,
+                    names.queue,
+                    "ApproximateAgeOfOldestMessage",
+                    float(job.dlq_oldest_message_threshold_seconds),
+                    f"A failed event of ecs-scheduler job {job_key} (stack {stack}) has waited "
+                    f"more than {job.dlq_oldest_message_threshold_seconds} seconds in "
+                    f"dead-letter queue {names.queue}.",
+                ),
+                depends_on=(queue.address,),
+            )
+        )
+    schedule_dependencies = (group.address, role.address, role_policy.address, queue.address)
+    resources.extend(
+        make(
+            "aws_scheduler_schedule",
+            "ecs",
+            names.schedules[spec.key],
+            arns.schedules[spec.key],
+            schedule_properties(job_key, job, spec, arns),
+            depends_on=schedule_dependencies,
+            key=spec.key,
+        )
+        for spec in job.schedules
+    )
+    return resources
+
+
+def job_outputs(stack: str, job_key: str, job: Job) -> dict[str, Any]:
+    """The outputs of DESIGN §4; alarm maps are keyed by the alarm's resource name."""
+    names = names_for_job(stack, job_key, job)
+    arns = JobArns.of(job, names)
+    alarm_names: dict[str, str] = {}
+    alarm_arns: dict[str, str] = {}
+    if job.enable_dlq_alarm:
+        alarm_names = {
+            "dlq_messages_visible": names.alarm_messages_visible,
+            "dlq_oldest_message": names.alarm_oldest_message,
+        }
+        alarm_arns = {
+            "dlq_messages_visible": arns.alarm_messages_visible,
+            "dlq_oldest_message": arns.alarm_oldest_message,
+        }
+    return {
+        "schedule_group_name": names.schedule_group,
+        "schedule_group_arn": arns.schedule_group,
+        "schedule_names": dict(names.schedules),
+        "schedule_arns": dict(arns.schedules),
+        "role_name": names.role,
+        "role_arn": arns.role,
+        "dlq_name": names.queue,
+        "dlq_arn": arns.queue,
+        "dlq_url": arns.queue_url,
+        "alarm_names": alarm_names,
+        "alarm_arns": alarm_arns,
+    }
+
+
+def build(stack: Stack) -> DesiredState:
+    """Every resource of every job of the stack, in dependency order, with the outputs."""
+    resources: dict[str, Resource] = {}
+    for job_key, job in stack.jobs.items():
+        for resource in job_resources(stack.stack, job_key, job):
+            resources[resource.address] = resource
+    return DesiredState(
+        stack=stack.stack,
+        resources=resources,
+        task_definitions={key: task_definition_ref(job) for key, job in stack.jobs.items()},
+        outputs={key: job_outputs(stack.stack, key, job) for key, job in stack.jobs.items()},
+    )
+
+
+_MISSING: Final = object()
+
+_LOOKUP_LABELS: Final[Mapping[LookupAttribute, str]] = {
+    "task_definition_arn": "task definition ARN",
+    "task_role_arn": "task role",
+    "execution_role_arn": "execution role",
+}
+
+LookupValues = Mapping[str, Mapping[LookupAttribute, str | None]]
+"""By job, the looked-up values; ``None`` (or no entry) when the task definition has none."""
+
+
+def _substitute(value: Any, values: LookupValues) -> Any:
+    """``value`` with every Lookup replaced; a Lookup with no value is dropped from its list."""
+    if isinstance(value, Lookup):
+        found = values.get(value.job, {}).get(value.attribute)
+        return _MISSING if found is None else found
+    if isinstance(value, Mapping):
+        resolved: dict[str, Any] = {}
+        for key, item in value.items():
+            substituted = _substitute(item, values)
+            if substituted is _MISSING:
+                raise ModelError(
+                    f"job {item.job}: no {_LOOKUP_LABELS[item.attribute]} was found "
+                    f"in its task definition; it is needed for {key}."
+                )
+            resolved[key] = substituted
+        return resolved
+    if isinstance(value, list | tuple):
+        items = [_substitute(item, values) for item in value]
+        return [item for item in items if item is not _MISSING]
+    return value
+
+
+def _without_empty_statements(document: Mapping[str, Any]) -> dict[str, Any]:
+    """A statement whose every resource was a missing lookup grants nothing: it goes."""
+    return {
+        **document,
+        "Statement": [
+            statement for statement in document["Statement"] if statement.get("Resource") != []
+        ],
+    }
+
+
+def resolve(desired: DesiredState, values: LookupValues) -> DesiredState:
+    """``desired`` with every :class:`Lookup` replaced by ``values[job][attribute]``.
+
+    A missing value inside a list (e.g. a task definition without a task role, in the
+    ``iam:PassRole`` resources) is dropped, and so is a policy statement left with no
+    resource; a missing value anywhere else is a :class:`ModelError`.
+    """
+    resources: dict[str, Resource] = {}
+    for resource_address, resource in desired.resources.items():
+        properties: dict[str, Any] = _substitute(resource.properties, values)
+        if "PolicyDocument" in properties:
+            properties["PolicyDocument"] = _without_empty_statements(properties["PolicyDocument"])
+        resources[resource_address] = dataclasses.replace(resource, properties=properties)
+    return dataclasses.replace(desired, resources=resources)

@@ -1,12 +1,44 @@
 """AWS EventBridge Scheduler expressions: ``cron()``, ``rate()``, ``at()`` (DESIGN §5).
 
-Public API (implemented in the submodules):
-
-- ``parse(text) -> CronExpression | RateExpression | AtExpression``; raises ``ExpressionError``
-  whose message names the offending field and what is allowed.
-- ``fire_times(expression, timezone, *, after, start_date=None, end_date=None)`` ->
-  iterator of aware ``datetime`` in UTC, strictly after ``after``, honouring the window and
-  the DST rules of DESIGN §5.
+- ``parse(text)`` -> ``CronExpression | RateExpression | AtExpression``, parsed once into
+  sorted tuples; raises ``ExpressionError`` whose message names the offending field.
+- ``load_timezone(name)`` -> ``ZoneInfo``; ``ExpressionError`` (with a did-you-mean) otherwise.
+- ``fire_times(expression, timezone, *, after, start_date=None, end_date=None)`` -> aware UTC
+  datetimes strictly after ``after``, inside the window, with the DST rules of DESIGN §5.
 - ``first_fire_time(...)`` -> the first fire time in the window, or ``None`` if it never fires.
-- ``describe(expression, timezone) -> str``: plain English.
+- ``describe(expression, timezone)`` -> plain English.
+- ``flexible_window(fire_time, minutes)`` -> ``(t, t + window)``.
+
+See docs/expressions.md for the exact rules.
 """
+
+from ecs_scheduler.expressions.cron import (
+    FIRST_YEAR,
+    LAST_YEAR,
+    CronExpression,
+    DayOfMonthRule,
+    DayOfWeekRule,
+)
+from ecs_scheduler.expressions.describe import describe
+from ecs_scheduler.expressions.errors import ExpressionError
+from ecs_scheduler.expressions.parsing import AtExpression, Expression, RateExpression, parse
+from ecs_scheduler.expressions.schedule import fire_times, first_fire_time, flexible_window
+from ecs_scheduler.expressions.timezones import load_timezone
+
+__all__ = [
+    "FIRST_YEAR",
+    "LAST_YEAR",
+    "AtExpression",
+    "CronExpression",
+    "DayOfMonthRule",
+    "DayOfWeekRule",
+    "Expression",
+    "ExpressionError",
+    "RateExpression",
+    "describe",
+    "fire_times",
+    "first_fire_time",
+    "flexible_window",
+    "load_timezone",
+    "parse",
+]

@@ -1,0 +1,661 @@
+"""The ``ecs-scheduler`` command: parse arguments, call the library, render the result.
+
+No business logic lives here. Every user-facing error is an ``EcsSchedulerError`` printed as
+clear text with exit code 1; anything else is a bug, shown with its traceback only under
+``--debug``. The AWS engine (and so boto3) is imported only by the commands that talk to AWS,
+which keeps ``validate``, ``next`` and ``schema`` fast.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+import traceback
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+from zoneinfo import ZoneInfo
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from ecs_scheduler import __version__
+from ecs_scheduler.errors import EcsSchedulerError
+
+if TYPE_CHECKING:
+    from ecs_scheduler.engines.aws import AwsClients, Change, Plan
+    from ecs_scheduler.loader import LoadResult
+    from ecs_scheduler.resources import DesiredState
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_CHANGES = 2
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+app = typer.Typer(
+    name="ecs-scheduler",
+    help=(
+        "Scheduled ECS tasks on AWS EventBridge Scheduler, secure by default: "
+        "validate, preview, export, plan and apply one YAML file of jobs."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+export_app = typer.Typer(help="Write the stack as files for another engine.", no_args_is_help=True)
+app.add_typer(export_app, name="export")
+
+
+class UsageError(EcsSchedulerError):
+    """A command-line argument the library cannot act on."""
+
+
+ConfigOption = Annotated[
+    Path,
+    typer.Option("--config", "-c", help="The stack file.", show_default=True),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print stable JSON instead of text.")]
+DebugOption = Annotated[bool, typer.Option("--debug", help="Show tracebacks of unexpected errors.")]
+ProfileOption = Annotated[
+    str | None, typer.Option("--profile", help="AWS profile of the shared config files.")
+]
+RegionOption = Annotated[
+    str | None,
+    typer.Option("--region", help="AWS region (default: the region of the clusters' ARNs)."),
+]
+EndpointOption = Annotated[
+    str | None,
+    typer.Option(
+        "--endpoint-url",
+        envvar="AWS_ENDPOINT_URL",
+        help="Send every AWS call here (LocalStack, moto's server); also AWS_ENDPOINT_URL.",
+    ),
+]
+AutoApproveOption = Annotated[
+    bool, typer.Option("--auto-approve", help="Do not ask for confirmation.")
+]
+ForceDlqOption = Annotated[
+    bool,
+    typer.Option(
+        "--force-delete-dlq-messages",
+        help="Allow deleting dead-letter queues that still hold messages (the messages are lost).",
+    ),
+]
+DEFAULT_CONFIG = Path("ecs-scheduler.yaml")
+
+
+# --------------------------------------------------------------------------- shared steps
+
+
+def load_config(path: Path) -> LoadResult:
+    """Load and validate the stack file, printing its warnings to stderr."""
+    from ecs_scheduler.loader import load
+
+    result = load(path)
+    for warning in result.warnings:
+        err.print(f"[yellow]warning:[/] {warning}", markup=True)
+    return result
+
+
+def build_desired(result: LoadResult) -> DesiredState:
+    from ecs_scheduler.resources import build
+
+    return build(result.stack)
+
+
+def stack_region(result: LoadResult, requested: str | None) -> str:
+    regions = sorted({job.region for job in result.stack.jobs.values()})
+    if len(regions) > 1:
+        raise UsageError(
+            f"{result.path}: the jobs of one stack must share a region for plan and apply; "
+            f"found {', '.join(regions)}"
+        )
+    if requested is not None and requested != regions[0]:
+        raise UsageError(
+            f"--region {requested} disagrees with the clusters' region {regions[0]} "
+            f"in {result.path}"
+        )
+    return regions[0]
+
+
+def connect(
+    result: LoadResult, profile: str | None, region: str | None, endpoint_url: str | None
+) -> AwsClients:
+    from ecs_scheduler.engines.aws import AwsClients
+
+    return AwsClients.create(
+        region=stack_region(result, region), profile=profile, endpoint_url=endpoint_url
+    )
+
+
+def run_preflight(desired: DesiredState, clients: AwsClients) -> None:
+    from ecs_scheduler.engines.aws import AwsEngineError
+    from ecs_scheduler.engines.aws.preflight import preflight
+
+    report = preflight(desired, clients)
+    for warning in report.warnings:
+        err.print(f"[yellow]warning:[/] {warning}")
+    if report.errors:
+        raise AwsEngineError(
+            "preflight failed, nothing was written:\n" + "\n".join(f"  {e}" for e in report.errors)
+        )
+
+
+def parse_instant(text: str | None) -> datetime:
+    if text is None:
+        return datetime.now(UTC)
+    try:
+        instant = datetime.fromisoformat(text)
+    except ValueError:
+        raise UsageError(
+            f"--from {text!r} is not an ISO-8601 date-time (e.g. 2026-03-08T00:00:00Z)"
+        ) from None
+    return instant if instant.tzinfo else instant.replace(tzinfo=UTC)
+
+
+def print_json(data: Any) -> None:
+    out.print_json(json.dumps(data, default=str), indent=2, highlight=False)
+
+
+# --------------------------------------------------------------------------- offline commands
+
+
+@app.command()
+def validate(
+    config: ConfigOption = DEFAULT_CONFIG,
+    as_json: JsonOption = False,
+    debug: DebugOption = False,
+) -> None:
+    """Check the whole stack file offline; report every error with file:line:col and field."""
+    result = load_config(config)
+    desired = build_desired(result)
+    if as_json:
+        print_json(
+            {
+                "valid": True,
+                "stack": result.stack.stack,
+                "jobs": sorted(result.stack.jobs),
+                "schedules": sum(len(job.schedules) for job in result.stack.jobs.values()),
+                "resources": len(desired.resources),
+                "warnings": [str(w) for w in result.warnings],
+            }
+        )
+        return
+    schedules = sum(len(job.schedules) for job in result.stack.jobs.values())
+    out.print(
+        f"[green]✓[/] {result.path}: stack [bold]{result.stack.stack}[/] is valid — "
+        f"{len(result.stack.jobs)} job(s), {schedules} schedule(s), "
+        f"{len(desired.resources)} resource(s)"
+    )
+
+
+@app.command(name="next")
+def next_runs(
+    target: Annotated[
+        str | None,
+        typer.Argument(metavar="[JOB[/SCHEDULE]]", help="Limit to one job or one schedule."),
+    ] = None,
+    count: Annotated[int, typer.Option("-n", "--count", min=1, max=1000)] = 5,
+    start: Annotated[
+        str | None,
+        typer.Option("--from", help="ISO-8601 instant to start after (default: now)."),
+    ] = None,
+    config: ConfigOption = DEFAULT_CONFIG,
+    as_json: JsonOption = False,
+    debug: DebugOption = False,
+) -> None:
+    """Upcoming fire times of each schedule, local and UTC, with a plain-English description."""
+    from ecs_scheduler.expressions import describe, fire_times, flexible_window
+
+    result = load_config(config)
+    after = parse_instant(start)
+    job_filter, one_schedule, schedule_filter = (target or "").partition("/")
+    if job_filter and job_filter not in result.stack.jobs:
+        raise UsageError(
+            f"no job {job_filter!r} in {result.path}; jobs: {', '.join(result.stack.jobs)}"
+        )
+    rows: list[dict[str, Any]] = []
+    for job_name, job in result.stack.jobs.items():
+        if job_filter and job_name != job_filter:
+            continue
+        schedules = [s for s in job.schedules if not one_schedule or s.key == schedule_filter]
+        if not schedules:
+            keys = ", ".join(repr(s.key) for s in job.schedules)
+            raise UsageError(f"job {job_name!r} has no schedule {schedule_filter!r}; it has {keys}")
+        for spec in schedules:
+            runs: list[datetime] = []
+            for fire_time in fire_times(
+                spec.expression,
+                spec.timezone,
+                after=after,
+                start_date=spec.start_date,
+                end_date=spec.end_date,
+            ):
+                runs.append(fire_time)
+                if len(runs) == count:
+                    break
+            rows.append(
+                {
+                    "job": job_name,
+                    "schedule": spec.key,
+                    "expression": spec.expression_text,
+                    "timezone": spec.timezone,
+                    "enabled": spec.enabled,
+                    "description": describe(spec.expression, spec.timezone),
+                    "flexible_time_window_minutes": spec.flexible_time_window_minutes,
+                    "runs": runs,
+                }
+            )
+    if as_json:
+        print_json(
+            [
+                {
+                    **row,
+                    "runs": [
+                        run.astimezone(UTC).isoformat().replace("+00:00", "Z")
+                        for run in row["runs"]
+                    ],
+                }
+                for row in rows
+            ]
+        )
+        return
+    for row in rows:
+        label = row["job"] + (f"/{row['schedule']}" if row["schedule"] else "")
+        state = "" if row["enabled"] else " [yellow](disabled)[/]"
+        table = Table(
+            title=f"[bold]{label}[/]{state}  {row['expression']}\n{row['description']}",
+            title_justify="left",
+        )
+        table.add_column("#", justify="right")
+        table.add_column(f"local ({row['timezone']})")
+        table.add_column("UTC")
+        window = row["flexible_time_window_minutes"]
+        if window:
+            table.add_column(f"window ({window} min, UTC)")
+        zone = ZoneInfo(row["timezone"])
+        for index, run in enumerate(row["runs"], start=1):
+            cells = [
+                str(index),
+                run.astimezone(zone).strftime("%a %Y-%m-%d %H:%M %Z"),
+                run.astimezone(UTC).strftime("%Y-%m-%d %H:%M"),
+            ]
+            if window:
+                begin, end = flexible_window(run, window)
+                cells.append(f"{begin:%H:%M} – {end:%H:%M}")
+            table.add_row(*cells)
+        if not row["runs"]:
+            table.add_row("–", "no fire times after " + after.isoformat(), "")
+        out.print(table)
+
+
+@app.command()
+def schema(debug: DebugOption = False) -> None:
+    """Print the JSON Schema of the stack file (for editors and CI validation)."""
+    from ecs_scheduler.config import json_schema
+
+    print_json(json_schema())
+
+
+class ExportFormat(StrEnum):
+    hcl = "hcl"
+    json = "json"
+
+
+@export_app.command("terraform")
+def export_terraform(
+    output_dir: Annotated[Path, typer.Option("--output-dir", "-o", help="Directory to write.")],
+    output_format: Annotated[
+        ExportFormat, typer.Option("--format", help="hcl (.tf) or json (.tf.json).")
+    ] = ExportFormat.hcl,
+    config: ConfigOption = DEFAULT_CONFIG,
+    debug: DebugOption = False,
+) -> None:
+    """Write a Terraform root module (one child module per job) to review and apply yourself."""
+    from ecs_scheduler.engines.terraform import export_terraform as write
+
+    files = write(build_desired(load_config(config)), output_dir, output_format=output_format.value)
+    report_files(files)
+
+
+@export_app.command("cloudformation")
+def export_cloudformation(
+    output_dir: Annotated[Path, typer.Option("--output-dir", "-o", help="Directory to write.")],
+    config: ConfigOption = DEFAULT_CONFIG,
+    debug: DebugOption = False,
+) -> None:
+    """Write one CloudFormation template for the stack."""
+    from ecs_scheduler.engines.cloudformation import export_cloudformation as write
+
+    report_files(write(build_desired(load_config(config)), output_dir))
+
+
+def report_files(files: Sequence[Path]) -> None:
+    for path in files:
+        out.print(f"wrote {path}")
+
+
+# --------------------------------------------------------------------------- AWS commands
+
+ACTION_STYLE = {
+    "create": ("+", "green", "will be created"),
+    "update": ("~", "yellow", "will be updated in place"),
+    "replace": ("-/+", "magenta", "must be replaced"),
+    "delete": ("-", "red", "will be destroyed"),
+}
+
+
+def render_value(value: Any) -> str:
+    if isinstance(value, str):
+        return json.dumps(value)
+    return json.dumps(value, default=str, sort_keys=True)
+
+
+def render_plan(plan: Plan) -> None:
+    for blocked in plan.blocked:
+        err.print(f"[red]✗ left alone:[/] {blocked}")
+    if not plan.changes:
+        out.print("[green]No changes.[/] Live AWS matches the config.")
+        return
+    for change in plan.changes:
+        render_change(change)
+    summary = plan.summary()
+    out.print(
+        f"\n[bold]Plan:[/] {summary.get('create', 0)} to add, {summary.get('update', 0)} to "
+        f"change, {summary.get('replace', 0)} to replace, {summary.get('delete', 0)} to destroy."
+    )
+
+
+def render_change(change: Change) -> None:
+    symbol, colour, verb = ACTION_STYLE[change.action]
+    reason = f" — {change.reason}" if change.reason else ""
+    out.print(f"[{colour}]{symbol:>3}[/] [bold]{change.address}[/] {verb}{reason}")
+    for field, (old, new) in change.diff.items():
+        out.print(f"      {field}: {render_value(old)} [dim]→[/] {render_value(new)}")
+
+
+@contextmanager
+def progress_bar(total: int) -> Iterator[Callable[[Change], None]]:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=total < 10,
+    ) as progress:
+        task = progress.add_task("applying", total=total)
+
+        def advance(change: Change) -> None:
+            progress.advance(task)
+
+        yield advance
+
+
+def make_plan(
+    config: Path,
+    profile: str | None,
+    region: str | None,
+    endpoint_url: str | None,
+    *,
+    destroy_jobs: Sequence[str] | None = None,
+    destroy_all: bool = False,
+) -> tuple[Plan, AwsClients]:
+    from ecs_scheduler.engines.aws import plan
+
+    result = load_config(config)
+    desired = build_desired(result)
+    if destroy_jobs:
+        unknown = sorted(set(destroy_jobs) - set(result.stack.jobs))
+        if unknown:
+            raise UsageError(f"no job {', '.join(map(repr, unknown))} in {result.path}")
+    clients = connect(result, profile, region, endpoint_url)
+    if not (destroy_jobs or destroy_all):
+        run_preflight(desired, clients)
+    return (
+        plan(desired, clients, destroy_jobs=destroy_jobs or None, destroy_all=destroy_all),
+        clients,
+    )
+
+
+def confirm_and_apply(
+    the_plan: Plan, clients: AwsClients, *, auto_approve: bool, force_delete_dlq: bool
+) -> None:
+    from ecs_scheduler.engines.aws import apply
+
+    if not the_plan.changes:
+        return
+    if not auto_approve:
+        if not sys.stdin.isatty():
+            raise UsageError("refusing to change AWS without a terminal; pass --auto-approve")
+        typer.confirm("Apply these changes?", abort=True)
+    with progress_bar(len(the_plan.changes)) as advance:
+        result = apply(
+            the_plan, clients, force_delete_dlq_messages=force_delete_dlq, progress=advance
+        )
+    out.print(f"[green]Apply complete.[/] {result}")
+
+
+@app.command(name="plan")
+def plan_command(
+    detailed_exitcode: Annotated[
+        bool,
+        typer.Option("--detailed-exitcode", help="Exit 2 when there are changes, 0 when none."),
+    ] = False,
+    config: ConfigOption = DEFAULT_CONFIG,
+    profile: ProfileOption = None,
+    region: RegionOption = None,
+    endpoint_url: EndpointOption = None,
+    as_json: JsonOption = False,
+    debug: DebugOption = False,
+) -> None:
+    """Show what apply would change in live AWS (live AWS is the state; nothing is written)."""
+    the_plan, _ = make_plan(config, profile, region, endpoint_url)
+    if as_json:
+        print_json(the_plan.to_json())
+    else:
+        render_plan(the_plan)
+    if detailed_exitcode and the_plan.changes:
+        raise typer.Exit(EXIT_CHANGES)
+
+
+@app.command()
+def apply(
+    auto_approve: AutoApproveOption = False,
+    force_delete_dlq_messages: ForceDlqOption = False,
+    config: ConfigOption = DEFAULT_CONFIG,
+    profile: ProfileOption = None,
+    region: RegionOption = None,
+    endpoint_url: EndpointOption = None,
+    debug: DebugOption = False,
+) -> None:
+    """Converge live AWS to the config: preflight, plan, confirm, apply."""
+    the_plan, clients = make_plan(config, profile, region, endpoint_url)
+    render_plan(the_plan)
+    confirm_and_apply(
+        the_plan, clients, auto_approve=auto_approve, force_delete_dlq=force_delete_dlq_messages
+    )
+
+
+@app.command()
+def destroy(
+    jobs: Annotated[
+        list[str] | None, typer.Argument(metavar="[JOB]...", help="Only these jobs.")
+    ] = None,
+    auto_approve: AutoApproveOption = False,
+    force_delete_dlq_messages: ForceDlqOption = False,
+    config: ConfigOption = DEFAULT_CONFIG,
+    profile: ProfileOption = None,
+    region: RegionOption = None,
+    endpoint_url: EndpointOption = None,
+    debug: DebugOption = False,
+) -> None:
+    """Remove everything this stack (or these jobs) owns in AWS; nothing else is touched."""
+    the_plan, clients = make_plan(
+        config, profile, region, endpoint_url, destroy_jobs=jobs, destroy_all=not jobs
+    )
+    render_plan(the_plan)
+    confirm_and_apply(
+        the_plan, clients, auto_approve=auto_approve, force_delete_dlq=force_delete_dlq_messages
+    )
+
+
+@app.command()
+def outputs(
+    config: ConfigOption = DEFAULT_CONFIG,
+    profile: ProfileOption = None,
+    region: RegionOption = None,
+    endpoint_url: EndpointOption = None,
+    as_json: JsonOption = False,
+    debug: DebugOption = False,
+) -> None:
+    """Names, ARNs and URLs of each job's live resources."""
+    from ecs_scheduler.engines.aws import read_outputs
+
+    result = load_config(config)
+    clients = connect(result, profile, region, endpoint_url)
+    values = read_outputs(build_desired(result), clients)
+    if as_json:
+        print_json(values)
+        return
+    render_outputs(values)
+
+
+def render_outputs(values: dict[str, dict[str, Any]]) -> None:
+    for job, job_outputs in values.items():
+        table = Table(title=f"[bold]{job}[/]", title_justify="left", show_header=False)
+        table.add_column("output", style="cyan")
+        table.add_column("value")
+        for name, value in job_outputs.items():
+            if isinstance(value, dict):
+                rendered = "\n".join(f"{key or '(primary)'}: {item}" for key, item in value.items())
+            else:
+                rendered = str(value)
+            table.add_row(name, rendered)
+        out.print(table)
+
+
+@app.command()
+def demo(
+    keep: Annotated[
+        bool, typer.Option("--keep", help="Skip the final destroy and keep the emulator's config.")
+    ] = False,
+    debug: DebugOption = False,
+) -> None:
+    """Run the whole cycle on the embedded emulator: validate, plan, apply, next, destroy."""
+    from ecs_scheduler.engines.aws import AwsClients, apply, plan, read_outputs
+    from ecs_scheduler.local import Emulator, provision_prerequisites, write_demo_config
+
+    quickstart = Path(__file__).resolve().parents[2] / "examples" / "daily-report.yaml"
+    if not quickstart.is_file():
+        raise UsageError(f"the demo needs the quickstart example at {quickstart}")
+    with Emulator() as emulator, tempfile.TemporaryDirectory(prefix="ecs-scheduler-demo-") as tmp:
+        step(f"Embedded AWS emulator (moto) listening on {emulator.endpoint_url}")
+        clients = AwsClients.create(region="us-east-1", endpoint_url=emulator.endpoint_url)
+        prerequisites = provision_prerequisites(clients)
+        out.print(
+            "Created what a real account would already have: VPC, subnets, security group, "
+            "KMS key, ECS cluster, task definition with task and execution roles, SNS topic."
+        )
+        config = write_demo_config(prerequisites, quickstart, Path(tmp) / "ecs-scheduler.yaml")
+        out.print(f"Config written from the quickstart example: {config}")
+
+        step("1. ecs-scheduler validate")
+        validate(config=config)
+        result = load_config(config)
+        desired = build_desired(result)
+
+        step("2. ecs-scheduler plan")
+        run_preflight(desired, clients)
+        first = plan(desired, clients)
+        render_plan(first)
+
+        step("3. ecs-scheduler apply --auto-approve")
+        with progress_bar(len(first.changes)) as advance:
+            applied = apply(first, clients, progress=advance)
+        out.print(f"[green]Apply complete.[/] {applied}")
+
+        step("4. ecs-scheduler outputs")
+        render_outputs(read_outputs(desired, clients))
+
+        step("5. ecs-scheduler next -n 5")
+        next_runs(target=None, count=5, start=None, config=config)
+
+        step("6. ecs-scheduler plan (again: must show no changes)")
+        second = plan(desired, clients)
+        render_plan(second)
+        if second.changes:
+            raise UsageError("the plan after apply is not empty: this is a bug, please report it")
+
+        if keep:
+            return
+        step("7. ecs-scheduler destroy --auto-approve")
+        teardown = plan(desired, clients, destroy_all=True)
+        render_plan(teardown)
+        with progress_bar(len(teardown.changes)) as advance:
+            apply(teardown, clients, progress=advance)
+        leftover = plan(desired, clients)
+        out.print(
+            f"[green]Destroyed.[/] A new plan would create {leftover.summary().get('create', 0)} "
+            "resources again: nothing of the stack is left."
+        )
+
+
+def step(title: str) -> None:
+    out.rule(f"[bold cyan]{title}[/]", align="left")
+
+
+@app.command(hidden=True)
+def version() -> None:
+    """Print the version."""
+    out.print(__version__)
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+def main(argv: Sequence[str] | None = None) -> NoReturn:
+    """Run the CLI; map errors to exit codes (DESIGN §6)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args
+    try:
+        # Without standalone mode, click returns typer.Exit codes instead of exiting itself.
+        exit_code = app(args=args, prog_name="ecs-scheduler", standalone_mode=False)
+    except EcsSchedulerError as error:
+        if debug:
+            traceback.print_exc()
+        err.print(str(error), markup=False)
+        sys.exit(EXIT_ERROR)
+    except typer.Abort:
+        err.print("Aborted: nothing was changed.")
+        sys.exit(EXIT_ERROR)
+    except KeyboardInterrupt:
+        err.print("Interrupted.")
+        sys.exit(130)
+    except Exception as error:  # the one place that turns bugs into a clear line
+        import click
+
+        if isinstance(error, click.ClickException):
+            error.show()
+            sys.exit(error.exit_code)
+        if debug:
+            traceback.print_exc()
+        else:
+            err.print(
+                f"unexpected error: {type(error).__name__}: {error} "
+                "(run again with --debug for the traceback)",
+                markup=False,
+            )
+        sys.exit(EXIT_ERROR)
+    sys.exit(exit_code if isinstance(exit_code, int) else EXIT_OK)

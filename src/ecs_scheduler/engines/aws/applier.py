@@ -1,0 +1,449 @@
+"""Execute a plan: creates and updates in dependency order, deletes in reverse, concurrently.
+
+Every write is idempotent so that an apply interrupted at any point converges when run again:
+a create that finds its resource already there falls through to an update, a delete that
+finds nothing left is done. The one retry loop of the engine lives here: a role IAM has just
+created is not yet visible to EventBridge Scheduler, which rejects CreateSchedule and
+UpdateSchedule with a ValidationException until it is; botocore's retry modes do not treat
+that as retryable.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+from typing import Any, Final
+
+from botocore.exceptions import ClientError
+
+from ecs_scheduler.engines.aws.canonical import canonical_properties, start_date_passed
+from ecs_scheduler.engines.aws.clients import AwsClients
+from ecs_scheduler.engines.aws.errors import AwsEngineError
+from ecs_scheduler.engines.aws.live import (
+    ALARM,
+    GROUP,
+    QUEUE,
+    QUEUE_POLICY,
+    ROLE,
+    ROLE_POLICY,
+    SCHEDULE,
+    LiveResource,
+    error_code,
+)
+from ecs_scheduler.engines.aws.planner import DEPENDENCY_ORDER, Change, Plan
+from ecs_scheduler.resources import DesiredState, Resource, ResourceType
+
+ROLE_PROPAGATION_TIMEOUT_SECONDS: Final = 60.0
+_ROLE_NOT_ASSUMABLE = re.compile(r"execution role|assume", re.IGNORECASE)
+_NOT_FOUND_CODES: Final = frozenset(
+    {
+        "ResourceNotFoundException",
+        "NoSuchEntity",
+        "AWS.SimpleQueueService.NonExistentQueue",
+        "QueueDoesNotExist",
+    }
+)
+_AWS_RESERVED_TAG_PREFIX = "aws:"
+
+
+@dataclass(frozen=True)
+class ApplyResult:
+    applied: tuple[Change, ...]
+    api_calls: int  # made by this apply, through ``clients``
+    seconds: float
+
+
+def apply(
+    plan: Plan,
+    clients: AwsClients,
+    *,
+    force_delete_dlq_messages: bool = False,
+    max_workers: int = 16,
+    progress: Callable[[Change], None] | None = None,
+) -> ApplyResult:
+    """Make the changes of ``plan``; raise :class:`AwsEngineError` on the first failed phase."""
+    full_queues = [change for change in plan.changes if change.deletes_messages]
+    if full_queues and not force_delete_dlq_messages:
+        described = ", ".join(
+            f"{change.live.aws_name} ({change.deletes_messages} message(s))"
+            for change in full_queues
+            if change.live is not None
+        )
+        raise AwsEngineError(
+            f"Refusing to apply: it would delete dead-letter queue(s) holding failed events: "
+            f"{described}; read or redrive them first, or pass --force-delete-dlq-messages."
+        )
+    if plan.desired is None and any(change.desired is not None for change in plan.changes):
+        raise AwsEngineError("This plan carries no desired state; create it with plan().")
+    started = time.monotonic()
+    calls_before = clients.api_calls.total
+    writer = _Writer(clients, plan.desired)
+    applied: list[Change] = []
+    forward = [c for c in plan.changes if c.action != "delete"]
+    # A replacement under a new name keeps the old resource until the new one is in place.
+    backward = [
+        c for c in plan.changes if c.action == "delete" or (c.action == "replace" and _renamed(c))
+    ]
+    with ThreadPoolExecutor(max_workers=max_workers) as pool:
+        for resource_type in DEPENDENCY_ORDER:
+            batch = [c for c in forward if c.type == resource_type]
+            applied.extend(_run(pool, batch, writer.converge, progress))
+        for resource_type in reversed(DEPENDENCY_ORDER):
+            batch = [c for c in backward if c.type == resource_type]
+            done = _run(pool, batch, writer.remove_old, progress)
+            applied.extend(change for change in done if change.action == "delete")
+    return ApplyResult(
+        applied=tuple(applied),
+        api_calls=clients.api_calls.total - calls_before,
+        seconds=time.monotonic() - started,
+    )
+
+
+def _renamed(change: Change) -> bool:
+    return (
+        change.desired is not None
+        and change.live is not None
+        and change.desired.aws_name != change.live.aws_name
+    )
+
+
+def _run(
+    pool: ThreadPoolExecutor,
+    changes: list[Change],
+    action: Callable[[Change], None],
+    progress: Callable[[Change], None] | None,
+) -> list[Change]:
+    futures = {pool.submit(action, change): change for change in changes}
+    done: list[Change] = []
+    failures: list[str] = []
+    for future in as_completed(futures):
+        change = futures[future]
+        error = future.exception()
+        if error is None:
+            done.append(change)
+            if progress is not None:
+                progress(change)
+        elif isinstance(error, ClientError | AwsEngineError):
+            failures.append(f"{change.address} ({change.action}): {_message(error)}")
+        else:
+            raise error
+    if failures:
+        failures.sort()
+        more = f" (and {len(failures) - 1} more)" if len(failures) > 1 else ""
+        raise AwsEngineError(f"Apply stopped: {failures[0]}{more}.")
+    done.sort(key=lambda change: change.address)
+    return done
+
+
+def _message(error: BaseException) -> str:
+    if isinstance(error, ClientError):
+        details = error.response.get("Error", {})
+        return f"{details.get('Code', 'Error')}: {details.get('Message', error)}"
+    return str(error)
+
+
+def _tag_list(tags: Mapping[str, str]) -> list[dict[str, str]]:
+    return [{"Key": key, "Value": value} for key, value in sorted(tags.items())]
+
+
+def _json(document: Any) -> str:
+    return json.dumps(document, separators=(",", ":"))
+
+
+class _Writer:
+    def __init__(self, clients: AwsClients, desired: DesiredState | None):
+        self.clients = clients
+        self.desired = desired
+
+    # -- dispatch -------------------------------------------------------------------------
+
+    def converge(self, change: Change) -> None:
+        resource = change.desired
+        assert resource is not None
+        if change.action == "replace" and not _renamed(change):
+            assert change.live is not None
+            self.delete(change.live)
+        if change.action == "update":
+            self.update(resource, change.live)
+        else:
+            self.create(resource)
+
+    def remove_old(self, change: Change) -> None:
+        assert change.live is not None
+        self.delete(change.live)
+
+    def create(self, resource: Resource) -> None:
+        creators: dict[ResourceType, Callable[[Resource], None]] = {
+            GROUP: self._create_group,
+            ROLE: self._create_role,
+            ROLE_POLICY: self._put_role_policy,
+            QUEUE: self._create_queue,
+            QUEUE_POLICY: self._put_queue_policy,
+            ALARM: self._put_alarm_new,
+            SCHEDULE: self._create_schedule,
+        }
+        creators[resource.type](resource)
+
+    def update(self, resource: Resource, live: LiveResource | None) -> None:
+        updaters: dict[ResourceType, Callable[[Resource, LiveResource | None], None]] = {
+            GROUP: self._update_group,
+            ROLE: self._update_role,
+            ROLE_POLICY: lambda r, _: self._put_role_policy(r),
+            QUEUE: self._update_queue,
+            QUEUE_POLICY: lambda r, _: self._put_queue_policy(r),
+            ALARM: self._update_alarm,
+            SCHEDULE: lambda r, _: self._update_schedule(r),
+        }
+        updaters[resource.type](resource, live)
+
+    def delete(self, live: LiveResource) -> None:
+        deleters: dict[ResourceType, Callable[[LiveResource], None]] = {
+            GROUP: lambda r: self.clients.scheduler.delete_schedule_group(Name=r.aws_name),
+            ROLE: self._delete_role,
+            ROLE_POLICY: self._delete_role_policy,
+            QUEUE: lambda r: self.clients.sqs.delete_queue(QueueUrl=r.queue_url),
+            QUEUE_POLICY: lambda r: self.clients.sqs.set_queue_attributes(
+                QueueUrl=r.queue_url, Attributes={"Policy": ""}
+            ),
+            ALARM: lambda r: self.clients.cloudwatch.delete_alarms(AlarmNames=[r.aws_name]),
+            SCHEDULE: lambda r: self.clients.scheduler.delete_schedule(
+                Name=r.aws_name, GroupName=r.properties["GroupName"]
+            ),
+        }
+        try:
+            deleters[live.type](live)
+        except ClientError as error:
+            if error_code(error) not in _NOT_FOUND_CODES:
+                raise
+
+    # -- names of a job's other resources -------------------------------------------------
+
+    def _sibling(self, resource: Resource, resource_type: ResourceType, name: str) -> Resource:
+        assert self.desired is not None
+        for candidate in self.desired.resources.values():
+            if candidate.job == resource.job and (candidate.type, candidate.name) == (
+                resource_type,
+                name,
+            ):
+                return candidate
+        raise AwsEngineError(
+            f"{resource.address}: the desired state has no {resource_type}.{name} of job "
+            f"{resource.job}."
+        )
+
+    # -- schedule groups ------------------------------------------------------------------
+
+    def _create_group(self, resource: Resource) -> None:
+        try:
+            self.clients.scheduler.create_schedule_group(
+                Name=resource.aws_name, Tags=_tag_list(resource.tags)
+            )
+        except ClientError as error:
+            if error_code(error) != "ConflictException":
+                raise
+            self._update_group(resource, None)
+
+    def _update_group(self, resource: Resource, live: LiveResource | None) -> None:
+        scheduler = self.clients.scheduler
+        arn = scheduler.get_schedule_group(Name=resource.aws_name)["Arn"]
+        stale = _stale_tag_keys(live, resource)
+        if stale:
+            scheduler.untag_resource(ResourceArn=arn, TagKeys=stale)
+        scheduler.tag_resource(ResourceArn=arn, Tags=_tag_list(resource.tags))
+
+    # -- schedules ------------------------------------------------------------------------
+
+    def _schedule_request(self, resource: Resource) -> dict[str, Any]:
+        group = self._sibling(resource, GROUP, "ecs")
+        request: dict[str, Any] = {
+            **resource.properties,
+            "Name": resource.aws_name,
+            "GroupName": group.aws_name,
+        }
+        target = dict(request["Target"])
+        if "Input" in target:
+            target["Input"] = _json(target["Input"])
+        request["Target"] = target
+        if start_date_passed(request.get("StartDate")):
+            del request["StartDate"]
+        return request
+
+    def _create_schedule(self, resource: Resource) -> None:
+        request = self._schedule_request(resource)
+        try:
+            _retry_until_role_usable(lambda: self.clients.scheduler.create_schedule(**request))
+        except ClientError as error:
+            if error_code(error) != "ConflictException":
+                raise
+            self._update_schedule(resource)
+
+    def _update_schedule(self, resource: Resource) -> None:
+        request = self._schedule_request(resource)
+        _retry_until_role_usable(lambda: self.clients.scheduler.update_schedule(**request))
+
+    # -- IAM ------------------------------------------------------------------------------
+
+    def _create_role(self, resource: Resource) -> None:
+        properties = resource.properties
+        request: dict[str, Any] = {
+            "RoleName": resource.aws_name,
+            "AssumeRolePolicyDocument": _json(properties["AssumeRolePolicyDocument"]),
+            "Tags": _tag_list(resource.tags),
+        }
+        for optional in ("Description", "PermissionsBoundary", "Path", "MaxSessionDuration"):
+            if properties.get(optional) is not None:
+                request[optional] = properties[optional]
+        try:
+            self.clients.iam.create_role(**request)
+        except ClientError as error:
+            if error_code(error) != "EntityAlreadyExists":
+                raise
+            self._update_role(resource, None)
+
+    def _update_role(self, resource: Resource, live: LiveResource | None) -> None:
+        iam = self.clients.iam
+        name = resource.aws_name
+        properties = resource.properties
+        iam.update_assume_role_policy(
+            RoleName=name, PolicyDocument=_json(properties["AssumeRolePolicyDocument"])
+        )
+        iam.update_role(
+            RoleName=name,
+            Description=properties.get("Description", ""),
+            MaxSessionDuration=properties.get("MaxSessionDuration", 3600),
+        )
+        boundary = properties.get("PermissionsBoundary")
+        if boundary is not None:
+            iam.put_role_permissions_boundary(RoleName=name, PermissionsBoundary=boundary)
+        elif live is None or live.properties.get("PermissionsBoundary"):
+            try:
+                iam.delete_role_permissions_boundary(RoleName=name)
+            except ClientError as error:
+                if error_code(error) != "NoSuchEntity":
+                    raise
+        live_properties = live.properties if live is not None else {}
+        for policy_arn in live_properties.get("ManagedPolicyArns", []):
+            iam.detach_role_policy(RoleName=name, PolicyArn=policy_arn)
+        for policy_name in live_properties.get("OtherInlinePolicies", []):
+            iam.delete_role_policy(RoleName=name, PolicyName=policy_name)
+        stale = _stale_tag_keys(live, resource)
+        if stale:
+            iam.untag_role(RoleName=name, TagKeys=stale)
+        iam.tag_role(RoleName=name, Tags=_tag_list(resource.tags))
+
+    def _put_role_policy(self, resource: Resource) -> None:
+        role = self._sibling(resource, ROLE, "scheduler")
+        self.clients.iam.put_role_policy(
+            RoleName=role.aws_name,
+            PolicyName=resource.aws_name,
+            PolicyDocument=_json(resource.properties["PolicyDocument"]),
+        )
+
+    def _delete_role_policy(self, live: LiveResource) -> None:
+        role_name = live.arn.rsplit("/", 1)[-1]
+        self.clients.iam.delete_role_policy(RoleName=role_name, PolicyName=live.aws_name)
+
+    def _delete_role(self, live: LiveResource) -> None:
+        iam = self.clients.iam
+        name = live.aws_name
+        for page in iam.get_paginator("list_role_policies").paginate(RoleName=name):
+            for policy_name in page["PolicyNames"]:
+                iam.delete_role_policy(RoleName=name, PolicyName=policy_name)
+        for page in iam.get_paginator("list_attached_role_policies").paginate(RoleName=name):
+            for attached in page["AttachedPolicies"]:
+                iam.detach_role_policy(RoleName=name, PolicyArn=attached["PolicyArn"])
+        for page in iam.get_paginator("list_instance_profiles_for_role").paginate(RoleName=name):
+            for profile in page["InstanceProfiles"]:
+                iam.remove_role_from_instance_profile(
+                    InstanceProfileName=profile["InstanceProfileName"], RoleName=name
+                )
+        iam.delete_role(RoleName=name)
+
+    # -- SQS ------------------------------------------------------------------------------
+
+    def _queue_attributes(self, resource: Resource) -> dict[str, str]:
+        attributes: dict[str, str] = canonical_properties(QUEUE, resource.properties).get(
+            "Attributes", {}
+        )
+        return attributes
+
+    def _create_queue(self, resource: Resource) -> None:
+        sqs = self.clients.sqs
+        attributes = self._queue_attributes(resource)
+        try:
+            sqs.create_queue(
+                QueueName=resource.aws_name, Attributes=attributes, tags=dict(resource.tags)
+            )
+        except ClientError as error:
+            if error_code(error) not in {"QueueAlreadyExists", "QueueNameExists"}:
+                raise
+            self._update_queue(resource, None)
+
+    def _update_queue(self, resource: Resource, live: LiveResource | None) -> None:
+        sqs = self.clients.sqs
+        url = sqs.get_queue_url(QueueName=resource.aws_name)["QueueUrl"]
+        attributes = self._queue_attributes(resource)
+        # moto clears a queue's policy on any SetQueueAttributes that omits it (AWS keeps it);
+        # sending the current policy back unchanged is right for both.
+        current = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["Policy"])
+        if current.get("Attributes", {}).get("Policy"):
+            attributes["Policy"] = current["Attributes"]["Policy"]
+        sqs.set_queue_attributes(QueueUrl=url, Attributes=attributes)
+        stale = _stale_tag_keys(live, resource)
+        if stale:
+            sqs.untag_queue(QueueUrl=url, TagKeys=stale)
+        sqs.tag_queue(QueueUrl=url, Tags=dict(resource.tags))
+
+    def _put_queue_policy(self, resource: Resource) -> None:
+        sqs = self.clients.sqs
+        url = sqs.get_queue_url(QueueName=resource.aws_name)["QueueUrl"]
+        sqs.set_queue_attributes(
+            QueueUrl=url, Attributes={"Policy": _json(resource.properties["Policy"])}
+        )
+
+    # -- CloudWatch -----------------------------------------------------------------------
+
+    def _put_alarm_new(self, resource: Resource) -> None:
+        self.clients.cloudwatch.put_metric_alarm(
+            AlarmName=resource.aws_name, **resource.properties, Tags=_tag_list(resource.tags)
+        )
+
+    def _update_alarm(self, resource: Resource, live: LiveResource | None) -> None:
+        cloudwatch = self.clients.cloudwatch
+        cloudwatch.put_metric_alarm(AlarmName=resource.aws_name, **resource.properties)
+        stale = _stale_tag_keys(live, resource)
+        if stale:
+            cloudwatch.untag_resource(ResourceARN=resource.arn, TagKeys=stale)
+        cloudwatch.tag_resource(ResourceARN=resource.arn, Tags=_tag_list(resource.tags))
+
+
+def _stale_tag_keys(live: LiveResource | None, resource: Resource) -> list[str]:
+    if live is None:
+        return []
+    return sorted(
+        key
+        for key in live.tags
+        if key not in resource.tags and not key.startswith(_AWS_RESERVED_TAG_PREFIX)
+    )
+
+
+def _retry_until_role_usable(call: Callable[[], Any]) -> Any:
+    """``call()``, retried with backoff while Scheduler cannot yet assume a just-created role."""
+    deadline = time.monotonic() + ROLE_PROPAGATION_TIMEOUT_SECONDS
+    delay = 1.0
+    while True:
+        try:
+            return call()
+        except ClientError as error:
+            message = str(error.response.get("Error", {}).get("Message", ""))
+            retryable = error_code(error) == "ValidationException" and bool(
+                _ROLE_NOT_ASSUMABLE.search(message)
+            )
+            if not retryable or time.monotonic() + delay > deadline:
+                raise
+        time.sleep(delay)
+        delay = min(delay * 2, 10.0)

@@ -1,0 +1,452 @@
+"""The live state of a stack, read from AWS into the request shape the model uses.
+
+Nothing here decides anything: it reports what exists, its tags, whether this stack owns it,
+and facts a plan needs (a queue's URL and message count). Live resources are keyed by the
+address their job's desired resource has; resources of a job that is no longer configured
+get the addresses the model would give them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, Final, TypeVar
+
+from botocore.exceptions import ClientError
+
+from ecs_scheduler.engines.aws.canonical import SETTABLE_QUEUE_ATTRIBUTES
+from ecs_scheduler.engines.aws.clients import AwsClients
+from ecs_scheduler.engines.aws.errors import AwsEngineError
+from ecs_scheduler.naming import MANAGED_BY_VALUE, TAG_JOB, TAG_MANAGED_BY, TAG_STACK
+from ecs_scheduler.resources import DesiredState, Resource, ResourceType
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+GROUP: Final[ResourceType] = "aws_scheduler_schedule_group"
+SCHEDULE: Final[ResourceType] = "aws_scheduler_schedule"
+ROLE: Final[ResourceType] = "aws_iam_role"
+ROLE_POLICY: Final[ResourceType] = "aws_iam_role_policy"
+QUEUE: Final[ResourceType] = "aws_sqs_queue"
+QUEUE_POLICY: Final[ResourceType] = "aws_sqs_queue_policy"
+ALARM: Final[ResourceType] = "aws_cloudwatch_metric_alarm"
+
+# The Terraform resource names of the model, for jobs no longer in the config.
+_ALARM_NAME_BY_METRIC = {
+    "ApproximateNumberOfMessagesVisible": "dlq_messages_visible",
+    "ApproximateAgeOfOldestMessage": "dlq_oldest_message",
+}
+_QUEUE_MESSAGE_COUNTS = (
+    "ApproximateNumberOfMessages",
+    "ApproximateNumberOfMessagesNotVisible",
+    "ApproximateNumberOfMessagesDelayed",
+)
+
+
+@dataclass(frozen=True)
+class LiveResource:
+    """One resource as it exists in AWS, with its properties in the model's request shape."""
+
+    address: str
+    job: str
+    type: ResourceType
+    aws_name: str
+    arn: str
+    properties: Mapping[str, Any]
+    tags: Mapping[str, str] = field(default_factory=dict)
+    owned: bool = True  # carries this stack's and job's ownership tags (or belongs through them)
+    queue_url: str | None = None
+    queue_messages: int = 0
+
+
+@dataclass(frozen=True)
+class LiveState:
+    stack: str
+    resources: Mapping[str, LiveResource]  # by address
+
+    def of_job(self, job: str) -> list[LiveResource]:
+        return [resource for resource in self.resources.values() if resource.job == job]
+
+
+def address(job: str, resource_type: str, name: str, key: str | None = None) -> str:
+    suffix = "" if key is None else f'["{key}"]'
+    return f"module.{job}.{resource_type}.{name}{suffix}"
+
+
+def is_owned(tags: Mapping[str, str], stack: str, job: str) -> bool:
+    return (
+        tags.get(TAG_MANAGED_BY) == MANAGED_BY_VALUE
+        and tags.get(TAG_STACK) == stack
+        and tags.get(TAG_JOB) == job
+    )
+
+
+def error_code(error: ClientError) -> str:
+    return str(error.response.get("Error", {}).get("Code", ""))
+
+
+def parallel_map(
+    pool: ThreadPoolExecutor, function: Callable[[T], R], items: Iterable[T]
+) -> list[R]:
+    return list(pool.map(function, items))
+
+
+def read_live_state(
+    desired: DesiredState, clients: AwsClients, pool: ThreadPoolExecutor
+) -> LiveState:
+    """Everything of ``desired.stack`` that exists, plus what collides with its names."""
+    reader = _Reader(desired, clients, pool)
+    try:
+        return reader.read()
+    except ClientError as error:
+        raise AwsEngineError(
+            f"Reading the live state of stack {desired.stack} failed: {error}."
+        ) from error
+
+
+class _Reader:
+    def __init__(self, desired: DesiredState, clients: AwsClients, pool: ThreadPoolExecutor):
+        self.desired = desired
+        self.stack = desired.stack
+        self.clients = clients
+        self.pool = pool
+        self.desired_by_job: dict[str, list[Resource]] = {}
+        for resource in desired.resources.values():
+            self.desired_by_job.setdefault(resource.job, []).append(resource)
+
+    def read(self) -> LiveState:
+        groups = self._stack_groups()
+        jobs = sorted(self.desired_by_job.keys() | groups.keys())
+        per_job = parallel_map(self.pool, lambda job: self._read_job(job, groups.get(job)), jobs)
+        resources: dict[str, LiveResource] = {}
+        for found in per_job:
+            for resource in found:
+                resources[resource.address] = resource
+        return LiveState(self.stack, resources)
+
+    # -- schedule groups ------------------------------------------------------------------
+
+    def _stack_groups(self) -> dict[str, tuple[str, str, dict[str, str]]]:
+        """This stack's groups by job: (name, ARN, tags), found by the stack tag."""
+        summaries: list[dict[str, Any]] = []
+        paginator = self.clients.scheduler.get_paginator("list_schedule_groups")
+        for page in paginator.paginate():
+            summaries.extend(
+                group for group in page["ScheduleGroups"] if group["Name"] != "default"
+            )
+        tags = parallel_map(self.pool, lambda group: self._scheduler_tags(group["Arn"]), summaries)
+        found: dict[str, tuple[str, str, dict[str, str]]] = {}
+        for summary, group_tags in zip(summaries, tags, strict=True):
+            if group_tags.get(TAG_STACK) == self.stack and TAG_JOB in group_tags:
+                found[group_tags[TAG_JOB]] = (summary["Name"], summary["Arn"], group_tags)
+        return found
+
+    def _scheduler_tags(self, arn: str) -> dict[str, str]:
+        try:
+            response = self.clients.scheduler.list_tags_for_resource(ResourceArn=arn)
+        except ClientError as error:
+            if error_code(error) == "ResourceNotFoundException":
+                return {}
+            raise
+        return {tag["Key"]: tag["Value"] for tag in response.get("Tags", [])}
+
+    def _read_group(self, job: str, name: str) -> tuple[str, str, dict[str, str]] | None:
+        try:
+            group = self.clients.scheduler.get_schedule_group(Name=name)
+        except ClientError as error:
+            if error_code(error) == "ResourceNotFoundException":
+                return None
+            raise
+        if group.get("State") == "DELETING":
+            return None
+        return name, group["Arn"], self._scheduler_tags(group["Arn"])
+
+    # -- one job --------------------------------------------------------------------------
+
+    def _read_job(
+        self, job: str, tagged_group: tuple[str, str, dict[str, str]] | None
+    ) -> list[LiveResource]:
+        wanted = {
+            (resource.type, resource.name): resource
+            for resource in self.desired_by_job.get(job, [])
+            if resource.type != SCHEDULE
+        }
+        found: list[LiveResource] = []
+
+        group_resource = wanted.get((GROUP, "ecs"))
+        group = tagged_group
+        if group_resource is not None and (group is None or group[0] != group_resource.aws_name):
+            group = self._read_group(job, group_resource.aws_name) or tagged_group
+        schedules: list[dict[str, Any]] = []
+        if group is not None:
+            name, arn, tags = group
+            owned = is_owned(tags, self.stack, job)
+            found.append(
+                LiveResource(address(job, GROUP, "ecs"), job, GROUP, name, arn, {}, tags, owned)
+            )
+            if owned:
+                schedules = self._schedules(name)
+                found.extend(self._schedule_resources(job, name, schedules))
+
+        role_name = self._name_of(wanted, ROLE, "scheduler") or _first_target_name(
+            schedules, ("Target", "RoleArn")
+        )
+        if role_name:
+            found.extend(self._read_role(job, role_name, wanted.get((ROLE_POLICY, "scheduler"))))
+
+        queue_name = self._name_of(wanted, QUEUE, "dlq") or _first_target_name(
+            schedules, ("Target", "DeadLetterConfig", "Arn")
+        )
+        if queue_name:
+            found.extend(self._read_queue(job, queue_name))
+        found.extend(self._read_alarms(job, wanted, queue_name))
+        return found
+
+    @staticmethod
+    def _name_of(
+        wanted: Mapping[tuple[ResourceType, str], Resource], resource_type: ResourceType, name: str
+    ) -> str | None:
+        resource = wanted.get((resource_type, name))
+        return resource.aws_name if resource is not None else None
+
+    # -- schedules ------------------------------------------------------------------------
+
+    def _schedules(self, group: str) -> list[dict[str, Any]]:
+        names: list[str] = []
+        paginator = self.clients.scheduler.get_paginator("list_schedules")
+        for page in paginator.paginate(GroupName=group):
+            names.extend(
+                summary["Name"]
+                for summary in page["Schedules"]
+                if summary.get("GroupName", group) == group
+            )
+        details = parallel_map(self.pool, lambda name: self._get_schedule(group, name), names)
+        return [detail for detail in details if detail is not None]
+
+    def _get_schedule(self, group: str, name: str) -> dict[str, Any] | None:
+        try:
+            schedule: dict[str, Any] = self.clients.scheduler.get_schedule(
+                GroupName=group, Name=name
+            )
+        except ClientError as error:
+            # Deleted between the listing and now: a finished at() schedule, typically.
+            if error_code(error) == "ResourceNotFoundException":
+                return None
+            raise
+        return schedule
+
+    def _schedule_resources(
+        self, job: str, group: str, schedules: list[dict[str, Any]]
+    ) -> list[LiveResource]:
+        address_by_name = {
+            resource.aws_name: resource.address
+            for resource in self.desired_by_job.get(job, [])
+            if resource.type == SCHEDULE
+        }
+        request_fields = _request_fields(self.clients.scheduler, "CreateSchedule")
+        return [
+            LiveResource(
+                address=address_by_name.get(
+                    schedule["Name"], address(job, SCHEDULE, "ecs", schedule["Name"])
+                ),
+                job=job,
+                type=SCHEDULE,
+                aws_name=schedule["Name"],
+                arn=schedule["Arn"],
+                properties={key: value for key, value in schedule.items() if key in request_fields},
+            )
+            for schedule in schedules
+        ]
+
+    # -- IAM ------------------------------------------------------------------------------
+
+    def _read_role(self, job: str, name: str, policy: Resource | None) -> list[LiveResource]:
+        iam = self.clients.iam
+        try:
+            role = iam.get_role(RoleName=name)["Role"]
+        except ClientError as error:
+            if error_code(error) == "NoSuchEntity":
+                return []
+            raise
+        tags = {tag["Key"]: tag["Value"] for tag in role.get("Tags", [])}
+        if "Tags" not in role:
+            tags = {tag["Key"]: tag["Value"] for tag in iam.list_role_tags(RoleName=name)["Tags"]}
+        owned = is_owned(tags, self.stack, job)
+        attached = sorted(
+            attached["PolicyArn"]
+            for page in iam.get_paginator("list_attached_role_policies").paginate(RoleName=name)
+            for attached in page["AttachedPolicies"]
+        )
+        inline_names = [
+            policy_name
+            for page in iam.get_paginator("list_role_policies").paginate(RoleName=name)
+            for policy_name in page["PolicyNames"]
+        ]
+        policy_name = policy.aws_name if policy is not None else None
+        properties: dict[str, Any] = {
+            "Path": role.get("Path"),
+            "AssumeRolePolicyDocument": _policy(role.get("AssumeRolePolicyDocument")),
+            "Description": role.get("Description"),
+            "MaxSessionDuration": role.get("MaxSessionDuration"),
+            "PermissionsBoundary": role.get("PermissionsBoundary", {}).get(
+                "PermissionsBoundaryArn"
+            ),
+            # Anything attached beyond the model's own inline policy widens the role: drift.
+            "ManagedPolicyArns": attached,
+            "OtherInlinePolicies": sorted(
+                other for other in inline_names if policy_name is None or other != policy_name
+            ),
+        }
+        role_address = address(job, ROLE, "scheduler")
+        found = [LiveResource(role_address, job, ROLE, name, role["Arn"], properties, tags, owned)]
+        own_policy_names = (
+            [policy_name] if policy_name in inline_names else [] if policy_name else inline_names
+        )
+        for inline_name in [name for name in own_policy_names[:1] if name is not None]:
+            document = iam.get_role_policy(RoleName=name, PolicyName=inline_name)
+            found.append(
+                LiveResource(
+                    address(job, ROLE_POLICY, "scheduler"),
+                    job,
+                    ROLE_POLICY,
+                    inline_name,
+                    role["Arn"],
+                    {"PolicyDocument": _policy(document["PolicyDocument"])},
+                    owned=owned,
+                )
+            )
+        return found
+
+    # -- SQS ------------------------------------------------------------------------------
+
+    def _read_queue(self, job: str, name: str) -> list[LiveResource]:
+        sqs = self.clients.sqs
+        try:
+            url: str = sqs.get_queue_url(QueueName=name)["QueueUrl"]
+            attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])[
+                "Attributes"
+            ]
+            tags = sqs.list_queue_tags(QueueUrl=url).get("Tags", {})
+        except ClientError as error:
+            if error_code(error) in {
+                "AWS.SimpleQueueService.NonExistentQueue",
+                "QueueDoesNotExist",
+            }:
+                return []
+            raise
+        owned = is_owned(tags, self.stack, job)
+        messages = sum(int(attributes.get(count, 0)) for count in _QUEUE_MESSAGE_COUNTS)
+        settable = {
+            key: value for key, value in attributes.items() if key in SETTABLE_QUEUE_ATTRIBUTES
+        }
+        arn = attributes["QueueArn"]
+        found = [
+            LiveResource(
+                address(job, QUEUE, "dlq"),
+                job,
+                QUEUE,
+                name,
+                arn,
+                {"Attributes": settable},
+                tags,
+                owned,
+                queue_url=url,
+                queue_messages=messages,
+            )
+        ]
+        if attributes.get("Policy"):
+            found.append(
+                LiveResource(
+                    address(job, QUEUE_POLICY, "dlq"),
+                    job,
+                    QUEUE_POLICY,
+                    name,
+                    arn,
+                    {"Policy": _policy(attributes["Policy"])},
+                    owned=owned,
+                    queue_url=url,
+                )
+            )
+        return found
+
+    # -- CloudWatch -----------------------------------------------------------------------
+
+    def _read_alarms(
+        self,
+        job: str,
+        wanted: Mapping[tuple[ResourceType, str], Resource],
+        queue_name: str | None,
+    ) -> list[LiveResource]:
+        cloudwatch = self.clients.cloudwatch
+        address_by_name = {
+            resource.aws_name: resource.address
+            for (resource_type, _), resource in wanted.items()
+            if resource_type == ALARM
+        }
+        alarms: dict[str, dict[str, Any]] = {}
+        if address_by_name:
+            for page in cloudwatch.get_paginator("describe_alarms").paginate(
+                AlarmNames=sorted(address_by_name), AlarmTypes=["MetricAlarm"]
+            ):
+                alarms.update({alarm["AlarmName"]: alarm for alarm in page["MetricAlarms"]})
+        if queue_name:
+            # Alarms on this job's queue under other names: a job no longer configured, or
+            # an alarm the config has since turned off.
+            for metric in _ALARM_NAME_BY_METRIC:
+                response = cloudwatch.describe_alarms_for_metric(
+                    MetricName=metric,
+                    Namespace="AWS/SQS",
+                    Dimensions=[{"Name": "QueueName", "Value": queue_name}],
+                )
+                alarms.update({alarm["AlarmName"]: alarm for alarm in response["MetricAlarms"]})
+        request_fields = _request_fields(cloudwatch, "PutMetricAlarm")
+        found: list[LiveResource] = []
+        for name, alarm in sorted(alarms.items()):
+            tags = {
+                tag["Key"]: tag["Value"]
+                for tag in cloudwatch.list_tags_for_resource(ResourceARN=alarm["AlarmArn"])["Tags"]
+            }
+            owned = is_owned(tags, self.stack, job)
+            if name not in address_by_name and not owned:
+                continue  # someone else's alarm on our queue: not ours to report or remove
+            resource_name = _ALARM_NAME_BY_METRIC.get(alarm.get("MetricName", ""), name)
+            found.append(
+                LiveResource(
+                    address_by_name.get(name)
+                    or (
+                        address(job, ALARM, resource_name, name)
+                        if address_by_name
+                        else address(job, ALARM, resource_name)
+                    ),
+                    job,
+                    ALARM,
+                    name,
+                    alarm["AlarmArn"],
+                    {key: value for key, value in alarm.items() if key in request_fields},
+                    tags,
+                    owned,
+                )
+            )
+        return found
+
+
+def _request_fields(client: Any, operation: str) -> frozenset[str]:
+    shape = client.meta.service_model.operation_model(operation).input_shape
+    return frozenset(shape.members)
+
+
+def _policy(document: Any) -> Any:
+    return json.loads(document) if isinstance(document, str) else document
+
+
+def _first_target_name(schedules: list[dict[str, Any]], path: tuple[str, ...]) -> str | None:
+    """The resource name at the end of an ARN found at ``path`` in the first schedule."""
+    for schedule in schedules:
+        value: Any = schedule
+        for key in path:
+            value = value.get(key) if isinstance(value, Mapping) else None
+        if isinstance(value, str) and value:
+            return value.rsplit(":", 1)[-1].rsplit("/", 1)[-1]
+    return None

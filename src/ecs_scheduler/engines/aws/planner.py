@@ -1,0 +1,372 @@
+"""Desired state + live state -> the changes that converge one to the other.
+
+The plan is the only place decisions are made: what to create, update in place, replace (only
+where AWS cannot change a field of an existing resource, and the reason says so) or delete,
+what to leave alone because this stack does not own it, and which dead-letter queues hold
+messages. ``apply`` executes a plan as it is and never re-plans.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Final, Literal
+from zoneinfo import ZoneInfo
+
+from botocore.exceptions import ClientError
+
+from ecs_scheduler.engines.aws.canonical import (
+    canonical_properties,
+    comparable_live_properties,
+    diff,
+)
+from ecs_scheduler.engines.aws.clients import AwsClients
+from ecs_scheduler.engines.aws.errors import AwsEngineError
+from ecs_scheduler.engines.aws.live import (
+    ALARM,
+    GROUP,
+    QUEUE,
+    QUEUE_POLICY,
+    ROLE,
+    ROLE_POLICY,
+    SCHEDULE,
+    LiveResource,
+    LiveState,
+    parallel_map,
+    read_live_state,
+)
+from ecs_scheduler.naming import TAG_JOB, TAG_MANAGED_BY, TAG_STACK
+from ecs_scheduler.resources import DesiredState, LookupAttribute, Resource, ResourceType, resolve
+
+Action = Literal["create", "update", "replace", "delete"]
+
+# Creates and updates run in this order, deletes in the reverse one.
+DEPENDENCY_ORDER: Final[tuple[ResourceType, ...]] = (
+    GROUP,
+    ROLE,
+    ROLE_POLICY,
+    QUEUE,
+    QUEUE_POLICY,
+    ALARM,
+    SCHEDULE,
+)
+TAGGABLE: Final[frozenset[ResourceType]] = frozenset({GROUP, ROLE, QUEUE, ALARM})
+# Fields AWS accepts only when the resource is created.
+REPLACE_FIELDS: Final[Mapping[ResourceType, Mapping[str, str]]] = {
+    ROLE: {"Path": "IAM cannot change the path of an existing role"},
+    QUEUE: {"Attributes.FifoQueue": "SQS cannot turn a queue into a FIFO queue or back"},
+}
+_AWS_RESERVED_TAG_PREFIX = "aws:"
+_AT_EXPRESSION = re.compile(r"^at\((\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})\)$")
+
+
+@dataclass(frozen=True)
+class Change:
+    address: str
+    action: Action
+    reason: str
+    diff: Mapping[str, tuple[Any, Any]]  # field path -> (old, new)
+    # What apply needs, so that it never reads or plans again.
+    desired: Resource | None = field(default=None, compare=False, repr=False)
+    live: LiveResource | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def job(self) -> str:
+        resource = self.desired or self.live
+        assert resource is not None
+        return resource.job
+
+    @property
+    def type(self) -> ResourceType:
+        resource = self.desired or self.live
+        assert resource is not None
+        return resource.type
+
+    @property
+    def deletes_messages(self) -> int:
+        """Messages lost if this change runs: a DLQ deleted or replaced while not empty."""
+        if self.type != QUEUE or self.action not in {"delete", "replace"} or self.live is None:
+            return 0
+        return self.live.queue_messages
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "address": self.address,
+            "action": self.action,
+            "reason": self.reason,
+            "diff": {path: [old, new] for path, (old, new) in self.diff.items()},
+        }
+
+
+@dataclass(frozen=True)
+class Plan:
+    stack: str
+    changes: tuple[Change, ...]
+    blocked: tuple[str, ...]  # resources left alone, each with why
+    skipped: tuple[str, ...] = ()  # desired resources deliberately not created, each with why
+    # The desired state with every lookup resolved: apply finds a job's names in it.
+    desired: DesiredState | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def empty(self) -> bool:
+        return not self.changes
+
+    def summary(self) -> dict[str, int]:
+        counts = {"create": 0, "update": 0, "replace": 0, "delete": 0}
+        for change in self.changes:
+            counts[change.action] += 1
+        return counts
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "changes": [change.to_json() for change in self.changes],
+            "summary": self.summary(),
+            "blocked": list(self.blocked),
+            "skipped": list(self.skipped),
+        }
+
+
+TaskDefinitionValues = dict[str, dict[LookupAttribute, str | None]]
+
+
+def plan(
+    desired: DesiredState,
+    clients: AwsClients,
+    *,
+    destroy_jobs: Collection[str] | None = None,
+    destroy_all: bool = False,
+    max_workers: int = 16,
+) -> Plan:
+    """The changes that make live AWS match ``desired`` (or remove the named jobs, or all)."""
+    with ThreadPoolExecutor(max_workers=max_workers) as pool:
+        live = read_live_state(desired, clients, pool)
+        live_jobs = {resource.job for resource in live.resources.values()}
+        desired_jobs = set(desired.task_definitions) | {
+            resource.job for resource in desired.resources.values()
+        }
+        destroying = destroy_all or destroy_jobs is not None
+        if destroy_all:
+            converge: set[str] = set()
+            remove = live_jobs
+        elif destroy_jobs is not None:
+            unknown = sorted(set(destroy_jobs) - desired_jobs - live_jobs)
+            if unknown:
+                raise AwsEngineError(
+                    f"Cannot destroy {', '.join(unknown)}: no such job in the config "
+                    f"or in the live stack {desired.stack}."
+                )
+            converge, remove = set(), set(destroy_jobs)
+        else:
+            converge, remove = desired_jobs, live_jobs - desired_jobs
+        values = resolve_task_definitions(desired, clients, sorted(converge), pool)
+    resolved = resolve(desired, values) if converge else desired
+    builder = _PlanBuilder(resolved, live)
+    for job in sorted(converge):
+        builder.converge_job(job, [r for r in resolved.resources.values() if r.job == job])
+    for job in sorted(remove):
+        builder.remove_job(job, pruned=not destroying)
+    return builder.build()
+
+
+def resolve_task_definitions(
+    desired: DesiredState, clients: AwsClients, jobs: list[str], pool: ThreadPoolExecutor
+) -> TaskDefinitionValues:
+    """Each job's task definition ARN and roles: explicit ones win, the rest come from ECS."""
+
+    def describe(job: str) -> dict[LookupAttribute, str | None]:
+        reference = desired.task_definitions[job]
+        identifier = (
+            f"{reference.family}:{reference.revision}"
+            if reference.revision is not None
+            else reference.family
+        )
+        try:
+            definition = clients.ecs.describe_task_definition(taskDefinition=identifier)[
+                "taskDefinition"
+            ]
+        except ClientError as error:
+            raise AwsEngineError(
+                f"Job {job}: task definition {identifier} was not found in "
+                f"{clients.region} ({error.response['Error'].get('Message', error)})."
+            ) from error
+        return {
+            "task_definition_arn": definition["taskDefinitionArn"],
+            "task_role_arn": reference.task_role_arn or definition.get("taskRoleArn"),
+            "execution_role_arn": reference.execution_role_arn
+            or definition.get("executionRoleArn"),
+        }
+
+    jobs_with_task = [job for job in jobs if job in desired.task_definitions]
+    return dict(zip(jobs_with_task, parallel_map(pool, describe, jobs_with_task), strict=True))
+
+
+class _PlanBuilder:
+    def __init__(self, desired: DesiredState, live: LiveState):
+        self.desired = desired
+        self.stack = desired.stack
+        self.live = live
+        self.changes: list[Change] = []
+        self.blocked: list[str] = []
+        self.skipped: list[str] = []
+
+    def build(self) -> Plan:
+        forward = {resource_type: index for index, resource_type in enumerate(DEPENDENCY_ORDER)}
+
+        def order(change: Change) -> tuple[int, int, str]:
+            if change.action == "delete":
+                return (1, -forward[change.type], change.address)
+            return (0, forward[change.type], change.address)
+
+        return Plan(
+            stack=self.stack,
+            changes=tuple(sorted(self.changes, key=order)),
+            blocked=tuple(self.blocked),
+            skipped=tuple(self.skipped),
+            desired=self.desired,
+        )
+
+    def converge_job(self, job: str, resources: list[Resource]) -> None:
+        live = {resource.address: resource for resource in self.live.of_job(job)}
+        foreign = [resource for resource in live.values() if not resource.owned]
+        if foreign:
+            for collision in foreign:
+                self.blocked.append(
+                    f"{collision.address}: {_describe(collision)} already exists without this "
+                    f"stack's ownership tags ({_ownership_tags(self.stack, job)}); it is left "
+                    f"alone and nothing of job {job} is written."
+                )
+            return
+        for resource in resources:
+            self._converge_resource(resource, live.pop(resource.address, None))
+        for leftover in live.values():
+            self.changes.append(
+                Change(
+                    leftover.address,
+                    "delete",
+                    _delete_reason(leftover, "no longer in the config"),
+                    {},
+                    live=leftover,
+                )
+            )
+
+    def _converge_resource(self, resource: Resource, live: LiveResource | None) -> None:
+        wanted = canonical_properties(resource.type, resource.properties)
+        if live is None:
+            if resource.type == SCHEDULE and _finished_one_time_schedule(wanted):
+                self.skipped.append(
+                    f"{resource.address}: the one-time schedule {resource.aws_name} has "
+                    "already fired and EventBridge Scheduler deleted it; not created again."
+                )
+                return
+            created = diff({}, wanted)
+            if resource.type in TAGGABLE:
+                created["tags"] = (None, dict(resource.tags))
+            self.changes.append(
+                Change(resource.address, "create", "not in AWS", created, desired=resource)
+            )
+            return
+        comparable = comparable_live_properties(live.type, live.properties, resource.properties)
+        changed = diff(canonical_properties(live.type, comparable), wanted)
+        if resource.type in TAGGABLE:
+            live_tags = _user_tags(live.tags)
+            if live_tags != dict(resource.tags):
+                changed["tags"] = (live_tags, dict(resource.tags))
+        if live.aws_name != resource.aws_name:
+            self.changes.append(
+                Change(
+                    resource.address,
+                    "replace",
+                    _delete_reason(
+                        live,
+                        f"its name changes from {live.aws_name} to {resource.aws_name} and "
+                        "AWS cannot rename it: the new one is created, then the old one deleted",
+                    ),
+                    {"name": (live.aws_name, resource.aws_name), **changed},
+                    desired=resource,
+                    live=live,
+                )
+            )
+            return
+        forced = [
+            why for path, why in REPLACE_FIELDS.get(resource.type, {}).items() if path in changed
+        ]
+        if forced:
+            self.changes.append(
+                Change(
+                    resource.address,
+                    "replace",
+                    _delete_reason(live, "; ".join(forced)),
+                    changed,
+                    desired=resource,
+                    live=live,
+                )
+            )
+        elif changed:
+            self.changes.append(
+                Change(
+                    resource.address,
+                    "update",
+                    "differs from the config",
+                    changed,
+                    desired=resource,
+                    live=live,
+                )
+            )
+
+    def remove_job(self, job: str, *, pruned: bool) -> None:
+        why = "job no longer in the config" if pruned else "destroy requested"
+        for resource in self.live.of_job(job):
+            if not resource.owned:
+                self.blocked.append(
+                    f"{resource.address}: {_describe(resource)} lacks this stack's ownership "
+                    f"tags ({_ownership_tags(self.stack, job)}); it is left alone."
+                )
+                continue
+            self.changes.append(
+                Change(resource.address, "delete", _delete_reason(resource, why), {}, live=resource)
+            )
+
+
+def _delete_reason(live: LiveResource, why: str) -> str:
+    if live.type == QUEUE and live.queue_messages:
+        return (
+            f"{why}; the dead-letter queue holds {live.queue_messages} message(s) and is "
+            "kept unless --force-delete-dlq-messages is given"
+        )
+    return why
+
+
+def _describe(resource: LiveResource) -> str:
+    kinds: dict[ResourceType, str] = {
+        GROUP: "schedule group",
+        SCHEDULE: "schedule",
+        ROLE: "IAM role",
+        ROLE_POLICY: "inline policy",
+        QUEUE: "SQS queue",
+        QUEUE_POLICY: "policy of SQS queue",
+        ALARM: "CloudWatch alarm",
+    }
+    return f"{kinds[resource.type]} {resource.aws_name}"
+
+
+def _ownership_tags(stack: str, job: str) -> str:
+    return f"{TAG_MANAGED_BY}=ecs-scheduler, {TAG_STACK}={stack}, {TAG_JOB}={job}"
+
+
+def _user_tags(tags: Mapping[str, str]) -> dict[str, str]:
+    return {
+        key: value for key, value in tags.items() if not key.startswith(_AWS_RESERVED_TAG_PREFIX)
+    }
+
+
+def _finished_one_time_schedule(canonical: Mapping[str, Any]) -> bool:
+    """An at() schedule AWS deletes after it fires, whose time has passed."""
+    match = _AT_EXPRESSION.match(str(canonical.get("ScheduleExpression", "")))
+    if match is None or canonical.get("ActionAfterCompletion") != "DELETE":
+        return False
+    zone = ZoneInfo(str(canonical.get("ScheduleExpressionTimezone", "UTC")))
+    fires_at = datetime.fromisoformat(match.group(1)).replace(tzinfo=zone)
+    return fires_at <= datetime.now(UTC)

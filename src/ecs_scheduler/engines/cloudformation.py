@@ -1,0 +1,884 @@
+"""DesiredState -> one CloudFormation template per stack, as YAML (issue 3, item 5).
+
+The template holds the same resources and outputs as the Terraform export, rendered from the
+model's properties (shaped like boto3 requests) into CloudFormation's property names:
+
+- ARNs, names and URLs of resources of the template become ``!GetAtt``/``!Ref``, so that
+  CloudFormation sees the dependencies and orders creation itself; ``DependsOn`` is added
+  only where the model names a dependency that no reference carries.
+- Values CloudFormation cannot find out (the task definition ARN and the roles read from it)
+  are parameters, one per job and attribute, with an ``AllowedPattern`` and the command that
+  prints the value.
+- Logical IDs are the job key and the resource's role in PascalCase (``DailyReportSchedule``),
+  so they stay the same from one export to the next; two keys that would collapse to the same
+  ID both get a hash of their address appended.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Final
+
+from ecs_scheduler.engines.cloudformation_yaml import (
+    GetAtt,
+    Intrinsic,
+    Ref,
+    dump_template,
+    referenced_logical_ids,
+)
+from ecs_scheduler.errors import EcsSchedulerError
+from ecs_scheduler.policies import dns_suffix
+from ecs_scheduler.resources import (
+    DesiredState,
+    Lookup,
+    LookupAttribute,
+    Resource,
+    ResourceType,
+    TaskDefinitionRef,
+)
+
+
+class CloudFormationExportError(EcsSchedulerError):
+    """The desired state cannot be written as a CloudFormation template."""
+
+
+TEMPLATE_FORMAT_VERSION: Final = "2010-09-09"
+METADATA_KEY: Final = "ecs-scheduler"
+
+CFN_TYPES: Final[Mapping[ResourceType, str]] = {
+    "aws_scheduler_schedule_group": "AWS::Scheduler::ScheduleGroup",
+    "aws_scheduler_schedule": "AWS::Scheduler::Schedule",
+    "aws_iam_role": "AWS::IAM::Role",
+    "aws_iam_role_policy": "AWS::IAM::RolePolicy",
+    "aws_sqs_queue": "AWS::SQS::Queue",
+    "aws_sqs_queue_policy": "AWS::SQS::QueuePolicy",
+    "aws_cloudwatch_metric_alarm": "AWS::CloudWatch::Alarm",
+}
+
+# The types whose ``!GetAtt X.Arn`` exists; a literal ARN of one of them becomes that.
+_TYPES_WITH_ARN: Final[frozenset[ResourceType]] = frozenset(
+    {
+        "aws_scheduler_schedule_group",
+        "aws_scheduler_schedule",
+        "aws_iam_role",
+        "aws_sqs_queue",
+        "aws_cloudwatch_metric_alarm",
+    }
+)
+
+# The dead-letter queue holds failed events, yet it goes with its job, as `destroy` and the
+# Terraform export do; saying so explicitly is what reviewers (and cfn-lint I3011) ask for.
+_STATEFUL_TYPES: Final[frozenset[ResourceType]] = frozenset({"aws_sqs_queue"})
+
+# Outputs that hold names; ``!Ref`` returns the name for these types, except a queue's (URL).
+_NAME_OUTPUTS: Final[Mapping[str, ResourceType]] = {
+    "schedule_group_name": "aws_scheduler_schedule_group",
+    "schedule_names": "aws_scheduler_schedule",
+    "role_name": "aws_iam_role",
+    "dlq_name": "aws_sqs_queue",
+    "alarm_names": "aws_cloudwatch_metric_alarm",
+}
+
+PARAMETER_SUFFIXES: Final[Mapping[LookupAttribute, str]] = {
+    "task_definition_arn": "TaskDefinitionArn",
+    "task_role_arn": "TaskRoleArn",
+    "execution_role_arn": "ExecutionRoleArn",
+}
+
+_LOOKUP_QUERIES: Final[Mapping[LookupAttribute, str]] = {
+    "task_definition_arn": "taskDefinition.taskDefinitionArn",
+    "task_role_arn": "taskDefinition.taskRoleArn",
+    "execution_role_arn": "taskDefinition.executionRoleArn",
+}
+
+_LOOKUP_WHAT: Final[Mapping[LookupAttribute, str]] = {
+    "task_definition_arn": "ARN of the task definition",
+    "task_role_arn": "task role ARN (allowed in iam:PassRole) of the task definition",
+    "execution_role_arn": "execution role ARN (allowed in iam:PassRole) of the task definition",
+}
+
+_CONFIG_FIELD_SKIPPING_LOOKUP: Final[Mapping[LookupAttribute, str]] = {
+    "task_definition_arn": "task_definition_revision",
+    "task_role_arn": "task_role_arn",
+    "execution_role_arn": "execution_role_arn",
+}
+
+# SQS queue attributes (strings in the API) that CloudFormation takes as integers.
+_INTEGER_QUEUE_ATTRIBUTES: Final = frozenset(
+    {
+        "DelaySeconds",
+        "KmsDataKeyReusePeriodSeconds",
+        "MaximumMessageSize",
+        "MessageRetentionPeriod",
+        "ReceiveMessageWaitTimeSeconds",
+        "VisibilityTimeout",
+    }
+)
+_STRING_QUEUE_ATTRIBUTES: Final = frozenset({"KmsMasterKeyId"})
+
+# EcsParameters members whose nested keys are camelCase in the API, PascalCase in CloudFormation.
+_ECS_CAMEL_CASE_MEMBERS: Final = frozenset(
+    {
+        "NetworkConfiguration",
+        "CapacityProviderStrategy",
+        "PlacementConstraints",
+        "PlacementStrategy",
+    }
+)
+
+_ROLE_PROPERTIES: Final = frozenset(
+    {"AssumeRolePolicyDocument", "Description", "MaxSessionDuration", "Path", "PermissionsBoundary"}
+)
+_SCHEDULE_PROPERTIES: Final = frozenset(
+    {
+        "Description",
+        "EndDate",
+        "FlexibleTimeWindow",
+        "KmsKeyArn",
+        "ScheduleExpression",
+        "ScheduleExpressionTimezone",
+        "StartDate",
+        "State",
+    }
+)
+_TARGET_PROPERTIES: Final = frozenset({"Arn", "RoleArn", "RetryPolicy", "DeadLetterConfig"})
+_ALARM_PROPERTIES: Final = frozenset(
+    {
+        "ActionsEnabled",
+        "AlarmActions",
+        "AlarmDescription",
+        "ComparisonOperator",
+        "DatapointsToAlarm",
+        "EvaluateLowSampleCountPercentile",
+        "EvaluationPeriods",
+        "ExtendedStatistic",
+        "InsufficientDataActions",
+        "MetricName",
+        "Namespace",
+        "OKActions",
+        "Period",
+        "Statistic",
+        "Threshold",
+        "TreatMissingData",
+        "Unit",
+    }
+)
+# API properties AWS::Scheduler::Schedule lacks, with the value CloudFormation implies. A
+# different value is recorded in the resource's Metadata rather than failing the export: a
+# one-time schedule that CloudFormation owns stays, disabled by time, until the stack drops it.
+_UNSUPPORTED_SCHEDULE_PROPERTIES: Final[Mapping[str, Any]] = {"ActionAfterCompletion": "NONE"}
+
+_WORD_SEPARATORS: Final = re.compile(r"[^A-Za-z0-9]+")
+_HASH_LENGTH: Final = 8
+# What the primary schedule's empty key is called in output IDs and export names.
+_PRIMARY_KEY_WORD: Final = "primary"
+
+
+def export_cloudformation(desired: DesiredState, out_dir: Path) -> list[Path]:
+    """Write ``<out_dir>/<stack>.yaml``; returns the files written."""
+    text = render_template(desired)
+    path = out_dir / f"{desired.stack}.yaml"
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise CloudFormationExportError(
+            f"cannot write the CloudFormation template {path}: {error.strerror or error}"
+        ) from error
+    return [path]
+
+
+def render_template(desired: DesiredState) -> str:
+    """The stack's template as YAML text, byte-for-byte the same for the same desired state."""
+    return dump_template(build_template(desired))
+
+
+def build_template(desired: DesiredState) -> dict[str, Any]:
+    """The stack's template as a dict, intrinsics as :class:`Ref`/:class:`GetAtt`."""
+    context = _Context.of(desired)
+    resources = {
+        context.resource_ids[resource.address]: _render_resource(resource, context)
+        for resource in desired.resources.values()
+    }
+    template: dict[str, Any] = {
+        "AWSTemplateFormatVersion": TEMPLATE_FORMAT_VERSION,
+        "Description": _description(desired),
+        "Metadata": _template_metadata(desired, context),
+    }
+    if context.parameters:
+        template["Parameters"] = {
+            parameter.logical_id: _render_parameter(parameter, desired, context)
+            for parameter in context.parameters
+        }
+    template["Resources"] = resources
+    outputs = _render_outputs(desired, context)
+    if outputs:
+        template["Outputs"] = outputs
+    return template
+
+
+# --------------------------------------------------------------------------- logical IDs
+
+
+def pascal_case(text: str) -> str:
+    """``daily-report`` -> ``DailyReport``; ``nightly.v2`` -> ``NightlyV2``."""
+    return "".join(word[:1].upper() + word[1:] for word in _WORD_SEPARATORS.split(text))
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:_HASH_LENGTH].upper()
+
+
+def unique_logical_ids(wanted: Mapping[str, str], joiner: str = "") -> dict[str, str]:
+    """identity -> ID: the wanted ID, or, where several identities want the same one, that ID
+    with a hash of the identity, so no ID depends on which identity came first."""
+    demand = Counter(wanted.values())
+    return {
+        identity: wanted_id if demand[wanted_id] == 1 else f"{wanted_id}{joiner}{_digest(identity)}"
+        for identity, wanted_id in wanted.items()
+    }
+
+
+def _resource_role(resource: Resource) -> str:
+    """The part of a logical ID after the job: which of the job's resources this is."""
+    if resource.type == "aws_scheduler_schedule":
+        return "Schedule" + pascal_case(resource.key or "")
+    if resource.type == "aws_cloudwatch_metric_alarm":
+        return pascal_case(resource.name) + "Alarm"
+    return {
+        "aws_scheduler_schedule_group": "ScheduleGroup",
+        "aws_iam_role": "SchedulerRole",
+        "aws_iam_role_policy": "SchedulerRolePolicy",
+        "aws_sqs_queue": "DeadLetterQueue",
+        "aws_sqs_queue_policy": "DeadLetterQueuePolicy",
+    }[resource.type]
+
+
+def _parameter_identity(job: str, attribute: LookupAttribute) -> str:
+    return f"parameter:{job}:{attribute}"
+
+
+@dataclass(frozen=True)
+class _Parameter:
+    logical_id: str
+    lookup: Lookup
+
+
+@dataclass(frozen=True)
+class _ArnParts:
+    partition: str
+    region: str
+    account: str
+
+
+def _arn_parts(arn: str) -> _ArnParts | None:
+    fields = arn.split(":", 5)
+    if len(fields) != 6 or fields[0] != "arn":
+        return None
+    return _ArnParts(partition=fields[1], region=fields[3], account=fields[4])
+
+
+@dataclass(frozen=True)
+class _Context:
+    """What rendering needs to know about the whole template."""
+
+    resource_ids: Mapping[str, str]  # address -> logical ID
+    parameters: tuple[_Parameter, ...]
+    parameter_ids: Mapping[Lookup, str]
+    arn_owners: Mapping[str, str]  # ARN -> logical ID of the resource it names
+    queue_url_owners: Mapping[str, str]  # queue URL -> logical ID of the queue
+    name_owners: Mapping[tuple[ResourceType, str], str]  # (type, AWS name) -> logical ID
+    resource_types: Mapping[str, ResourceType]  # address -> type
+    job_regions: Mapping[str, _ArnParts]
+
+    @classmethod
+    def of(cls, desired: DesiredState) -> _Context:
+        lookups = _lookups_in_order(desired)
+        wanted = {
+            resource.address: pascal_case(resource.job) + _resource_role(resource)
+            for resource in desired.resources.values()
+        }
+        wanted.update(
+            {
+                _parameter_identity(lookup.job, lookup.attribute): pascal_case(lookup.job)
+                + PARAMETER_SUFFIXES[lookup.attribute]
+                for lookup in lookups
+            }
+        )
+        ids = unique_logical_ids(wanted)
+        parameters = tuple(
+            _Parameter(ids[_parameter_identity(lookup.job, lookup.attribute)], lookup)
+            for lookup in lookups
+        )
+        arn_owners: dict[str, str] = {}
+        queue_url_owners: dict[str, str] = {}
+        name_owners: dict[tuple[ResourceType, str], str] = {}
+        job_regions: dict[str, _ArnParts] = {}
+        for resource in desired.resources.values():
+            logical_id = ids[resource.address]
+            name_owners[(resource.type, resource.aws_name)] = logical_id
+            parts = _arn_parts(resource.arn)
+            if parts is None:
+                continue
+            job_regions.setdefault(resource.job, parts)
+            if resource.type in _TYPES_WITH_ARN:
+                arn_owners[resource.arn] = logical_id
+            if resource.type == "aws_sqs_queue":
+                queue_url_owners[_queue_url(parts, resource.aws_name)] = logical_id
+        return cls(
+            resource_ids={address: ids[address] for address in desired.resources},
+            parameters=parameters,
+            parameter_ids={parameter.lookup: parameter.logical_id for parameter in parameters},
+            arn_owners=arn_owners,
+            queue_url_owners=queue_url_owners,
+            name_owners=name_owners,
+            resource_types={address: r.type for address, r in desired.resources.items()},
+            job_regions=job_regions,
+        )
+
+
+def _queue_url(parts: _ArnParts, queue_name: str) -> str:
+    return f"https://sqs.{parts.region}.{dns_suffix(parts.partition)}/{parts.account}/{queue_name}"
+
+
+def _iter_lookups(value: Any) -> Iterator[Lookup]:
+    if isinstance(value, Lookup):
+        yield value
+    elif isinstance(value, Mapping):
+        for item in value.values():
+            yield from _iter_lookups(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _iter_lookups(item)
+
+
+def _lookups_in_order(desired: DesiredState) -> list[Lookup]:
+    """Every lookup the template needs, by job (in config order), then attribute."""
+    found: set[Lookup] = set()
+    for resource in desired.resources.values():
+        found.update(_iter_lookups(resource.properties))
+    for job_outputs in desired.outputs.values():
+        found.update(_iter_lookups(job_outputs))
+    job_order = {job: index for index, job in enumerate(desired.task_definitions)}
+    attribute_order = {attribute: index for index, attribute in enumerate(PARAMETER_SUFFIXES)}
+    return sorted(
+        found,
+        key=lambda lookup: (
+            job_order.get(lookup.job, len(job_order)),
+            lookup.job,
+            attribute_order[lookup.attribute],
+        ),
+    )
+
+
+# --------------------------------------------------------------------------- values
+
+
+def _cfn_value(value: Any, context: _Context, own_id: str) -> Any:
+    """A model value as template data: lookups become parameter references, ARNs and queue
+    URLs of other resources of the template become ``!GetAtt``/``!Ref``, ``None`` is left out.
+    """
+    if isinstance(value, Ref | GetAtt):
+        return value
+    if isinstance(value, Lookup):
+        return Ref(context.parameter_ids[value])
+    if isinstance(value, str):
+        return _reference_for_string(value, context, own_id)
+    if isinstance(value, bool | int | float):
+        return value
+    if isinstance(value, datetime):
+        return _timestamp(value)
+    if isinstance(value, Mapping):
+        return {
+            str(key): _cfn_value(item, context, own_id)
+            for key, item in value.items()
+            if item is not None
+        }
+    if isinstance(value, list | tuple):
+        return [_cfn_value(item, context, own_id) for item in value]
+    raise CloudFormationExportError(
+        f"cannot write {value!r} (a {type(value).__name__}) into a CloudFormation template"
+    )
+
+
+def _timestamp(moment: datetime) -> str:
+    """A schedule's StartDate/EndDate, in UTC with ``Z``: the same instant in the form every
+    checker of the ``date-time`` format accepts (cfn-lint rejects numeric offsets)."""
+    if moment.tzinfo is None:
+        raise CloudFormationExportError(
+            f"the time {moment.isoformat()} has no UTC offset, so it names no instant"
+        )
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _reference_for_string(value: str, context: _Context, own_id: str) -> str | Intrinsic:
+    arn_owner = context.arn_owners.get(value)
+    if arn_owner is not None and arn_owner != own_id:
+        return GetAtt(arn_owner, "Arn")
+    url_owner = context.queue_url_owners.get(value)
+    if url_owner is not None and url_owner != own_id:
+        return Ref(url_owner)
+    return value
+
+
+def _reference_by_name(
+    context: _Context,
+    resource_type: ResourceType,
+    name: Any,
+    attribute: str | None = None,
+) -> Any:
+    """``!Ref`` (or ``!GetAtt`` of ``attribute``) of the template's resource called ``name``;
+    the name itself when the template has no such resource."""
+    if not isinstance(name, str):
+        return name
+    owner = context.name_owners.get((resource_type, name))
+    if owner is None:
+        return name
+    return Ref(owner) if attribute is None else GetAtt(owner, attribute)
+
+
+def _tag_list(tags: Mapping[str, str]) -> list[dict[str, str]]:
+    return [{"Key": key, "Value": value} for key, value in tags.items()]
+
+
+def _with_tags(properties: dict[str, Any], resource: Resource) -> dict[str, Any]:
+    if resource.tags:
+        properties["Tags"] = _tag_list(resource.tags)
+    return properties
+
+
+def _unexpected(resource: Resource, key: str) -> CloudFormationExportError:
+    return CloudFormationExportError(
+        f"{resource.address}: property {key} has no CloudFormation equivalent in "
+        f"{CFN_TYPES[resource.type]}; the CloudFormation export cannot represent it"
+    )
+
+
+def _dependency_of_type(resource: Resource, context: _Context, wanted: ResourceType) -> str:
+    """The logical ID of the resource of type ``wanted`` that ``resource`` belongs to: the model
+    names it as a dependency (a schedule's group, a policy's role or queue)."""
+    for address in _dependencies(resource, context):
+        if context.resource_types[address] == wanted:
+            return context.resource_ids[address]
+    raise CloudFormationExportError(
+        f"{resource.address} names no {CFN_TYPES[wanted]} it belongs to among its dependencies"
+    )
+
+
+def _pass_through(
+    resource: Resource, properties: Mapping[str, Any], allowed: frozenset[str]
+) -> dict[str, Any]:
+    for key in properties:
+        if key not in allowed:
+            raise _unexpected(resource, key)
+    return dict(properties)
+
+
+def _capitalised_keys(value: Any) -> Any:
+    """camelCase keys of an ECS API structure -> the PascalCase CloudFormation uses."""
+    if isinstance(value, Mapping):
+        return {
+            str(key)[:1].upper() + str(key)[1:]: _capitalised_keys(item)
+            for key, item in value.items()
+        }
+    if isinstance(value, list | tuple):
+        return [_capitalised_keys(item) for item in value]
+    return value
+
+
+# --------------------------------------------------------------------------- properties
+
+
+def _schedule_group_properties(resource: Resource, context: _Context) -> dict[str, Any]:
+    return _with_tags(
+        {"Name": resource.aws_name, **_pass_through(resource, resource.properties, frozenset())},
+        resource,
+    )
+
+
+def _schedule_properties(resource: Resource, context: _Context) -> dict[str, Any]:
+    properties: dict[str, Any] = {
+        "Name": resource.aws_name,
+        "GroupName": Ref(_dependency_of_type(resource, context, "aws_scheduler_schedule_group")),
+    }
+    for key, value in resource.properties.items():
+        if key in _UNSUPPORTED_SCHEDULE_PROPERTIES:
+            continue
+        if key == "Target":
+            properties[key] = _schedule_target(resource, value)
+        elif key in _SCHEDULE_PROPERTIES:
+            properties[key] = value
+        else:
+            raise _unexpected(resource, key)
+    return properties
+
+
+def _schedule_target(resource: Resource, target: Mapping[str, Any]) -> dict[str, Any]:
+    rendered: dict[str, Any] = {}
+    for key, value in target.items():
+        if key == "Input":
+            rendered[key] = _target_input(resource, value)
+        elif key == "EcsParameters":
+            rendered[key] = {
+                member: _capitalised_keys(item) if member in _ECS_CAMEL_CASE_MEMBERS else item
+                for member, item in value.items()
+            }
+        elif key in _TARGET_PROPERTIES:
+            rendered[key] = value
+        else:
+            raise _unexpected(resource, f"Target.{key}")
+    return rendered
+
+
+def _target_input(resource: Resource, value: Any) -> str:
+    """CloudFormation takes the target input as a string: the JSON the API would receive."""
+    if isinstance(value, str):
+        return value
+    if _contains_unresolved(value):
+        raise CloudFormationExportError(
+            f"{resource.address}: the target input holds a value known only from the task "
+            "definition, which a CloudFormation string property cannot reference"
+        )
+    return json.dumps(value, separators=(",", ":"), sort_keys=False)
+
+
+def _contains_unresolved(value: Any) -> bool:
+    return any(True for _ in _iter_lookups(value))
+
+
+def _role_properties(resource: Resource, context: _Context) -> dict[str, Any]:
+    properties = {
+        "RoleName": resource.aws_name,
+        **_pass_through(resource, resource.properties, _ROLE_PROPERTIES),
+    }
+    return _with_tags(properties, resource)
+
+
+def _role_policy_properties(resource: Resource, context: _Context) -> dict[str, Any]:
+    properties: dict[str, Any] = {
+        "PolicyName": resource.aws_name,
+        "RoleName": Ref(_dependency_of_type(resource, context, "aws_iam_role")),
+    }
+    for key, value in resource.properties.items():
+        if key == "PolicyDocument":
+            properties[key] = value
+        elif key != "PolicyName":
+            raise _unexpected(resource, key)
+    return properties
+
+
+def _queue_properties(resource: Resource, context: _Context) -> dict[str, Any]:
+    properties: dict[str, Any] = {"QueueName": resource.aws_name}
+    for key, value in resource.properties.items():
+        if key != "Attributes":
+            raise _unexpected(resource, key)
+        for attribute, setting in value.items():
+            if attribute in _INTEGER_QUEUE_ATTRIBUTES:
+                properties[attribute] = int(setting)
+            elif attribute in _STRING_QUEUE_ATTRIBUTES:
+                properties[attribute] = setting
+            else:
+                raise _unexpected(resource, f"Attributes.{attribute}")
+    return _with_tags(properties, resource)
+
+
+def _queue_policy_properties(resource: Resource, context: _Context) -> dict[str, Any]:
+    properties: dict[str, Any] = {
+        "Queues": [Ref(_dependency_of_type(resource, context, "aws_sqs_queue"))]
+    }
+    for key, value in resource.properties.items():
+        if key != "Policy":
+            raise _unexpected(resource, key)
+        properties["PolicyDocument"] = value
+    return properties
+
+
+def _alarm_properties(resource: Resource, context: _Context) -> dict[str, Any]:
+    properties: dict[str, Any] = {"AlarmName": resource.aws_name}
+    for key, value in resource.properties.items():
+        if key == "Dimensions":
+            properties[key] = [_alarm_dimension(context, dimension) for dimension in value]
+        elif key in _ALARM_PROPERTIES:
+            properties[key] = value
+        else:
+            raise _unexpected(resource, key)
+    return _with_tags(properties, resource)
+
+
+def _alarm_dimension(context: _Context, dimension: Mapping[str, Any]) -> dict[str, Any]:
+    if dimension.get("Name") != "QueueName":
+        return dict(dimension)
+    return {
+        **dimension,
+        "Value": _reference_by_name(context, "aws_sqs_queue", dimension.get("Value"), "QueueName"),
+    }
+
+
+_PROPERTY_RENDERERS: Final[
+    Mapping[ResourceType, Callable[[Resource, _Context], dict[str, Any]]]
+] = {
+    "aws_scheduler_schedule_group": _schedule_group_properties,
+    "aws_scheduler_schedule": _schedule_properties,
+    "aws_iam_role": _role_properties,
+    "aws_iam_role_policy": _role_policy_properties,
+    "aws_sqs_queue": _queue_properties,
+    "aws_sqs_queue_policy": _queue_policy_properties,
+    "aws_cloudwatch_metric_alarm": _alarm_properties,
+}
+
+
+# --------------------------------------------------------------------------- resources
+
+
+def _render_resource(resource: Resource, context: _Context) -> dict[str, Any]:
+    own_id = context.resource_ids[resource.address]
+    properties = _cfn_value(_PROPERTY_RENDERERS[resource.type](resource, context), context, own_id)
+    rendered: dict[str, Any] = {"Type": CFN_TYPES[resource.type]}
+    depends_on = _explicit_dependencies(resource, properties, context)
+    if depends_on:
+        rendered["DependsOn"] = depends_on
+    if resource.type in _STATEFUL_TYPES:
+        rendered["DeletionPolicy"] = "Delete"
+        rendered["UpdateReplacePolicy"] = "Delete"
+    rendered["Metadata"] = _resource_metadata(resource)
+    rendered["Properties"] = properties
+    return rendered
+
+
+def _explicit_dependencies(
+    resource: Resource, properties: Mapping[str, Any], context: _Context
+) -> list[str]:
+    """The dependencies the model names that no reference in ``properties`` already implies."""
+    implied = set(referenced_logical_ids(properties))
+    explicit: list[str] = []
+    for address in _dependencies(resource, context):
+        logical_id = context.resource_ids[address]
+        if logical_id not in implied and logical_id not in explicit:
+            explicit.append(logical_id)
+    return explicit
+
+
+def _dependencies(resource: Resource, context: _Context) -> Iterable[str]:
+    for address in resource.depends_on:
+        if address not in context.resource_ids:
+            raise CloudFormationExportError(
+                f"{resource.address} depends on {address}, which the stack does not contain"
+            )
+        yield address
+
+
+def _resource_metadata(resource: Resource) -> dict[str, Any]:
+    metadata: dict[str, Any] = {"address": resource.address}
+    left_out = {
+        key: value
+        for key, value in resource.properties.items()
+        if resource.type == "aws_scheduler_schedule"
+        and key in _UNSUPPORTED_SCHEDULE_PROPERTIES
+        and value != _UNSUPPORTED_SCHEDULE_PROPERTIES[key]
+    }
+    if left_out:
+        metadata["not-expressible-in-cloudformation"] = left_out
+    return {METADATA_KEY: metadata}
+
+
+# --------------------------------------------------------------------------- parameters
+
+
+def _render_parameter(
+    parameter: _Parameter, desired: DesiredState, context: _Context
+) -> dict[str, Any]:
+    lookup = parameter.lookup
+    task_definition = desired.task_definitions.get(lookup.job)
+    if task_definition is None:
+        raise CloudFormationExportError(
+            f"job {lookup.job} needs a value from its task definition, but the stack names "
+            "no task definition for it"
+        )
+    region = context.job_regions.get(lookup.job)
+    if region is None:
+        raise CloudFormationExportError(
+            f"job {lookup.job} has no resource whose ARN names its region and account"
+        )
+    rendered: dict[str, Any] = {
+        "Type": "String",
+        "Description": _parameter_description(lookup, task_definition, region),
+        "AllowedPattern": _allowed_pattern(lookup.attribute, task_definition, region),
+        "ConstraintDescription": f"must be the {_LOOKUP_WHAT[lookup.attribute]} "
+        f"{task_definition.family} of job {lookup.job}",
+    }
+    if lookup.attribute == "task_definition_arn" and task_definition.revision is not None:
+        rendered["Default"] = _task_definition_arn(task_definition, region)
+    return rendered
+
+
+def _task_definition_reference(task_definition: TaskDefinitionRef) -> str:
+    if task_definition.revision is None:
+        return task_definition.family
+    return f"{task_definition.family}:{task_definition.revision}"
+
+
+def _task_definition_arn(task_definition: TaskDefinitionRef, region: _ArnParts) -> str:
+    return (
+        f"arn:{region.partition}:ecs:{region.region}:{region.account}:task-definition/"
+        f"{_task_definition_reference(task_definition)}"
+    )
+
+
+def _parameter_description(
+    lookup: Lookup, task_definition: TaskDefinitionRef, region: _ArnParts
+) -> str:
+    revision = (
+        "latest ACTIVE revision"
+        if task_definition.revision is None
+        else f"revision {task_definition.revision}"
+    )
+    return (
+        f"The {_LOOKUP_WHAT[lookup.attribute]} {task_definition.family} ({revision}) that job "
+        f"{lookup.job} runs. Print it with: aws ecs describe-task-definition --region "
+        f"{region.region} --task-definition {_task_definition_reference(task_definition)} "
+        f"--query {_LOOKUP_QUERIES[lookup.attribute]} --output text "
+        f"(setting {_CONFIG_FIELD_SKIPPING_LOOKUP[lookup.attribute]} in the config removes "
+        "this parameter)."
+    )
+
+
+def _allowed_pattern(
+    attribute: LookupAttribute, task_definition: TaskDefinitionRef, region: _ArnParts
+) -> str:
+    if attribute == "task_definition_arn":
+        revision = r"[0-9]+" if task_definition.revision is None else str(task_definition.revision)
+        return (
+            f"^arn:{re.escape(region.partition)}:ecs:{re.escape(region.region)}:"
+            f"{region.account}:task-definition/{re.escape(task_definition.family)}:{revision}$"
+        )
+    return rf"^arn:{re.escape(region.partition)}:iam::{region.account}:role/[\w+=,.@/-]+$"
+
+
+# --------------------------------------------------------------------------- outputs
+
+
+def _render_outputs(desired: DesiredState, context: _Context) -> dict[str, Any]:
+    outputs = {
+        output.identity: output
+        for job, job_outputs in desired.outputs.items()
+        for name, value in job_outputs.items()
+        for output in _flatten_output(job, name, value)
+    }
+    ids = unique_logical_ids(
+        {
+            identity: pascal_case(output.job) + pascal_case(output.name) + output.id_suffix
+            for identity, output in outputs.items()
+        }
+    )
+    export_names = unique_logical_ids(
+        {identity: output.export_name(desired.stack) for identity, output in outputs.items()},
+        joiner="-",
+    )
+    return {
+        ids[identity]: {
+            "Description": f"{output.terraform_expression} of job {output.job}",
+            "Value": _cfn_value(_output_value(output, context), context, own_id=""),
+            "Export": {"Name": export_names[identity]},
+        }
+        for identity, output in outputs.items()
+    }
+
+
+@dataclass(frozen=True)
+class _Output:
+    """One string output; a map output of the model gives one per key."""
+
+    job: str
+    name: str
+    key: str | None
+    value: Any
+
+    @property
+    def identity(self) -> str:
+        return (
+            f"{self.job}/{self.name}" if self.key is None else f"{self.job}/{self.name}/{self.key}"
+        )
+
+    @property
+    def id_suffix(self) -> str:
+        if self.key is None:
+            return ""
+        return pascal_case(self.key) or _PRIMARY_KEY_WORD.capitalize()
+
+    @property
+    def terraform_expression(self) -> str:
+        """How the Terraform export's outputs spell the same value."""
+        return self.name if self.key is None else f"{self.name}[{json.dumps(self.key)}]"
+
+    def export_name(self, stack: str) -> str:
+        parts = [stack, self.job, self.name]
+        if self.key is not None:
+            parts.append(self.key or _PRIMARY_KEY_WORD)
+        return "-".join(_WORD_SEPARATORS.sub("-", part) for part in parts)
+
+
+def _output_value(output: _Output, context: _Context) -> Any:
+    """A name output refers to its resource, like the ARN and URL outputs do."""
+    named_type = _NAME_OUTPUTS.get(output.name)
+    if named_type is None:
+        return output.value
+    attribute = "QueueName" if named_type == "aws_sqs_queue" else None
+    return _reference_by_name(context, named_type, output.value, attribute)
+
+
+def _flatten_output(job: str, name: str, value: Any) -> Iterator[_Output]:
+    """CloudFormation outputs are strings: a map output becomes one output per key."""
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            yield _Output(job, name, str(key), item)
+    else:
+        yield _Output(job, name, None, value)
+
+
+# --------------------------------------------------------------------------- template
+
+
+def _description(desired: DesiredState) -> str:
+    jobs = len(_jobs(desired))
+    return (
+        f"ecs-scheduler stack {desired.stack}: {jobs} scheduled ECS "
+        f"job{'s' if jobs != 1 else ''} on EventBridge Scheduler, each with a least-privilege "
+        "execution role, a KMS-encrypted dead-letter queue and alarms. Generated by "
+        "ecs-scheduler from its config: change the config and export again rather than "
+        "editing this template."
+    )
+
+
+def _template_metadata(desired: DesiredState, context: _Context) -> dict[str, Any]:
+    metadata: dict[str, Any] = {
+        METADATA_KEY: {
+            "stack": desired.stack,
+            "jobs": _jobs(desired),
+        }
+    }
+    if context.parameters:
+        metadata["AWS::CloudFormation::Interface"] = {
+            "ParameterGroups": [
+                {
+                    "Label": {"default": f"Task definition of job {job}"},
+                    "Parameters": [
+                        parameter.logical_id
+                        for parameter in context.parameters
+                        if parameter.lookup.job == job
+                    ],
+                }
+                for job in dict.fromkeys(p.lookup.job for p in context.parameters)
+            ]
+        }
+    return metadata
+
+
+def _jobs(desired: DesiredState) -> list[str]:
+    return list(dict.fromkeys(resource.job for resource in desired.resources.values()))

@@ -1,0 +1,723 @@
+"""One job's resources -> the blocks of its Terraform module (``modules/<job>/``).
+
+The model's properties are shaped like boto3 create requests; here each is translated to the
+hashicorp/aws provider's arguments. Values that name another resource of the job become
+references to it (so Terraform orders the work and never needs a literal ARN it can compute),
+a :class:`~ecs_scheduler.resources.Lookup` becomes a reference to
+``data.aws_ecs_task_definition.this``, and every policy document becomes a
+``data "aws_iam_policy_document"`` rendered from the model's dict, never written twice.
+A property this translation does not know is an error, never silently dropped.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Final
+
+from ecs_scheduler import policies
+from ecs_scheduler.engines.terraform_syntax import (
+    Attribute,
+    Block,
+    FunctionCall,
+    Reference,
+    Value,
+)
+from ecs_scheduler.errors import EcsSchedulerError
+from ecs_scheduler.resources import Lookup, Resource, TaskDefinitionRef
+
+
+class TerraformExportError(EcsSchedulerError):
+    """The desired state cannot be written as Terraform configuration."""
+
+
+TASK_DEFINITION_DATA: Final = "data.aws_ecs_task_definition.this"
+_LOOKUP_ATTRIBUTES: Final = {
+    "task_definition_arn": "arn",
+    "task_role_arn": "task_role_arn",
+    "execution_role_arn": "execution_role_arn",
+}
+# Resources that own an ARN and a name of their own (a role policy or queue policy is an
+# attachment: the model gives it its parent's ARN), with the attribute holding the name.
+_NAME_ATTRIBUTES: Final = {
+    "aws_scheduler_schedule_group": "name",
+    "aws_scheduler_schedule": "name",
+    "aws_iam_role": "name",
+    "aws_sqs_queue": "name",
+    "aws_cloudwatch_metric_alarm": "alarm_name",
+}
+# The provider's default, and what AWS does without the argument; the argument itself only
+# exists from hashicorp/aws 6.14, so it is written only when a schedule needs DELETE.
+_DEFAULT_ACTION_AFTER_COMPLETION: Final = "NONE"
+ACTION_AFTER_COMPLETION_FIELD: Final = "action_after_completion"
+
+_QUEUE_ATTRIBUTES: Final[Mapping[str, tuple[str, Callable[[str], Value]]]] = {
+    "KmsMasterKeyId": ("kms_master_key_id", str),
+    "KmsDataKeyReusePeriodSeconds": ("kms_data_key_reuse_period_seconds", int),
+    "MessageRetentionPeriod": ("message_retention_seconds", int),
+    "VisibilityTimeout": ("visibility_timeout_seconds", int),
+    "DelaySeconds": ("delay_seconds", int),
+    "MaximumMessageSize": ("max_message_size", int),
+    "ReceiveMessageWaitTimeSeconds": ("receive_wait_time_seconds", int),
+    "SqsManagedSseEnabled": ("sqs_managed_sse_enabled", lambda text: text.lower() == "true"),
+}
+_ALARM_ARGUMENTS: Final = {
+    "AlarmDescription": "alarm_description",
+    "ActionsEnabled": "actions_enabled",
+    "Namespace": "namespace",
+    "MetricName": "metric_name",
+    "Statistic": "statistic",
+    "ExtendedStatistic": "extended_statistic",
+    "Unit": "unit",
+    "Period": "period",
+    "EvaluationPeriods": "evaluation_periods",
+    "DatapointsToAlarm": "datapoints_to_alarm",
+    "Threshold": "threshold",
+    "ComparisonOperator": "comparison_operator",
+    "TreatMissingData": "treat_missing_data",
+    "AlarmActions": "alarm_actions",
+    "OKActions": "ok_actions",
+    "InsufficientDataActions": "insufficient_data_actions",
+}
+_STATEMENT_LISTS: Final = {
+    "Action": "actions",
+    "NotAction": "not_actions",
+    "Resource": "resources",
+    "NotResource": "not_resources",
+}
+
+
+class _Properties:
+    """A resource's properties, taken one by one; anything left over is reported."""
+
+    def __init__(self, resource: Resource, properties: Mapping[str, Any], path: str = "") -> None:
+        self._resource = resource
+        self._remaining = dict(properties)
+        self._path = path
+
+    def take(self, key: str) -> Any:
+        return self._remaining.pop(key, None)
+
+    def nested(self, key: str) -> _Properties:
+        return _Properties(self._resource, self.take(key) or {}, f"{self._path}{key}.")
+
+    def done(self) -> None:
+        if self._remaining:
+            unknown = ", ".join(f"{self._path}{key}" for key in self._remaining)
+            raise TerraformExportError(
+                f"{self._resource.address}: the Terraform export does not know how to write "
+                f"{unknown}."
+            )
+
+
+def _rfc3339(moment: datetime | str) -> str:
+    if isinstance(moment, str):
+        return moment
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _as_list(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, list | tuple) else [value]
+
+
+@dataclass
+class _PerSchedule:
+    """One schedule's own values; the shared resource body reads them as ``each.value.<field>``.
+
+    ``always`` names the fields some schedule of the job sets, so that every schedule's entry
+    has the same fields (null where unset) and every schedule yields the same body.
+    """
+
+    always: frozenset[str]
+    values: dict[str, Value] = field(default_factory=dict)
+
+    def attribute(self, field_name: str, argument: str, value: Value) -> list[Attribute]:
+        if value is None and field_name not in self.always:
+            return []
+        self.values[field_name] = value
+        return [Attribute(argument, Reference(f"each.value.{field_name}"))]
+
+
+@dataclass(frozen=True)
+class ModuleBlocks:
+    """What a job's module consists of."""
+
+    main: tuple[Block, ...]
+    outputs: tuple[Block, ...]
+    uses_action_after_completion: bool
+
+
+class JobModule:
+    """Translates one job's resources, tracking which resources each body refers to."""
+
+    def __init__(
+        self, job: str, resources: Sequence[Resource], task_definition: TaskDefinitionRef
+    ) -> None:
+        self.job = job
+        self.resources = list(resources)
+        self.task_definition = task_definition
+        self._by_address = {resource.address: resource for resource in resources}
+        self._uses_lookup = False
+        self._referenced: set[str] = set()
+        # ARNs of the resources already written; later values equal to one refer to it.
+        self._arn_owners: dict[str, Resource] = {}
+        self._uses_action_after_completion = False
+
+    # -- values and references -------------------------------------------------------------
+
+    def refer(self, resource: Resource, attribute: str) -> Reference:
+        self._referenced.add(resource.address)
+        return Reference(f"{resource.type}.{resource.name}.{attribute}")
+
+    def _lookup(self, lookup: Lookup) -> Reference:
+        if lookup.job != self.job:
+            raise TerraformExportError(
+                f"Job {self.job} refers to the task definition of job {lookup.job}; a module "
+                "can only look up its own."
+            )
+        self._uses_lookup = True
+        return Reference(f"{TASK_DEFINITION_DATA}.{_LOOKUP_ATTRIBUTES[lookup.attribute]}")
+
+    def value(self, raw: Any) -> Value:
+        """A model value as a Terraform value: lookups and known ARNs become references."""
+        if isinstance(raw, Lookup):
+            return self._lookup(raw)
+        if isinstance(raw, datetime):
+            return _rfc3339(raw)
+        if isinstance(raw, str):
+            owner = self._arn_owners.get(raw)
+            return raw if owner is None else self.refer(owner, "arn")
+        if isinstance(raw, Mapping):
+            return {str(key): self.value(item) for key, item in raw.items()}
+        if isinstance(raw, list | tuple):
+            items = [self.value(item) for item in raw]
+            # A task definition may have no task or execution role: the looked-up value is
+            # then empty, and compact() keeps it out of the list instead of an invalid "".
+            if any(
+                isinstance(item, Lookup) and item.attribute != "task_definition_arn" for item in raw
+            ):
+                return FunctionCall("compact", items)
+            return items
+        if raw is None or isinstance(raw, bool | int | float):
+            return raw
+        raise TerraformExportError(
+            f"Job {self.job}: a value of type {type(raw).__name__} cannot be written as Terraform."
+        )
+
+    def dependency(self, resource: Resource, resource_type: str) -> Resource:
+        """The one resource of ``resource_type`` that ``resource`` depends on."""
+        found = [
+            self._by_address[address]
+            for address in resource.depends_on
+            if address in self._by_address and self._by_address[address].type == resource_type
+        ]
+        if len(found) != 1:
+            raise TerraformExportError(
+                f"{resource.address} must depend on exactly one {resource_type} of its job."
+            )
+        return found[0]
+
+    def only(self, resource_type: str) -> Resource:
+        found = [resource for resource in self.resources if resource.type == resource_type]
+        if len(found) != 1:
+            raise TerraformExportError(
+                f"Job {self.job} must have exactly one {resource_type}, not {len(found)}."
+            )
+        return found[0]
+
+    # -- policies --------------------------------------------------------------------------
+
+    def policy_document(self, name: str, document: Mapping[str, Any], resource: Resource) -> Block:
+        """``data "aws_iam_policy_document"`` with the document's statements, one block each."""
+        properties = _Properties(resource, document, f"{name}.")
+        body: list[Attribute | Block] = []
+        version = properties.take("Version")
+        if version is not None:
+            body.append(Attribute("version", version))
+        policy_id = properties.take("Id")
+        if policy_id is not None:
+            body.append(Attribute("policy_id", policy_id))
+        body.extend(
+            self._statement(statement, resource, f"{name}.Statement.")
+            for statement in _as_list(properties.take("Statement") or [])
+        )
+        properties.done()
+        return Block("data", ("aws_iam_policy_document", name), tuple(body))
+
+    def _statement(self, statement: Mapping[str, Any], resource: Resource, path: str) -> Block:
+        properties = _Properties(resource, statement, path)
+        body: list[Attribute | Block] = []
+        sid = properties.take("Sid")
+        if sid is not None:
+            body.append(Attribute("sid", sid))
+        body.append(Attribute("effect", properties.take("Effect") or "Allow"))
+        for key, argument in _STATEMENT_LISTS.items():
+            listed = properties.take(key)
+            if listed is not None:
+                body.append(Attribute(argument, self.value(_as_list(listed))))
+        for key, block_type in (("Principal", "principals"), ("NotPrincipal", "not_principals")):
+            principal = properties.take(key)
+            if principal is not None:
+                body.extend(_principal_blocks(block_type, principal))
+        for operator, conditions in (properties.take("Condition") or {}).items():
+            for variable, values in conditions.items():
+                body.append(
+                    Block(
+                        "condition",
+                        (),
+                        (
+                            Attribute("test", operator),
+                            Attribute("variable", variable),
+                            Attribute("values", self.value(_as_list(values))),
+                        ),
+                    )
+                )
+        properties.done()
+        return Block("statement", (), tuple(body))
+
+    # -- resources -------------------------------------------------------------------------
+
+    def _tags(self, resource: Resource) -> list[Attribute]:
+        return [Attribute("tags", dict(resource.tags))] if resource.tags else []
+
+    def _schedule_group(self, resource: Resource) -> list[Attribute | Block]:
+        _Properties(resource, resource.properties).done()
+        return [Attribute("name", resource.aws_name), *self._tags(resource)]
+
+    def _role(self, resource: Resource, data: list[Block]) -> list[Attribute | Block]:
+        properties = _Properties(resource, resource.properties)
+        trust = self.policy_document(
+            f"{resource.name}_assume_role", properties.take("AssumeRolePolicyDocument"), resource
+        )
+        data.append(trust)
+        body: list[Attribute | Block] = [
+            Attribute("name", resource.aws_name),
+            Attribute(
+                "assume_role_policy",
+                Reference(f"data.aws_iam_policy_document.{trust.labels[1]}.json"),
+            ),
+        ]
+        for key, argument in (
+            ("Description", "description"),
+            ("PermissionsBoundary", "permissions_boundary"),
+            ("MaxSessionDuration", "max_session_duration"),
+            ("Path", "path"),
+        ):
+            value = properties.take(key)
+            if value is not None:
+                body.append(Attribute(argument, self.value(value)))
+        properties.done()
+        return [*body, *self._tags(resource)]
+
+    def _role_policy(self, resource: Resource, data: list[Block]) -> list[Attribute | Block]:
+        properties = _Properties(resource, resource.properties)
+        properties.take("PolicyName")
+        document = self.policy_document(resource.name, properties.take("PolicyDocument"), resource)
+        data.append(document)
+        properties.done()
+        role = self.dependency(resource, "aws_iam_role")
+        return [
+            Attribute("name", resource.aws_name),
+            Attribute("role", self.refer(role, "id")),
+            Attribute("policy", Reference(f"data.aws_iam_policy_document.{resource.name}.json")),
+        ]
+
+    def _queue(self, resource: Resource) -> list[Attribute | Block]:
+        properties = _Properties(resource, resource.properties)
+        attributes = properties.nested("Attributes")
+        body: list[Attribute | Block] = [Attribute("name", resource.aws_name)]
+        for key, (argument, convert) in _QUEUE_ATTRIBUTES.items():
+            value = attributes.take(key)
+            if value is not None:
+                body.append(Attribute(argument, self.value(convert(value))))
+        attributes.done()
+        properties.done()
+        return [*body, *self._tags(resource)]
+
+    def _queue_policy(self, resource: Resource, data: list[Block]) -> list[Attribute | Block]:
+        properties = _Properties(resource, resource.properties)
+        document = self.policy_document(resource.name, properties.take("Policy"), resource)
+        data.append(document)
+        properties.done()
+        queue = self.dependency(resource, "aws_sqs_queue")
+        return [
+            Attribute("queue_url", self.refer(queue, "url")),
+            Attribute("policy", Reference(f"data.aws_iam_policy_document.{resource.name}.json")),
+        ]
+
+    def _alarm(self, resource: Resource) -> list[Attribute | Block]:
+        properties = _Properties(resource, resource.properties)
+        body: list[Attribute | Block] = [Attribute("alarm_name", resource.aws_name)]
+        for key, argument in _ALARM_ARGUMENTS.items():
+            value = properties.take(key)
+            if value is not None:
+                body.append(Attribute(argument, self.value(value)))
+        dimensions = properties.take("Dimensions")
+        if dimensions is not None:
+            body.append(Attribute("dimensions", self._dimensions(resource, dimensions)))
+        properties.done()
+        return [*body, *self._tags(resource)]
+
+    def _dimensions(self, resource: Resource, dimensions: Sequence[Mapping[str, str]]) -> Value:
+        result: dict[str, Value] = {}
+        for dimension in dimensions:
+            value: Value = dimension["Value"]
+            if dimension["Name"] == "QueueName":
+                queue = self.dependency(resource, "aws_sqs_queue")
+                if queue.aws_name == value:
+                    value = self.refer(queue, "name")
+            result[dimension["Name"]] = value
+        return result
+
+    # -- schedules -------------------------------------------------------------------------
+
+    def _schedule_body(
+        self, resource: Resource, own: _PerSchedule, group: Resource
+    ) -> list[Attribute | Block]:
+        properties = _Properties(resource, resource.properties)
+        action = properties.take("ActionAfterCompletion")
+        body: list[Attribute | Block] = [
+            Attribute("for_each", Reference("local.schedules")),
+            *own.attribute("name", "name", resource.aws_name),
+            Attribute("group_name", self.refer(group, "name")),
+            *own.attribute("description", "description", properties.take("Description")),
+            *own.attribute(
+                "schedule_expression", "schedule_expression", properties.take("ScheduleExpression")
+            ),
+            *own.attribute(
+                "schedule_expression_timezone",
+                "schedule_expression_timezone",
+                properties.take("ScheduleExpressionTimezone"),
+            ),
+            *own.attribute("start_date", "start_date", self.value(properties.take("StartDate"))),
+            *own.attribute("end_date", "end_date", self.value(properties.take("EndDate"))),
+            *own.attribute("state", "state", properties.take("State")),
+            *own.attribute(
+                ACTION_AFTER_COMPLETION_FIELD,
+                ACTION_AFTER_COMPLETION_FIELD,
+                None if action == _DEFAULT_ACTION_AFTER_COMPLETION else action,
+            ),
+        ]
+        kms_key = properties.take("KmsKeyArn")
+        if kms_key is not None:
+            body.append(Attribute("kms_key_arn", self.value(kms_key)))
+        window = properties.nested("FlexibleTimeWindow")
+        body.append(
+            Block(
+                "flexible_time_window",
+                (),
+                (
+                    *own.attribute("flexible_time_window_mode", "mode", window.take("Mode")),
+                    *own.attribute(
+                        "maximum_window_in_minutes",
+                        "maximum_window_in_minutes",
+                        window.take("MaximumWindowInMinutes"),
+                    ),
+                ),
+            )
+        )
+        window.done()
+        body.append(self._target(properties.nested("Target"), own))
+        properties.done()
+        return body
+
+    def _target(self, target: _Properties, own: _PerSchedule) -> Block:
+        body: list[Attribute | Block] = [
+            Attribute("arn", self.value(target.take("Arn"))),
+            Attribute("role_arn", self.value(target.take("RoleArn"))),
+        ]
+        overrides = target.take("Input")
+        body.extend(
+            own.attribute(
+                "input",
+                "input",
+                None if overrides is None else FunctionCall("jsonencode", self.value(overrides)),
+            )
+        )
+        dead_letter = target.nested("DeadLetterConfig")
+        dead_letter_arn = dead_letter.take("Arn")
+        dead_letter.done()
+        if dead_letter_arn is not None:
+            body.append(
+                Block("dead_letter_config", (), (Attribute("arn", self.value(dead_letter_arn)),))
+            )
+        retry = target.nested("RetryPolicy")
+        body.append(
+            Block(
+                "retry_policy",
+                (),
+                (
+                    *own.attribute(
+                        "maximum_retry_attempts",
+                        "maximum_retry_attempts",
+                        retry.take("MaximumRetryAttempts"),
+                    ),
+                    *own.attribute(
+                        "maximum_event_age_in_seconds",
+                        "maximum_event_age_in_seconds",
+                        retry.take("MaximumEventAgeInSeconds"),
+                    ),
+                ),
+            )
+        )
+        retry.done()
+        body.append(self._ecs_parameters(target.nested("EcsParameters"), own))
+        target.done()
+        return Block("target", (), tuple(body))
+
+    def _ecs_parameters(self, ecs: _Properties, own: _PerSchedule) -> Block:
+        body: list[Attribute | Block] = [
+            Attribute("task_definition_arn", self.value(ecs.take("TaskDefinitionArn"))),
+            *own.attribute("task_count", "task_count", ecs.take("TaskCount")),
+        ]
+        for key, argument in (
+            ("LaunchType", "launch_type"),
+            ("PlatformVersion", "platform_version"),
+            ("Group", "group"),
+            ("ReferenceId", "reference_id"),
+            ("PropagateTags", "propagate_tags"),
+            ("EnableECSManagedTags", "enable_ecs_managed_tags"),
+            ("EnableExecuteCommand", "enable_execute_command"),
+        ):
+            value = ecs.take(key)
+            if value is not None:
+                body.append(Attribute(argument, self.value(value)))
+        tags = ecs.take("Tags")
+        if tags:
+            # The provider takes a map and sends it as RunTask's list of one-tag maps.
+            body.append(
+                Attribute("tags", {key: value for tag in tags for key, value in tag.items()})
+            )
+        network = ecs.nested("NetworkConfiguration")
+        awsvpc = network.nested("awsvpcConfiguration")
+        subnets = awsvpc.take("Subnets")
+        if subnets is not None:
+            body.append(
+                Block(
+                    "network_configuration",
+                    (),
+                    (
+                        Attribute("subnets", self.value(subnets)),
+                        Attribute(
+                            "security_groups", self.value(awsvpc.take("SecurityGroups") or [])
+                        ),
+                        Attribute("assign_public_ip", awsvpc.take("AssignPublicIp") == "ENABLED"),
+                    ),
+                )
+            )
+        awsvpc.done()
+        network.done()
+        for key, block_type, arguments in (
+            (
+                "CapacityProviderStrategy",
+                "capacity_provider_strategy",
+                (("capacityProvider", "capacity_provider"), ("weight", "weight"), ("base", "base")),
+            ),
+            (
+                "PlacementConstraints",
+                "placement_constraints",
+                (("type", "type"), ("expression", "expression")),
+            ),
+            ("PlacementStrategy", "placement_strategy", (("type", "type"), ("field", "field"))),
+        ):
+            for item in ecs.take(key) or []:
+                body.append(
+                    Block(
+                        block_type,
+                        (),
+                        tuple(
+                            Attribute(argument, self.value(item[source]))
+                            for source, argument in arguments
+                            if item.get(source) is not None
+                        ),
+                    )
+                )
+        ecs.done()
+        return Block("ecs_parameters", (), tuple(body))
+
+    def _schedules(self, schedules: Sequence[Resource]) -> tuple[Block, Block]:
+        """The ``locals`` map of the schedules' own values and the one for_each resource."""
+        group = self.only("aws_scheduler_schedule_group")
+        first_pass = [_PerSchedule(frozenset()) for _ in schedules]
+        for schedule, own in zip(schedules, first_pass, strict=True):
+            self._schedule_body(schedule, own, group)
+        always = frozenset(name for own in first_pass for name in own.values)
+        self._uses_action_after_completion = ACTION_AFTER_COMPLETION_FIELD in always
+        bodies: list[tuple[Resource, list[Attribute | Block], _PerSchedule]] = []
+        for schedule in schedules:
+            own = _PerSchedule(always)
+            bodies.append((schedule, self._schedule_body(schedule, own, group), own))
+        shared = bodies[0][1]
+        for schedule, body, _ in bodies[1:]:
+            if body != shared:
+                raise TerraformExportError(
+                    f"{schedule.address} differs from the job's primary schedule in a value that "
+                    "schedules of one job share; the Terraform export cannot write it."
+                )
+        schedules_local = Block(
+            "locals",
+            (),
+            (
+                Attribute(
+                    "schedules", {schedule.key or "": own.values for schedule, _, own in bodies}
+                ),
+            ),
+        )
+        first = schedules[0]
+        return schedules_local, Block(
+            "resource",
+            (first.type, first.name),
+            (*shared, *self._depends_on(first)),
+        )
+
+    def _depends_on(self, resource: Resource) -> list[Attribute]:
+        """The model's dependencies that no reference in the body already implies."""
+        remaining: dict[str, Reference] = {}
+        for address in resource.depends_on:
+            dependency = self._by_address.get(address)
+            if dependency is None:
+                raise TerraformExportError(
+                    f"{resource.address} depends on {address}, which is not in job {self.job}."
+                )
+            if address not in self._referenced:
+                remaining[address] = Reference(f"{dependency.type}.{dependency.name}")
+        return [Attribute("depends_on", list(remaining.values()))] if remaining else []
+
+    def _resource_blocks(self, resource: Resource) -> list[Block]:
+        data: list[Block] = []
+        translators: dict[str, Callable[[], list[Attribute | Block]]] = {
+            "aws_scheduler_schedule_group": lambda: self._schedule_group(resource),
+            "aws_iam_role": lambda: self._role(resource, data),
+            "aws_iam_role_policy": lambda: self._role_policy(resource, data),
+            "aws_sqs_queue": lambda: self._queue(resource),
+            "aws_sqs_queue_policy": lambda: self._queue_policy(resource, data),
+            "aws_cloudwatch_metric_alarm": lambda: self._alarm(resource),
+        }
+        translate = translators.get(resource.type)
+        if translate is None or resource.key is not None:
+            raise TerraformExportError(f"{resource.address}: the Terraform export cannot write it.")
+        body = translate()
+        return [
+            *data,
+            Block("resource", (resource.type, resource.name), (*body, *self._depends_on(resource))),
+        ]
+
+    def _check_address(self, resource: Resource) -> None:
+        expected = f"module.{self.job}.{resource.type}.{resource.name}"
+        if resource.key is not None:
+            expected += f"[{json.dumps(resource.key)}]"
+        if resource.address != expected:
+            raise TerraformExportError(
+                f"{resource.address}: Terraform would address this resource as {expected}."
+            )
+
+    def _main_blocks(self) -> Iterator[Block]:
+        schedules = [r for r in self.resources if r.type == "aws_scheduler_schedule"]
+        for resource in self.resources:
+            self._check_address(resource)
+            self._referenced = set()
+            if resource.type == "aws_scheduler_schedule":
+                if resource is schedules[0]:
+                    yield from self._schedules(schedules)
+            else:
+                yield from self._resource_blocks(resource)
+            if resource.type in _NAME_ATTRIBUTES and resource.key is None:
+                self._arn_owners[resource.arn] = resource
+
+    # -- outputs ---------------------------------------------------------------------------
+
+    def _output_value(self, name: str, raw: Any) -> Value:
+        """An output as references to the resources it reports, never as a literal."""
+        if isinstance(raw, Mapping):
+            return self._output_map(name, raw)
+        for resource in self.resources:
+            if resource.key is not None or resource.type not in _NAME_ATTRIBUTES:
+                continue
+            for literal, attribute in self._reported(resource):
+                if raw == literal:
+                    return Reference(f"{resource.type}.{resource.name}.{attribute}")
+        raise TerraformExportError(
+            f"Job {self.job}: output {name} ({raw!r}) matches no resource of the job."
+        )
+
+    @staticmethod
+    def _reported(resource: Resource) -> list[tuple[str, str]]:
+        """The values an output may report about ``resource``, with the attribute holding each."""
+        reported = [(resource.aws_name, _NAME_ATTRIBUTES[resource.type]), (resource.arn, "arn")]
+        if resource.type == "aws_sqs_queue":
+            _, partition, _, region, account, queue = resource.arn.split(":")
+            suffix = policies.dns_suffix(partition)
+            reported.append((f"https://sqs.{region}.{suffix}/{account}/{queue}", "url"))
+        return reported
+
+    def _output_map(self, name: str, raw: Mapping[str, Any]) -> Value:
+        schedules = {
+            resource.key: resource
+            for resource in self.resources
+            if resource.type == "aws_scheduler_schedule" and resource.key is not None
+        }
+        if raw and set(raw) == set(schedules):
+            for attribute in ("name", "arn"):
+                if all(
+                    (raw[key], attribute) in self._reported(schedule)
+                    for key, schedule in schedules.items()
+                ):
+                    return Reference(
+                        "{ for key, schedule in aws_scheduler_schedule.ecs : "
+                        f"key => schedule.{attribute} }}"
+                    )
+        by_name = {resource.name: resource for resource in self.resources if resource.key is None}
+        result: dict[str, Value] = {}
+        for key, literal in raw.items():
+            resource = by_name.get(key)
+            matches = [
+                attribute
+                for value, attribute in ([] if resource is None else self._reported(resource))
+                if value == literal
+            ]
+            if resource is None or not matches:
+                raise TerraformExportError(
+                    f"Job {self.job}: output {name}[{key}] ({literal!r}) matches no resource."
+                )
+            result[key] = Reference(f"{resource.type}.{resource.name}.{matches[0]}")
+        return result
+
+    def build(self, outputs: Mapping[str, Any]) -> ModuleBlocks:
+        main = list(self._main_blocks())
+        if self._uses_lookup:
+            revision = self.task_definition.revision
+            family = self.task_definition.family
+            main.insert(
+                0,
+                Block(
+                    "data",
+                    ("aws_ecs_task_definition", "this"),
+                    (
+                        Attribute(
+                            "task_definition",
+                            family if revision is None else f"{family}:{revision}",
+                        ),
+                    ),
+                ),
+            )
+        output_blocks = tuple(
+            Block("output", (name,), (Attribute("value", self._output_value(name, raw)),))
+            for name, raw in outputs.items()
+        )
+        return ModuleBlocks(tuple(main), output_blocks, self._uses_action_after_completion)
+
+
+def _principal_blocks(block_type: str, principal: Any) -> list[Block]:
+    """``Principal`` as provider blocks; ``"*"`` is type ``*`` with identifier ``*``."""
+    if principal == "*":
+        return [Block(block_type, (), (Attribute("type", "*"), Attribute("identifiers", ["*"])))]
+    return [
+        Block(
+            block_type,
+            (),
+            (Attribute("type", kind), Attribute("identifiers", _as_list(identifiers))),
+        )
+        for kind, identifiers in principal.items()
+    ]

@@ -1,0 +1,334 @@
+"""AWS cron expressions: ``cron(minutes hours day-of-month month day-of-week year)``.
+
+Parsing turns each field into a sorted tuple of the values it allows, once; the two day
+fields become a :class:`DayOfMonthRule` or :class:`DayOfWeekRule`, resolved per month into
+the days that match (cached, so iteration never re-derives them).
+
+Semantics follow the AWS reference (and Quartz, which AWS cron derives from, where AWS is
+silent): 1=SUN … 7=SAT; ``L`` alone in day-of-week is Saturday (the last day of the week);
+ranges wrap in every cyclic field (``20-2`` hours, ``FRI-MON``, ``NOV-FEB``, ``28-3``) but
+not in the year; ``a/n`` means a, a+n, … up to the field's maximum; a step must be between 1
+and the field's span (59 for minutes, 23 for hours, 30 for day-of-month, 11 for month).
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from ecs_scheduler.expressions.errors import ExpressionError
+
+FIRST_YEAR = 1970
+LAST_YEAR = 2199
+
+MONTH_NAMES = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
+WEEKDAY_NAMES = ("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT")
+
+
+@dataclass(frozen=True, slots=True)
+class _FieldSpec:
+    position: int
+    name: str
+    low: int
+    high: int
+    names: tuple[str, ...]  # names[i] stands for low + i
+    cyclic: bool
+    wildcards: str
+
+    @property
+    def label(self) -> str:
+        return f"cron field {self.position} ({self.name})"
+
+    @property
+    def allowed_range(self) -> str:
+        if self.name == "day-of-week":
+            return "1-7 (1=SUN … 7=SAT)"
+        if self.name == "month":
+            return "1-12 (or JAN-DEC)"
+        return f"{self.low}-{self.high}"
+
+
+MINUTES = _FieldSpec(1, "minutes", 0, 59, (), True, ", - * /")
+HOURS = _FieldSpec(2, "hours", 0, 23, (), True, ", - * /")
+DAY_OF_MONTH = _FieldSpec(3, "day-of-month", 1, 31, (), True, ", - * ? / L W")
+MONTH = _FieldSpec(4, "month", 1, 12, MONTH_NAMES, True, ", - * /")
+DAY_OF_WEEK = _FieldSpec(5, "day-of-week", 1, 7, WEEKDAY_NAMES, True, ", - * ? L #")
+YEAR = _FieldSpec(6, "year", FIRST_YEAR, LAST_YEAR, (), False, ", - * /")
+FIELDS = (MINUTES, HOURS, DAY_OF_MONTH, MONTH, DAY_OF_WEEK, YEAR)
+
+
+@dataclass(frozen=True, slots=True)
+class DayOfMonthRule:
+    """Day-of-month given, day-of-week ``?``. At most one of the special forms is set."""
+
+    days: tuple[int, ...] = ()
+    last_day: bool = False  # L
+    last_weekday: bool = False  # LW
+    nearest_weekday_to: int | None = None  # nW
+
+    def days_in(self, year: int, month: int) -> tuple[int, ...]:
+        return _days_of_month(self, year, month)
+
+
+@dataclass(frozen=True, slots=True)
+class DayOfWeekRule:
+    """Day-of-week given, day-of-month ``?``. Weekdays use AWS numbering, 1=SUN … 7=SAT."""
+
+    weekdays: tuple[int, ...] = ()
+    last_of_weekday: int | None = None  # nL: the last such weekday of the month
+    nth_weekday: tuple[int, int] | None = None  # n#k: the k-th such weekday of the month
+
+    def days_in(self, year: int, month: int) -> tuple[int, ...]:
+        return _days_of_week(self, year, month)
+
+
+DayRule = DayOfMonthRule | DayOfWeekRule
+
+
+@dataclass(frozen=True, slots=True)
+class CronExpression:
+    """A parsed, valid ``cron(...)``; every field is a sorted tuple of allowed values."""
+
+    text: str
+    fields: tuple[str, str, str, str, str, str]  # as written, for describe()
+    minutes: tuple[int, ...]
+    hours: tuple[int, ...]
+    months: tuple[int, ...]
+    years: tuple[int, ...]
+    day_rule: DayRule
+
+
+def aws_weekday(year: int, month: int, day: int) -> int:
+    """AWS day-of-week number of a date: 1=SUN … 7=SAT."""
+    return (calendar.weekday(year, month, day) + 1) % 7 + 1
+
+
+@lru_cache(maxsize=8192)
+def _days_of_month(rule: DayOfMonthRule, year: int, month: int) -> tuple[int, ...]:
+    last = calendar.monthrange(year, month)[1]
+    if rule.last_day:
+        return (last,)
+    if rule.last_weekday:
+        weekday = aws_weekday(year, month, last)
+        return (last - {7: 1, 1: 2}.get(weekday, 0),)
+    if rule.nearest_weekday_to is not None:
+        day = rule.nearest_weekday_to
+        if day > last:  # W never leaves its month, and this month has no such day
+            return ()
+        weekday = aws_weekday(year, month, day)
+        if weekday == 7:  # Saturday: Friday before, unless that is last month
+            day = day + 2 if day == 1 else day - 1
+        elif weekday == 1:  # Sunday: Monday after, unless that is next month
+            day = day - 2 if day == last else day + 1
+        return (day,)
+    return tuple(day for day in rule.days if day <= last)
+
+
+@lru_cache(maxsize=8192)
+def _days_of_week(rule: DayOfWeekRule, year: int, month: int) -> tuple[int, ...]:
+    last = calendar.monthrange(year, month)[1]
+    first_weekday = aws_weekday(year, month, 1)
+    if rule.last_of_weekday is not None:
+        last_weekday = (first_weekday - 1 + last - 1) % 7 + 1
+        return (last - (last_weekday - rule.last_of_weekday) % 7,)
+    if rule.nth_weekday is not None:
+        weekday, occurrence = rule.nth_weekday
+        day = 1 + (weekday - first_weekday) % 7 + 7 * (occurrence - 1)
+        return (day,) if day <= last else ()
+    wanted = rule.weekdays
+    return tuple(
+        day for day in range(1, last + 1) if (first_weekday - 1 + day - 1) % 7 + 1 in wanted
+    )
+
+
+# --- parsing -----------------------------------------------------------------------------
+
+_SPECIAL_CHARACTERS = (
+    ("?", "day-of-month or day-of-week"),
+    ("L", "day-of-month or day-of-week"),
+    ("W", "day-of-month"),
+    ("#", "day-of-week"),
+)
+_ITEM = re.compile(r"(?P<start>[^-/]+)(?:-(?P<end>[^-/]+))?(?:/(?P<step>.*))?")
+
+
+def _quoted(token: str, item: str) -> str:
+    return f"'{token}'" if token == item else f"'{token}' in '{item}'"
+
+
+def _value(spec: _FieldSpec, token: str, item: str) -> int:
+    if token.isdigit():
+        number = int(token)
+        if not spec.low <= number <= spec.high:
+            raise _FieldError(f"'{token}' is out of range {spec.allowed_range}")
+        return number
+    if token.upper() in spec.names:
+        return spec.low + spec.names.index(token.upper())
+    for character, where in _SPECIAL_CHARACTERS:
+        if character in token.upper():
+            raise _FieldError(f"'{character}' is only allowed in {where}, not in '{item}'")
+    if spec.names:
+        kind = "month name" if spec is MONTH else "day name"
+        raise _FieldError(
+            f"{_quoted(token, item)} is neither a {kind} ({spec.names[0]}-{spec.names[-1]})"
+            f" nor a number {spec.low}-{spec.high}"
+        )
+    raise _FieldError(f"{_quoted(token, item)} is not a number {spec.low}-{spec.high}")
+
+
+class _FieldError(Exception):
+    """One thing wrong with one field; turned into an ExpressionError naming the field."""
+
+
+def _expand_item(spec: _FieldSpec, item: str) -> list[int]:
+    match = _ITEM.fullmatch(item)
+    if match is None:
+        raise _FieldError(f"'{item}' is not a value, range or increment")
+    start_token, end_token, step_token = match.group("start", "end", "step")
+    step = 1
+    if step_token is not None:
+        span = spec.high - spec.low
+        if not step_token.isdigit():
+            raise _FieldError(f"the increment in '{item}' must be a whole number 1-{span}")
+        step = int(step_token)
+        if not 1 <= step <= span:
+            raise _FieldError(f"the increment in '{item}' must be 1-{span}, not {step}")
+    if start_token == "*":
+        if end_token is not None:
+            raise _FieldError(f"'{item}' is not a valid range: '*' cannot start a range")
+        return list(range(spec.low, spec.high + 1, step))
+    start = _value(spec, start_token, item)
+    if end_token is None:
+        end = spec.high if step_token is not None else start
+    else:
+        end = _value(spec, end_token, item)
+    if start <= end:
+        return list(range(start, end + 1, step))
+    if not spec.cyclic:
+        raise _FieldError(f"the range '{item}' goes backwards (years do not wrap around)")
+    wrapped = [*range(start, spec.high + 1), *range(spec.low, end + 1)]
+    return wrapped[::step]
+
+
+def _expand(spec: _FieldSpec, text: str) -> tuple[int, ...]:
+    """Values of a plain field (no ``?``, ``L``, ``W``, ``#``): a comma list of items."""
+    if "/" in text and "/" not in spec.wildcards:
+        raise _FieldError(f"'/' is not allowed in {spec.name} (allowed: {spec.wildcards})")
+    values: set[int] = set()
+    for item in text.split(","):
+        if not item:
+            raise _FieldError(f"'{text}' has an empty item in its comma list")
+        values.update(_expand_item(spec, item))
+    return tuple(sorted(values))
+
+
+_NEAREST_WEEKDAY = re.compile(r"(\d+)W", re.IGNORECASE)
+_LAST_OF_WEEKDAY = re.compile(r"(\w+?)L", re.IGNORECASE)
+_NTH_WEEKDAY = re.compile(r"([^#]+)#(.*)")
+
+
+def _day_of_month_rule(text: str) -> DayOfMonthRule:
+    if text.upper() == "L":
+        return DayOfMonthRule(last_day=True)
+    if text.upper() == "LW":
+        return DayOfMonthRule(last_weekday=True)
+    if "W" in text.upper():
+        match = _NEAREST_WEEKDAY.fullmatch(text)
+        if match is None:
+            raise _FieldError(
+                f"'{text}': 'W' takes one day of the month, as in '15W' or 'LW'"
+                " (no ranges, lists or increments)"
+            )
+        return DayOfMonthRule(nearest_weekday_to=_value(DAY_OF_MONTH, match.group(1), text))
+    if "L" in text.upper():
+        raise _FieldError(
+            f"'{text}': 'L' stands alone in day-of-month ('L' or 'LW'), not in a list or range"
+        )
+    return DayOfMonthRule(days=_expand(DAY_OF_MONTH, text))
+
+
+def _day_of_week_rule(text: str) -> DayOfWeekRule:
+    if text.upper() == "L":  # the last day of the week
+        return DayOfWeekRule(weekdays=(7,))
+    if "#" in text:
+        match = _NTH_WEEKDAY.fullmatch(text)
+        if match is None or "," in text or "-" in text or "/" in text:
+            raise _FieldError(
+                f"'{text}': only one '#' expression is allowed, as in '6#3'"
+                " (the third Friday); no lists or ranges with '#'"
+            )
+        weekday = _value(DAY_OF_WEEK, match.group(1), text)
+        occurrence = match.group(2)
+        if not (occurrence.isdigit() and 1 <= int(occurrence) <= 5):
+            raise _FieldError(f"'{text}': the occurrence after '#' must be 1-5, not '{occurrence}'")
+        return DayOfWeekRule(nth_weekday=(weekday, int(occurrence)))
+    if "L" in text.upper():
+        match = _LAST_OF_WEEKDAY.fullmatch(text)
+        if match is None or "," in text or "-" in text or "/" in text:
+            raise _FieldError(
+                f"'{text}': 'L' stands alone ('L' = Saturday) or follows one day"
+                " ('6L' = the last Friday of the month); no lists or ranges with 'L'"
+            )
+        return DayOfWeekRule(last_of_weekday=_value(DAY_OF_WEEK, match.group(1), text))
+    return DayOfWeekRule(weekdays=_expand(DAY_OF_WEEK, text))
+
+
+def _field(spec: _FieldSpec, text: str, problems: list[str]) -> tuple[int, ...]:
+    try:
+        return _expand(spec, text)
+    except _FieldError as problem:
+        problems.append(f"{spec.label}: {problem}")
+        return ()
+
+
+def _day_rule(day_of_month: str, day_of_week: str, problems: list[str]) -> DayRule | None:
+    if (day_of_month == "?") == (day_of_week == "?"):
+        problems.append(
+            "cron: exactly one of day-of-month and day-of-week must be '?'"
+            f" (got '{day_of_month}' and '{day_of_week}')"
+        )
+        return None
+    spec, text = (DAY_OF_WEEK, day_of_week) if day_of_month == "?" else (DAY_OF_MONTH, day_of_month)
+    try:
+        if spec is DAY_OF_WEEK:
+            return _day_of_week_rule(text)
+        return _day_of_month_rule(text)
+    except _FieldError as problem:
+        problems.append(f"{spec.label}: {problem}")
+        return None
+
+
+def parse_cron(text: str, body: str) -> CronExpression:
+    """Parse the inside of ``cron(...)``; ``text`` is the whole expression, kept verbatim."""
+    fields = body.split()
+    if len(fields) != 6:
+        raise ExpressionError(
+            "cron: expected 6 fields (minutes hours day-of-month month day-of-week year),"
+            f" got {len(fields)}"
+            + (" - AWS cron has a year field and no seconds field" if len(fields) == 5 else "")
+        )
+    problems: list[str] = []
+    minutes = _field(MINUTES, fields[0], problems)
+    hours = _field(HOURS, fields[1], problems)
+    misplaced_question_marks = [
+        f"{spec.label}: '?' must stand alone, not in '{fields[spec.position - 1]}'"
+        for spec in (DAY_OF_MONTH, DAY_OF_WEEK)
+        if "?" in fields[spec.position - 1] and fields[spec.position - 1] != "?"
+    ]
+    problems.extend(misplaced_question_marks)
+    day_rule = None if misplaced_question_marks else _day_rule(fields[2], fields[4], problems)
+    months = _field(MONTH, fields[3], problems)
+    years = _field(YEAR, fields[5], problems)
+    if problems or day_rule is None:
+        raise ExpressionError(*problems)
+    return CronExpression(
+        text=text,
+        fields=(fields[0], fields[1], fields[2], fields[3], fields[4], fields[5]),
+        minutes=minutes,
+        hours=hours,
+        months=months,
+        years=years,
+        day_rule=day_rule,
+    )

@@ -1,0 +1,3 @@
+output "daily-report" {
+  value = module.daily-report
+}

@@ -1,0 +1,3 @@
+output "nightly-vacuum" {
+  value = module.nightly-vacuum
+}

@@ -1,0 +1,3 @@
+output "sync-orders" {
+  value = module.sync-orders
+}

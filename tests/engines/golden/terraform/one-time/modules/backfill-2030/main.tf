@@ -1,0 +1,317 @@
+resource "aws_scheduler_schedule_group" "ecs" {
+  name = "acme-platform-internal-use1-migrations-backfill-2030"
+  tags = {
+    ResourceOwner         = "platform-team"
+    BillingEntity         = "acme"
+    BillingDomain         = "platform"
+    SecurityDomain        = "internal"
+    ManagedBy             = "ecs-scheduler"
+    "ecs-scheduler:stack" = "migrations"
+    "ecs-scheduler:job"   = "backfill-2030"
+  }
+}
+
+data "aws_iam_policy_document" "scheduler_assume_role" {
+  version = "2012-10-17"
+
+  statement {
+    sid     = "AllowEventBridgeSchedulerForThisGroup"
+    effect  = "Allow"
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["scheduler.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = ["123456789012"]
+    }
+
+    condition {
+      test     = "ArnEquals"
+      variable = "aws:SourceArn"
+      values   = [aws_scheduler_schedule_group.ecs.arn]
+    }
+  }
+}
+
+resource "aws_iam_role" "scheduler" {
+  name               = "acme-platform-internal-use1-migrations-backfill-2030-scheduler"
+  assume_role_policy = data.aws_iam_policy_document.scheduler_assume_role.json
+  description        = "EventBridge Scheduler execution role of ecs-scheduler job backfill-2030 (stack migrations): runs task family backfill-orders"
+  tags = {
+    ResourceOwner         = "platform-team"
+    BillingEntity         = "acme"
+    BillingDomain         = "platform"
+    SecurityDomain        = "internal"
+    ManagedBy             = "ecs-scheduler"
+    "ecs-scheduler:stack" = "migrations"
+    "ecs-scheduler:job"   = "backfill-2030"
+  }
+}
+
+data "aws_iam_policy_document" "scheduler" {
+  version = "2012-10-17"
+
+  statement {
+    sid     = "RunThisTaskFamilyInThisCluster"
+    effect  = "Allow"
+    actions = ["ecs:RunTask"]
+    resources = [
+      "arn:aws:ecs:us-east-1:123456789012:task-definition/backfill-orders",
+      "arn:aws:ecs:us-east-1:123456789012:task-definition/backfill-orders:*",
+    ]
+
+    condition {
+      test     = "ArnEquals"
+      variable = "ecs:cluster"
+      values   = ["arn:aws:ecs:us-east-1:123456789012:cluster/ops"]
+    }
+  }
+
+  statement {
+    sid     = "TagTasksAtLaunch"
+    effect  = "Allow"
+    actions = ["ecs:TagResource"]
+    resources = [
+      "arn:aws:ecs:us-east-1:123456789012:cluster/ops",
+      "arn:aws:ecs:us-east-1:123456789012:task/ops/*",
+    ]
+
+    condition {
+      test     = "StringEquals"
+      variable = "ecs:CreateAction"
+      values   = ["RunTask"]
+    }
+  }
+
+  statement {
+    sid       = "SendToDeadLetterQueue"
+    effect    = "Allow"
+    actions   = ["sqs:SendMessage"]
+    resources = ["arn:aws:sqs:us-east-1:123456789012:acme-platform-internal-use1-migrations-backfill-2030-dlq"]
+  }
+
+  statement {
+    sid       = "UseDeadLetterQueueKey"
+    effect    = "Allow"
+    actions   = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"]
+    resources = ["arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "kms:ViaService"
+      values   = ["sqs.us-east-1.amazonaws.com", "scheduler.us-east-1.amazonaws.com"]
+    }
+  }
+
+  statement {
+    sid     = "PassTaskRolesToEcsTasks"
+    effect  = "Allow"
+    actions = ["iam:PassRole"]
+    resources = [
+      "arn:aws:iam::123456789012:role/backfill-task",
+      "arn:aws:iam::123456789012:role/ecs-task-execution",
+    ]
+
+    condition {
+      test     = "StringEquals"
+      variable = "iam:PassedToService"
+      values   = ["ecs-tasks.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_iam_role_policy" "scheduler" {
+  name   = "acme-platform-internal-use1-migrations-backfill-2030-scheduler"
+  role   = aws_iam_role.scheduler.id
+  policy = data.aws_iam_policy_document.scheduler.json
+}
+
+resource "aws_sqs_queue" "dlq" {
+  name                              = "acme-platform-internal-use1-migrations-backfill-2030-dlq"
+  kms_master_key_id                 = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+  kms_data_key_reuse_period_seconds = 86400
+  message_retention_seconds         = 1209600
+  tags = {
+    ResourceOwner         = "platform-team"
+    BillingEntity         = "acme"
+    BillingDomain         = "platform"
+    SecurityDomain        = "internal"
+    ManagedBy             = "ecs-scheduler"
+    "ecs-scheduler:stack" = "migrations"
+    "ecs-scheduler:job"   = "backfill-2030"
+  }
+}
+
+data "aws_iam_policy_document" "dlq" {
+  version = "2012-10-17"
+
+  statement {
+    sid       = "AllowThisGroupsSchedulesToSend"
+    effect    = "Allow"
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.dlq.arn]
+
+    principals {
+      type        = "Service"
+      identifiers = ["scheduler.amazonaws.com"]
+    }
+
+    condition {
+      test     = "ArnLike"
+      variable = "aws:SourceArn"
+      values = [
+        "arn:aws:scheduler:us-east-1:123456789012:schedule/acme-platform-internal-use1-migrations-backfill-2030/*",
+      ]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = ["123456789012"]
+    }
+  }
+
+  statement {
+    sid       = "DenyInsecureTransport"
+    effect    = "Deny"
+    actions   = ["sqs:*"]
+    resources = [aws_sqs_queue.dlq.arn]
+
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+
+    condition {
+      test     = "Bool"
+      variable = "aws:SecureTransport"
+      values   = ["false"]
+    }
+  }
+}
+
+resource "aws_sqs_queue_policy" "dlq" {
+  queue_url = aws_sqs_queue.dlq.url
+  policy    = data.aws_iam_policy_document.dlq.json
+}
+
+resource "aws_cloudwatch_metric_alarm" "dlq_messages_visible" {
+  alarm_name          = "acme-platform-internal-use1-migrations-backfill-2030-dlq-messages-visible"
+  alarm_description   = "Schedules of ecs-scheduler job backfill-2030 (stack migrations) failed to start task backfill-orders: their events are in dead-letter queue acme-platform-internal-use1-migrations-backfill-2030-dlq."
+  namespace           = "AWS/SQS"
+  metric_name         = "ApproximateNumberOfMessagesVisible"
+  statistic           = "Maximum"
+  period              = 300
+  evaluation_periods  = 1
+  threshold           = 0
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = []
+  ok_actions          = []
+  dimensions = {
+    QueueName = aws_sqs_queue.dlq.name
+  }
+  tags = {
+    ResourceOwner         = "platform-team"
+    BillingEntity         = "acme"
+    BillingDomain         = "platform"
+    SecurityDomain        = "internal"
+    ManagedBy             = "ecs-scheduler"
+    "ecs-scheduler:stack" = "migrations"
+    "ecs-scheduler:job"   = "backfill-2030"
+  }
+}
+
+resource "aws_cloudwatch_metric_alarm" "dlq_oldest_message" {
+  alarm_name          = "acme-platform-internal-use1-migrations-backfill-2030-dlq-oldest-message"
+  alarm_description   = "A failed event of ecs-scheduler job backfill-2030 (stack migrations) has waited more than 3600 seconds in dead-letter queue acme-platform-internal-use1-migrations-backfill-2030-dlq."
+  namespace           = "AWS/SQS"
+  metric_name         = "ApproximateAgeOfOldestMessage"
+  statistic           = "Maximum"
+  period              = 300
+  evaluation_periods  = 1
+  threshold           = 3600
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = []
+  ok_actions          = []
+  dimensions = {
+    QueueName = aws_sqs_queue.dlq.name
+  }
+  tags = {
+    ResourceOwner         = "platform-team"
+    BillingEntity         = "acme"
+    BillingDomain         = "platform"
+    SecurityDomain        = "internal"
+    ManagedBy             = "ecs-scheduler"
+    "ecs-scheduler:stack" = "migrations"
+    "ecs-scheduler:job"   = "backfill-2030"
+  }
+}
+
+locals {
+  schedules = {
+    "" = {
+      name                         = "acme-platform-internal-use1-migrations-backfill-2030"
+      description                  = "One-time backfill of the orders table"
+      schedule_expression          = "at(2030-03-01T02:30:00)"
+      schedule_expression_timezone = "Europe/Berlin"
+      state                        = "ENABLED"
+      action_after_completion      = "DELETE"
+      flexible_time_window_mode    = "OFF"
+      maximum_retry_attempts       = 0
+      maximum_event_age_in_seconds = 86400
+      task_count                   = 1
+    }
+  }
+}
+
+resource "aws_scheduler_schedule" "ecs" {
+  for_each                     = local.schedules
+  name                         = each.value.name
+  group_name                   = aws_scheduler_schedule_group.ecs.name
+  description                  = each.value.description
+  schedule_expression          = each.value.schedule_expression
+  schedule_expression_timezone = each.value.schedule_expression_timezone
+  state                        = each.value.state
+  action_after_completion      = each.value.action_after_completion
+
+  flexible_time_window {
+    mode = each.value.flexible_time_window_mode
+  }
+
+  target {
+    arn      = "arn:aws:ecs:us-east-1:123456789012:cluster/ops"
+    role_arn = aws_iam_role.scheduler.arn
+
+    dead_letter_config {
+      arn = aws_sqs_queue.dlq.arn
+    }
+
+    retry_policy {
+      maximum_retry_attempts       = each.value.maximum_retry_attempts
+      maximum_event_age_in_seconds = each.value.maximum_event_age_in_seconds
+    }
+
+    ecs_parameters {
+      task_definition_arn     = "arn:aws:ecs:us-east-1:123456789012:task-definition/backfill-orders:7"
+      task_count              = each.value.task_count
+      launch_type             = "FARGATE"
+      enable_ecs_managed_tags = false
+      enable_execute_command  = false
+
+      network_configuration {
+        subnets          = ["subnet-0a1b2c3d4e5f60718"]
+        security_groups  = ["sg-0123456789abcdef0"]
+        assign_public_ip = false
+      }
+    }
+  }
+
+  depends_on = [aws_iam_role_policy.scheduler]
+}

@@ -1,0 +1,3 @@
+output "backfill-2030" {
+  value = module.backfill-2030
+}

@@ -1,0 +1,422 @@
+"""The policies allow exactly what a scheduled ECS task needs, evaluated as IAM does."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from ecs_scheduler.resources import DesiredState, Resource, build
+from tests.model.factories import (
+    ACCOUNT,
+    CLUSTER_ARN,
+    EXECUTION_ROLE,
+    KEY_ARN,
+    OVERRIDE_ROLE,
+    REGION,
+    TASK_ROLE,
+    make_stack,
+)
+from tests.model.iam_evaluator import Decision, Request, evaluate
+
+ALLOW = Decision.ALLOW
+DENY = Decision.IMPLICIT_DENY
+EXPLICIT_DENY = Decision.EXPLICIT_DENY
+
+OTHER_ACCOUNT = "210987654321"
+TASK_DEFINITION = f"arn:aws:ecs:{REGION}:{ACCOUNT}:task-definition/report"
+TASK = f"arn:aws:ecs:{REGION}:{ACCOUNT}:task/jobs/0123456789abcdef0123456789abcdef"
+OTHER_CLUSTER = f"arn:aws:ecs:{REGION}:{ACCOUNT}:cluster/other"
+SQS_VIA = {"kms:ViaService": f"sqs.{REGION}.amazonaws.com"}
+SCHEDULER_VIA = {"kms:ViaService": f"scheduler.{REGION}.amazonaws.com"}
+TO_ECS_TASKS = {"iam:PassedToService": "ecs-tasks.amazonaws.com"}
+RUN_IN_CLUSTER = {"ecs:cluster": CLUSTER_ARN}
+CREATED_BY_RUN_TASK = {"ecs:CreateAction": "RunTask"}
+ALIAS_ARN = f"arn:aws:kms:{REGION}:{ACCOUNT}:alias/ecs-scheduler"
+
+
+def _desired(**fields: Any) -> DesiredState:
+    job = {
+        "task_role_arn": TASK_ROLE,
+        "execution_role_arn": EXECUTION_ROLE,
+        "additional_schedules": [
+            {
+                "name": "weekend",
+                "schedule_expression": "cron(0 12 ? * SAT *)",
+                "overrides": {"taskRoleArn": OVERRIDE_ROLE},
+            }
+        ],
+        **fields,
+    }
+    return build(make_stack({"daily": job}))
+
+
+def _resource(desired: DesiredState, resource_type: str) -> Resource:
+    return next(r for r in desired.resources.values() if r.type == resource_type)
+
+
+DESIRED = _desired()
+EXECUTION_POLICY = _resource(DESIRED, "aws_iam_role_policy").properties["PolicyDocument"]
+TRUST_POLICY = _resource(DESIRED, "aws_iam_role").properties["AssumeRolePolicyDocument"]
+QUEUE_POLICY = _resource(DESIRED, "aws_sqs_queue_policy").properties["Policy"]
+QUEUE_ARN = _resource(DESIRED, "aws_sqs_queue").arn
+ROLE_ARN = _resource(DESIRED, "aws_iam_role").arn
+GROUP = _resource(DESIRED, "aws_scheduler_schedule_group").aws_name
+GROUP_ARN = _resource(DESIRED, "aws_scheduler_schedule_group").arn
+SCHEDULE_ARN = DESIRED.outputs["daily"]["schedule_arns"][""]
+OTHER_GROUP_SCHEDULE = f"arn:aws:scheduler:{REGION}:{ACCOUNT}:schedule/other-group/daily"
+
+EXECUTION_ROLE_REQUESTS: list[tuple[str, Request, Decision]] = [
+    # ecs:RunTask: this family, any revision, only in this cluster.
+    ("run pinned revision", Request("ecs:RunTask", f"{TASK_DEFINITION}:3", RUN_IN_CLUSTER), ALLOW),
+    ("run unversioned family", Request("ecs:RunTask", TASK_DEFINITION, RUN_IN_CLUSTER), ALLOW),
+    (
+        "run a later revision",
+        Request("ecs:RunTask", f"{TASK_DEFINITION}:128", RUN_IN_CLUSTER),
+        ALLOW,
+    ),
+    (
+        "action names ignore case",
+        Request("ECS:runtask", f"{TASK_DEFINITION}:3", RUN_IN_CLUSTER),
+        ALLOW,
+    ),
+    (
+        "run in another cluster",
+        Request("ecs:RunTask", f"{TASK_DEFINITION}:3", {"ecs:cluster": OTHER_CLUSTER}),
+        DENY,
+    ),
+    ("run without a cluster", Request("ecs:RunTask", f"{TASK_DEFINITION}:3"), DENY),
+    (
+        "run a family sharing the prefix",
+        Request("ecs:RunTask", f"{TASK_DEFINITION}-v2:1", RUN_IN_CLUSTER),
+        DENY,
+    ),
+    (
+        "run another family",
+        Request(
+            "ecs:RunTask", f"arn:aws:ecs:{REGION}:{ACCOUNT}:task-definition/x:1", RUN_IN_CLUSTER
+        ),
+        DENY,
+    ),
+    (
+        "run the family of another account",
+        Request(
+            "ecs:RunTask",
+            f"arn:aws:ecs:{REGION}:{OTHER_ACCOUNT}:task-definition/report:1",
+            RUN_IN_CLUSTER,
+        ),
+        DENY,
+    ),
+    (
+        "run the family in another region",
+        Request(
+            "ecs:RunTask",
+            f"arn:aws:ecs:us-east-1:{ACCOUNT}:task-definition/report:1",
+            RUN_IN_CLUSTER,
+        ),
+        DENY,
+    ),
+    ("stop a task", Request("ecs:StopTask", TASK, RUN_IN_CLUSTER), DENY),
+    ("start a task", Request("ecs:StartTask", f"{TASK_DEFINITION}:3", RUN_IN_CLUSTER), DENY),
+    # ecs:TagResource: only while RunTask creates the task.
+    ("tag a task at launch", Request("ecs:TagResource", TASK, CREATED_BY_RUN_TASK), ALLOW),
+    (
+        "tag at launch on the cluster",
+        Request("ecs:TagResource", CLUSTER_ARN, CREATED_BY_RUN_TASK),
+        ALLOW,
+    ),
+    ("tag a running task later", Request("ecs:TagResource", TASK), DENY),
+    (
+        "tag a task created otherwise",
+        Request("ecs:TagResource", TASK, {"ecs:CreateAction": "StartTask"}),
+        DENY,
+    ),
+    (
+        "tag a task of another cluster",
+        Request(
+            "ecs:TagResource", f"arn:aws:ecs:{REGION}:{ACCOUNT}:task/other/abc", CREATED_BY_RUN_TASK
+        ),
+        DENY,
+    ),
+    ("untag a task", Request("ecs:UntagResource", TASK, CREATED_BY_RUN_TASK), DENY),
+    # sqs:SendMessage: only to this job's dead-letter queue.
+    ("send to the dead-letter queue", Request("sqs:SendMessage", QUEUE_ARN), ALLOW),
+    (
+        "send to another queue",
+        Request("sqs:SendMessage", f"arn:aws:sqs:{REGION}:{ACCOUNT}:other-queue"),
+        DENY,
+    ),
+    ("read the dead-letter queue", Request("sqs:ReceiveMessage", QUEUE_ARN), DENY),
+    ("purge the dead-letter queue", Request("sqs:PurgeQueue", QUEUE_ARN), DENY),
+    # KMS: the queue's key, only through SQS or Scheduler in this region.
+    ("decrypt through SQS", Request("kms:Decrypt", KEY_ARN, SQS_VIA), ALLOW),
+    ("encrypt through SQS", Request("kms:Encrypt", KEY_ARN, SQS_VIA), ALLOW),
+    ("data key through Scheduler", Request("kms:GenerateDataKey", KEY_ARN, SCHEDULER_VIA), ALLOW),
+    (
+        "decrypt through S3",
+        Request("kms:Decrypt", KEY_ARN, {"kms:ViaService": f"s3.{REGION}.amazonaws.com"}),
+        DENY,
+    ),
+    (
+        "decrypt through SQS of another region",
+        Request("kms:Decrypt", KEY_ARN, {"kms:ViaService": "sqs.us-east-1.amazonaws.com"}),
+        DENY,
+    ),
+    ("decrypt directly", Request("kms:Decrypt", KEY_ARN), DENY),
+    (
+        "decrypt with another key",
+        Request("kms:Decrypt", f"arn:aws:kms:{REGION}:{ACCOUNT}:key/other", SQS_VIA),
+        DENY,
+    ),
+    ("grant on the key", Request("kms:CreateGrant", KEY_ARN, SQS_VIA), DENY),
+    ("re-encrypt with the key", Request("kms:ReEncryptFrom", KEY_ARN, SQS_VIA), DENY),
+    # iam:PassRole: the task's roles, only to ECS tasks.
+    ("pass the task role to ECS tasks", Request("iam:PassRole", TASK_ROLE, TO_ECS_TASKS), ALLOW),
+    (
+        "pass the execution role to ECS tasks",
+        Request("iam:PassRole", EXECUTION_ROLE, TO_ECS_TASKS),
+        ALLOW,
+    ),
+    (
+        "pass an override's role to ECS tasks",
+        Request("iam:PassRole", OVERRIDE_ROLE, TO_ECS_TASKS),
+        ALLOW,
+    ),
+    (
+        "pass the task role to Lambda",
+        Request("iam:PassRole", TASK_ROLE, {"iam:PassedToService": "lambda.amazonaws.com"}),
+        DENY,
+    ),
+    ("pass the task role to no service", Request("iam:PassRole", TASK_ROLE), DENY),
+    (
+        "pass another role to ECS tasks",
+        Request("iam:PassRole", f"arn:aws:iam::{ACCOUNT}:role/admin", TO_ECS_TASKS),
+        DENY,
+    ),
+    ("pass the scheduler's own role", Request("iam:PassRole", ROLE_ARN, TO_ECS_TASKS), DENY),
+    ("create a role", Request("iam:CreateRole", f"arn:aws:iam::{ACCOUNT}:role/x"), DENY),
+]
+
+
+@pytest.mark.parametrize(
+    ("request_", "expected"),
+    [
+        pytest.param(request, expected, id=label)
+        for label, request, expected in EXECUTION_ROLE_REQUESTS
+    ],
+)
+def test_execution_role_policy_allows_exactly_the_intended_requests(
+    request_: Request, expected: Decision
+) -> None:
+    assert evaluate(EXECUTION_POLICY, request_) == expected
+
+
+def test_the_request_table_covers_every_statement_and_both_outcomes() -> None:
+    decisions = [expected for _, _, expected in EXECUTION_ROLE_REQUESTS]
+    assert len(EXECUTION_ROLE_REQUESTS) >= 30
+    assert decisions.count(ALLOW) >= 10
+    assert decisions.count(DENY) >= 20
+
+
+def test_execution_role_policy_has_the_five_statements_and_no_wildcard_resource() -> None:
+    statements = EXECUTION_POLICY["Statement"]
+    assert [s["Sid"] for s in statements] == [
+        "RunThisTaskFamilyInThisCluster",
+        "TagTasksAtLaunch",
+        "SendToDeadLetterQueue",
+        "UseDeadLetterQueueKey",
+        "PassTaskRolesToEcsTasks",
+    ]
+    assert all(s["Effect"] == "Allow" for s in statements)
+    resources = [r for s in statements for r in _listed(s["Resource"])]
+    assert "*" not in resources
+    assert statements[4]["Resource"] == [TASK_ROLE, EXECUTION_ROLE, OVERRIDE_ROLE]
+
+
+def _listed(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def test_pass_role_lists_each_role_once() -> None:
+    desired = _desired(overrides={"taskRoleArn": TASK_ROLE, "executionRoleArn": OVERRIDE_ROLE})
+    policy = _resource(desired, "aws_iam_role_policy").properties["PolicyDocument"]
+    assert policy["Statement"][4]["Resource"] == [TASK_ROLE, EXECUTION_ROLE, OVERRIDE_ROLE]
+
+
+ALIAS_POLICY = _resource(_desired(kms_key_arn=ALIAS_ARN), "aws_iam_role_policy").properties[
+    "PolicyDocument"
+]
+SOME_KEY = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/5678efgh-12ab-34cd-56ef-1234567890ab"
+
+
+@pytest.mark.parametrize(
+    ("request_", "expected"),
+    [
+        pytest.param(
+            Request(
+                "kms:Decrypt", SOME_KEY, {**SQS_VIA, "kms:ResourceAliases": ["alias/ecs-scheduler"]}
+            ),
+            ALLOW,
+            id="the aliased key through SQS",
+        ),
+        pytest.param(
+            Request(
+                "kms:GenerateDataKey",
+                SOME_KEY,
+                {**SCHEDULER_VIA, "kms:ResourceAliases": ["alias/other", "alias/ecs-scheduler"]},
+            ),
+            ALLOW,
+            id="a key with several aliases, ours among them",
+        ),
+        pytest.param(
+            Request("kms:Decrypt", SOME_KEY, {**SQS_VIA, "kms:ResourceAliases": ["alias/other"]}),
+            DENY,
+            id="a key with another alias",
+        ),
+        pytest.param(Request("kms:Decrypt", SOME_KEY, SQS_VIA), DENY, id="a key without alias"),
+        pytest.param(
+            Request(
+                "kms:Decrypt",
+                f"arn:aws:kms:{REGION}:{OTHER_ACCOUNT}:key/x",
+                {**SQS_VIA, "kms:ResourceAliases": ["alias/ecs-scheduler"]},
+            ),
+            DENY,
+            id="a key of that alias name in another account",
+        ),
+        pytest.param(
+            Request("kms:Decrypt", SOME_KEY, {"kms:ResourceAliases": ["alias/ecs-scheduler"]}),
+            DENY,
+            id="the aliased key directly",
+        ),
+    ],
+)
+def test_an_alias_grants_only_the_key_it_names(request_: Request, expected: Decision) -> None:
+    assert evaluate(ALIAS_POLICY, request_) == expected
+
+
+def _from_scheduler(action: str, source_arn: str | None, **context: str) -> Request:
+    request_context = {"aws:SourceAccount": ACCOUNT, "aws:SecureTransport": "true", **context}
+    if source_arn is not None:
+        request_context["aws:SourceArn"] = source_arn
+    return Request(action, QUEUE_ARN, request_context, principal_service="scheduler.amazonaws.com")
+
+
+@pytest.mark.parametrize(
+    ("request_", "expected"),
+    [
+        pytest.param(_from_scheduler("sqs:SendMessage", SCHEDULE_ARN), ALLOW, id="this group"),
+        pytest.param(
+            _from_scheduler(
+                "sqs:SendMessage", f"{GROUP_ARN.replace('schedule-group', 'schedule')}/x"
+            ),
+            ALLOW,
+            id="any schedule of this group",
+        ),
+        pytest.param(
+            _from_scheduler("sqs:SendMessage", OTHER_GROUP_SCHEDULE), DENY, id="another group"
+        ),
+        pytest.param(_from_scheduler("sqs:SendMessage", None), DENY, id="no source"),
+        pytest.param(
+            _from_scheduler(
+                "sqs:SendMessage", SCHEDULE_ARN, **{"aws:SourceAccount": OTHER_ACCOUNT}
+            ),
+            DENY,
+            id="another account",
+        ),
+        pytest.param(
+            _from_scheduler("sqs:SendMessage", SCHEDULE_ARN, **{"aws:SecureTransport": "false"}),
+            EXPLICIT_DENY,
+            id="without TLS",
+        ),
+        pytest.param(
+            _from_scheduler("sqs:ReceiveMessage", SCHEDULE_ARN), DENY, id="scheduler reading"
+        ),
+        pytest.param(
+            Request(
+                "sqs:SendMessage",
+                QUEUE_ARN,
+                {"aws:SourceArn": SCHEDULE_ARN, "aws:SecureTransport": "true"},
+                principal_service="sns.amazonaws.com",
+            ),
+            DENY,
+            id="another service",
+        ),
+        pytest.param(
+            Request("sqs:ReceiveMessage", QUEUE_ARN, {"aws:SecureTransport": "false"}),
+            EXPLICIT_DENY,
+            id="anyone without TLS",
+        ),
+    ],
+)
+def test_queue_policy_admits_only_this_groups_schedules_over_tls(
+    request_: Request, expected: Decision
+) -> None:
+    assert evaluate(QUEUE_POLICY, request_) == expected
+
+
+def _assume(
+    source_arn: str, account: str = ACCOUNT, service: str = "scheduler.amazonaws.com"
+) -> Request:
+    return Request(
+        "sts:AssumeRole",
+        ROLE_ARN,
+        {"aws:SourceArn": source_arn, "aws:SourceAccount": account},
+        principal_service=service,
+    )
+
+
+@pytest.mark.parametrize(
+    ("request_", "expected"),
+    [
+        pytest.param(_assume(GROUP_ARN), ALLOW, id="scheduler for this group"),
+        pytest.param(
+            _assume(f"arn:aws:scheduler:{REGION}:{ACCOUNT}:schedule-group/other"),
+            DENY,
+            id="scheduler for another group",
+        ),
+        pytest.param(_assume(GROUP_ARN, account=OTHER_ACCOUNT), DENY, id="another account"),
+        pytest.param(_assume(GROUP_ARN, service="ecs-tasks.amazonaws.com"), DENY, id="ECS tasks"),
+        pytest.param(
+            Request("sts:AssumeRole", ROLE_ARN, principal_service="scheduler.amazonaws.com"),
+            DENY,
+            id="no source",
+        ),
+    ],
+)
+def test_trust_policy_prevents_the_confused_deputy(request_: Request, expected: Decision) -> None:
+    assert evaluate(TRUST_POLICY, request_) == expected
+
+
+def test_trust_policy_names_this_group_as_documented_by_aws() -> None:
+    condition = TRUST_POLICY["Statement"][0]["Condition"]
+    assert condition == {
+        "StringEquals": {"aws:SourceAccount": ACCOUNT},
+        "ArnEquals": {"aws:SourceArn": GROUP_ARN},
+    }
+    assert GROUP_ARN.endswith(f":schedule-group/{GROUP}")
+
+
+def test_partition_of_the_cluster_is_used_everywhere() -> None:
+    china = "arn:aws-cn:ecs:cn-north-1:123456789012:cluster/jobs"
+    desired = build(
+        make_stack(
+            {
+                "daily": {
+                    "ecs_cluster_arn": china,
+                    "kms_key_arn": "arn:aws-cn:kms:cn-north-1:123456789012:key/k",
+                    "task_role_arn": "arn:aws-cn:iam::123456789012:role/t",
+                    "execution_role_arn": "arn:aws-cn:iam::123456789012:role/e",
+                }
+            }
+        )
+    )
+    for resource in desired.resources.values():
+        assert resource.arn.startswith("arn:aws-cn:")
+    policy = _resource(desired, "aws_iam_role_policy").properties["PolicyDocument"]
+    assert policy["Statement"][3]["Condition"]["StringEquals"]["kms:ViaService"] == [
+        "sqs.cn-north-1.amazonaws.com.cn",
+        "scheduler.cn-north-1.amazonaws.com.cn",
+    ]
+    assert desired.outputs["daily"]["dlq_url"].startswith(
+        "https://sqs.cn-north-1.amazonaws.com.cn/"
+    )
