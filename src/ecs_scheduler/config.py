@@ -13,15 +13,22 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
-from typing import Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, Strict
 
 from ecs_scheduler.expressions import AtExpression, Expression, describe, parse
 
 NAME_PATTERN = r"^[a-z0-9-]{1,32}$"
 SCHEDULE_NAME_PATTERN = r"^[0-9A-Za-z_.-]+$"
 TASK_FAMILY_PATTERN = r"^[A-Za-z0-9_-]+$"
+# ECS task-level overrides are text: CPU units ("1024") or vCPUs ("0.5 vCPU"), and MiB
+# ("2048") or GB ("2 GB"), the unit in any case. Anything else is only refused by ECS when
+# the schedule fires, and the event ends in the dead-letter queue.
+_POSITIVE_WHOLE = r"0*[1-9][0-9]*"
+_POSITIVE_DECIMAL = r"(?:[1-9][0-9]*(?:\.[0-9]+)?|0\.[0-9]*[1-9][0-9]*)"
+TASK_CPU_PATTERN = rf"^(?:{_POSITIVE_WHOLE}|{_POSITIVE_DECIMAL} [vV][cC][pP][uU])$"
+TASK_MEMORY_PATTERN = rf"^(?:{_POSITIVE_WHOLE}|{_POSITIVE_DECIMAL} [gG][bB])$"
 DESCRIPTION_MAX_LENGTH = 512
 
 T = TypeVar("T")
@@ -45,16 +52,21 @@ class Arn:
 
 def parse_arn(text: str) -> Arn | None:
     """Split ``text`` into its ARN parts, or ``None`` if it is not shaped like an ARN."""
-    match = _ARN.match(text)
+    match = _ARN.fullmatch(text)
     if match is None:
         return None
     return Arn(**match.groupdict())
 
 
-class StrictModel(BaseModel):
-    """Unknown fields are errors; values are immutable once validated."""
+# Written as text in YAML and JSON: the one kind of value parsed from a string.
+OffsetDateTime = Annotated[AwareDatetime, Strict(False)]
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+
+class StrictModel(BaseModel):
+    """Unknown fields are errors; values are immutable once validated; no type coercion
+    (``task_count: true`` or ``enabled: 1`` are mistakes, not 1 and True)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 class CapacityProviderStrategyItem(StrictModel):
@@ -109,8 +121,8 @@ class TaskOverrides(StrictModel):
     """The ECS task override sent as the schedule target's ``Input``."""
 
     containerOverrides: list[ContainerOverride] | None = None  # noqa: N815
-    cpu: str | None = None
-    memory: str | None = None
+    cpu: str | None = Field(default=None, pattern=TASK_CPU_PATTERN)
+    memory: str | None = Field(default=None, pattern=TASK_MEMORY_PATTERN)
     taskRoleArn: str | None = None  # noqa: N815
     executionRoleArn: str | None = None  # noqa: N815
     ephemeralStorage: EphemeralStorage | None = None  # noqa: N815
@@ -128,8 +140,8 @@ class AdditionalSchedule(StrictModel):
     schedule_expression: str
     timezone: str | None = None
     enabled: bool | None = None
-    start_date: AwareDatetime | None = None
-    end_date: AwareDatetime | None = None
+    start_date: OffsetDateTime | None = None
+    end_date: OffsetDateTime | None = None
     flexible_time_window_minutes: int | None = Field(default=None, ge=1, le=1440)
     description: str | None = Field(default=None, max_length=DESCRIPTION_MAX_LENGTH)
     action_after_completion: Literal["NONE", "DELETE"] | None = None
@@ -183,8 +195,8 @@ class Job(StrictModel):
     # Schedule.
     enabled: bool = True
     timezone: str = "UTC"
-    start_date: AwareDatetime | None = None
-    end_date: AwareDatetime | None = None
+    start_date: OffsetDateTime | None = None
+    end_date: OffsetDateTime | None = None
     flexible_time_window_minutes: int | None = Field(default=None, ge=1, le=1440)
     description: str | None = Field(default=None, max_length=DESCRIPTION_MAX_LENGTH)
     action_after_completion: Literal["NONE", "DELETE"] | None = None

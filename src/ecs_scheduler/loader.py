@@ -17,9 +17,10 @@ Every problem reads ``FILE:LINE:COL: dotted.path: message``.
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from types import NoneType, UnionType
@@ -55,6 +56,8 @@ Loc = tuple[str | int, ...]
 MAX_FILE_BYTES = 10 * 1024 * 1024
 # YAML aliases can expand a small file into a huge (or cyclic) tree: stop well before that.
 MAX_NODES = 200_000
+_LONGEST_SHOWN = 60  # characters of a value quoted in a message
+_LONGEST_NUMBER_SHOWN = 50  # digits
 MAX_DEPTH = 64
 MAX_TAGS = 50
 # Tags ecs-scheduler puts on every resource itself (DESIGN §4); a user tag may not shadow them.
@@ -177,6 +180,8 @@ class _Problem:
 
 
 _BOOL_TAG = "tag:yaml.org,2002:bool"
+_INT_TAG = "tag:yaml.org,2002:int"
+_FLOAT_TAG = "tag:yaml.org,2002:float"
 _TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _MAP_TAG = "tag:yaml.org,2002:map"
@@ -288,13 +293,19 @@ class _Document:
             return self._loader.construct_object(node, deep=True)
         except yaml.constructor.ConstructorError:
             self._unsupported_tag(node, loc)
-            return node.value
+        # PyYAML's scalar constructors raise whatever their conversion raises for text that
+        # does not fit the tag (int() refusing 5000 digits, bool's dict lookup, the timestamp
+        # regexp not matching): any of them means this one value cannot be read.
+        except Exception:
+            self._unreadable(node, loc, _unconstructible(node))
+        return node.value
 
     def _unsupported_tag(self, node: yaml.Node, loc: Loc) -> None:
+        self._unreadable(node, loc, f"unsupported YAML tag {node.tag!r}")
+
+    def _unreadable(self, node: yaml.Node, loc: Loc, message: str) -> None:
         self.unreadable.add(loc)
-        self.problems.append(
-            _Problem(loc, f"unsupported YAML tag {node.tag!r}", mark=_Mark.of(node.start_mark))
-        )
+        self.problems.append(_Problem(loc, message, mark=_Mark.of(node.start_mark)))
 
     def _entries(self, node: yaml.MappingNode, loc: Loc) -> dict[str, yaml.Node]:
         """The mapping's keys and value nodes: its own first, then those of ``<<`` merges."""
@@ -396,6 +407,23 @@ class _Document:
             self.values[alias] = self.values[original]
 
 
+def _unconstructible(node: yaml.ScalarNode) -> str:
+    """Why a scalar's text does not fit its (explicit or resolved) tag."""
+    shown = _show(node.value)
+    if node.tag == _INT_TAG:
+        digits = sum(character.isdigit() for character in node.value)
+        if digits > _LONGEST_NUMBER_SHOWN:
+            return f"{shown} is too large: a whole number of {digits} digits"
+        return f"{shown} is not a whole number (!!int)"
+    if node.tag == _FLOAT_TAG:
+        return f"{shown} is not a number (!!float)"
+    if node.tag == _BOOL_TAG:
+        return f"{shown} is not true or false (!!bool)"
+    if node.tag == _TIMESTAMP_TAG:
+        return f"{shown} is not a date or timestamp like {_DATETIME_EXAMPLE} (!!timestamp)"
+    return f"{shown} cannot be read as {node.tag!r}"
+
+
 def _yaml_problem(error: yaml.MarkedYAMLError) -> str:
     problem, context = error.problem, error.context
     if problem and context and problem.startswith("but "):
@@ -488,10 +516,15 @@ class _Validator:
             self.problem(("jobs",), "required field is missing", "parent")
             return None
         raw_jobs = root["jobs"]
-        if not isinstance(raw_jobs, dict) or not raw_jobs:
+        if raw_jobs is not None and not isinstance(raw_jobs, dict):
             self.problem(
                 ("jobs",),
-                "a stack needs at least one job: a mapping of job keys to job fields",
+                f"expected a mapping of job keys to job fields, got {_kind_of(raw_jobs)}",
+            )
+            return None
+        if not raw_jobs:
+            self.problem(
+                ("jobs",), "a stack needs at least one job: a mapping of job keys to job fields"
             )
             return None
         jobs: dict[str, Job] = {}
@@ -527,12 +560,10 @@ class _Validator:
             for detail in error.errors(include_url=False):
                 self.document.problems.append(_pydantic_problem(Job, loc, detail))
         rules = _JobRules(merged, self.now)
-        for rule_loc, message, point_at in rules.check():
-            self.document.problems.append(
-                _Problem((*loc, *rule_loc), message, point_at, about_job=True)
-            )
-        for rule_loc, message in rules.warnings:
-            self.document.warnings.append(_Problem((*loc, *rule_loc), message, about_job=True))
+        for found in rules.check():
+            self.document.problems.append(replace(found, loc=(*loc, *found.loc)))
+        for warning in rules.warnings:
+            self.document.warnings.append(replace(warning, loc=(*loc, *warning.loc)))
         return job
 
     def _fold_deprecated(self, loc: Loc, job: dict[str, Any]) -> None:
@@ -582,6 +613,10 @@ _LIST_NOUNS = {
 _PATTERN_MESSAGES = {
     "task_name": "is not a valid task definition family: use letters, digits, '_' and '-'",
     "name": "is not a valid schedule name: use letters, digits, '_', '.' and '-'",
+    "cpu": "is not a task cpu override: write CPU units as a positive whole number"
+    " ('256', '1024') or vCPUs ('1 vCPU', '0.25 vCPU')",
+    "memory": "is not a task memory override: write MiB as a positive whole number"
+    " ('512', '2048') or GB ('2 GB', '0.5 GB')",
 }
 _DATETIME_EXAMPLE = "2026-01-01T06:00:00+00:00"
 
@@ -618,7 +653,7 @@ def _pydantic_problem(model: type[BaseModel], prefix: Loc, detail: Mapping[str, 
     elif kind == "string_too_long":
         message = f"is {len(str(value))} characters long; at most {context['max_length']} allowed"
     elif kind == "string_pattern_mismatch":
-        message = f"{value!r} " + _PATTERN_MESSAGES.get(
+        message = f"{_show(value)} " + _PATTERN_MESSAGES.get(
             name, f"does not match {context.get('pattern')}"
         )
     elif kind == "list_type":
@@ -743,8 +778,11 @@ def _show(value: Any) -> str:
         return "a mapping"
     if isinstance(value, list):
         return "a list"
+    if isinstance(value, int) and abs(value) >= 10**_LONGEST_NUMBER_SHOWN:
+        # str() refuses ints past 4300 digits; none that long is worth showing anyway.
+        return f"a number of about {int(abs(value).bit_length() * math.log10(2)) + 1} digits"
     text = repr(value) if isinstance(value, str) else str(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+    return text if len(text) <= _LONGEST_SHOWN else text[: _LONGEST_SHOWN - 3] + "..."
 
 
 # --------------------------------------------------------------------------- cross-field rules
@@ -760,7 +798,7 @@ _POLICY_RESOURCE = re.compile(r"^policy/(?:[\x21-\x7e]*/)?[\w+=,.@-]{1,128}$")
 _TOPIC_RESOURCE = re.compile(r"^[A-Za-z0-9_-]{1,256}(?:\.fifo)?$")
 _SUBNET_ID = re.compile(r"^subnet-[0-9a-f]{8,17}$")
 _SECURITY_GROUP_ID = re.compile(r"^sg-[0-9a-f]{8,17}$")
-_TAG_TEXT = re.compile(r"^[\w\s.:/=+\-@]*$")
+_TAG_TEXT = re.compile(r"^[\w .:/=+\-@]*$")
 _AWARE_DATETIME: TypeAdapter[datetime] = TypeAdapter(AwareDatetime)
 
 
@@ -782,24 +820,28 @@ class _JobRules:
 
     job: dict[str, Any]
     now: datetime
-    found: list[tuple[Loc, str, PointAt]] = field(default_factory=list)
-    warnings: list[tuple[Loc, str]] = field(default_factory=list)
+    found: list[_Problem] = field(default_factory=list)
+    warnings: list[_Problem] = field(default_factory=list)
     # A date that is wrong on its own leaves no window to check the schedules against.
     unusable_dates: bool = False
 
-    def check(self) -> list[tuple[Loc, str, PointAt]]:
+    def check(self) -> list[_Problem]:
         cluster = self._cluster()
         self._arns(cluster)
         self._network()
         self._launch_type()
+        self._capacity_provider_bases()
         self._placement()
         self._schedules()
         for name, budget in (("tags", MAX_TAGS - len(OWN_TAG_KEYS) - 2), ("task_tags", MAX_TAGS)):
             self._tags(name, budget)
         return self.found
 
-    def add(self, loc: Loc, message: str, point_at: PointAt = "value") -> None:
-        self.found.append((loc, message, point_at))
+    def add(
+        self, loc: Loc, message: str, point_at: PointAt = "value", *, across_fields: bool = False
+    ) -> None:
+        """Record a problem; ``across_fields`` when it comes from comparing several fields."""
+        self.found.append(_Problem(loc, message, point_at, about_job=across_fields))
 
     # ----------------------------------------------------------------------- ARNs
 
@@ -808,12 +850,12 @@ class _JobRules:
         if not isinstance(text, str):
             return None
         arn = parse_arn(text)
-        resource = _CLUSTER_RESOURCE.match(arn.resource) if arn else None
+        resource = _CLUSTER_RESOURCE.fullmatch(arn.resource) if arn else None
         if (
             arn is None
             or resource is None
             or arn.service != "ecs"
-            or _REGION.match(arn.region) is None
+            or _REGION.fullmatch(arn.region) is None
             or not arn.account.isdigit()
         ):
             self.add(
@@ -827,6 +869,7 @@ class _JobRules:
             self.add(
                 ("cluster_name",),
                 f"{name!r} does not match the cluster of ecs_cluster_arn ({resource['name']!r})",
+                across_fields=True,
             )
         return _Cluster(text, arn.partition, arn.region, arn.account)
 
@@ -882,25 +925,25 @@ class _JobRules:
             arn is None
             or not account_ok
             or arn.service != service
-            or resource.match(arn.resource) is None
-            or (_REGION.match(arn.region) is None if regional else arn.region != "")
+            or resource.fullmatch(arn.resource) is None
+            or (_REGION.fullmatch(arn.region) is None if regional else arn.region != "")
         ):
             self.add(loc, f"{text!r} is not {what}")
             return
         if cluster is not None:
             disagreement = _disagreement(arn, cluster, regional)
             if disagreement:
-                self.add(loc, f"{text!r} {disagreement}")
+                self.add(loc, f"{text!r} {disagreement}", across_fields=True)
 
     # ----------------------------------------------------------------------- network, launch type
 
     def _network(self) -> None:
         for name, pattern, what in (
-            ("trusted_compute_subnets", _SUBNET_ID, "subnet id (subnet-<8 or 17 hex digits>)"),
+            ("trusted_compute_subnets", _SUBNET_ID, "subnet id (subnet-<8-17 hex digits>)"),
             (
                 "security_group_ids",
                 _SECURITY_GROUP_ID,
-                "security group id (sg-<8 or 17 hex digits>)",
+                "security group id (sg-<8-17 hex digits>)",
             ),
         ):
             items = self.job.get(name)
@@ -908,7 +951,7 @@ class _JobRules:
             for index, item in enumerate(items if isinstance(items, list) else ()):
                 if not isinstance(item, str):
                     continue
-                if pattern.match(item) is None:
+                if pattern.fullmatch(item) is None:
                     self.add((name, index), f"{item!r} is not a {what}")
                 elif item in seen:
                     self.add((name, index), f"duplicate {item!r} (also item {seen[item]})")
@@ -922,6 +965,7 @@ class _JobRules:
             self.add(
                 ("capacity_provider_strategy",),
                 f"cannot be combined with launch_type ({launch_type}): set one or the other",
+                across_fields=True,
             )
             return
         if launch_type is None and isinstance(strategy, list) and strategy:
@@ -930,14 +974,39 @@ class _JobRules:
         how = f"launch type is {effective}" + (" (the default)" if launch_type is None else "")
         if effective != "FARGATE":
             if self.job.get("platform_version") is not None:
-                self.add(("platform_version",), f"applies only to FARGATE; this job's {how}")
+                self.add(
+                    ("platform_version",),
+                    f"applies only to FARGATE; this job's {how}",
+                    across_fields=True,
+                )
             if self.job.get("assign_public_ip") is True:
-                self.add(("assign_public_ip",), f"true needs FARGATE; this job's {how}")
+                self.add(
+                    ("assign_public_ip",),
+                    f"true needs FARGATE; this job's {how}",
+                    across_fields=True,
+                )
         if effective != "EC2":
             for name in ("placement_constraints", "placement_strategy"):
                 value = self.job.get(name)
                 if isinstance(value, list) and value:
-                    self.add((name,), f"applies only to EC2; this job's {how}")
+                    self.add((name,), f"applies only to EC2; this job's {how}", across_fields=True)
+
+    def _capacity_provider_bases(self) -> None:
+        # "Only one capacity provider in a capacity provider strategy can have a base defined."
+        strategy = self.job.get("capacity_provider_strategy")
+        first: tuple[int, int] | None = None  # (index, base) of the first item with a base
+        for index, item in enumerate(strategy if isinstance(strategy, list) else ()):
+            base = item.get("base") if isinstance(item, dict) else None
+            if not isinstance(base, int) or isinstance(base, bool) or base <= 0:
+                continue
+            if first is None:
+                first = (index, base)
+            else:
+                self.add(
+                    ("capacity_provider_strategy", index, "base"),
+                    "only one capacity provider of a strategy may have a base above 0;"
+                    f" item {first[0]} already has base {first[1]}",
+                )
 
     def _placement(self) -> None:
         strategies = self.job.get("placement_strategy")
@@ -1054,7 +1123,7 @@ class _JobRules:
             self.add((*loc, "schedule_expression"), str(error))
             return
         if isinstance(expression, AtExpression):
-            # Guards the fire-time arithmetic, which overflows near year 9999.
+            # Such an at() never fires; say why rather than only that it never fires.
             if not FIRST_YEAR <= expression.at.year <= LAST_YEAR:
                 self.add(
                     (*loc, "schedule_expression"),
@@ -1066,6 +1135,7 @@ class _JobRules:
                     self.add(
                         (*loc, name),
                         "cannot be used with at(): a one-time schedule fires once, at its own time",
+                        across_fields=True,
                     )
             start = end = None
         elif start is not None and end is not None and start >= end:
@@ -1073,27 +1143,32 @@ class _JobRules:
                 self.add(
                     (*loc, "end_date" if schedule.get("end_date") is not None else "start_date"),
                     f"end_date {end.isoformat()} is not after start_date {start.isoformat()}",
+                    across_fields=True,
                 )
             return
         if timezone is None or self.unusable_dates:
             return
         # Validity does not depend on today's date; a schedule that is valid but over by now
         # is only worth a warning (the same file stays valid when read again later).
-        try:
-            first = first_fire_time(expression, timezone, start_date=start, end_date=end)
-            upcoming = first_fire_time(
-                expression, timezone, start_date=start, end_date=end, after=self.now
-            )
-        except OverflowError:
-            self.add((*loc, "schedule_expression"), f"{text}: the interval is too large")
-            return
+        first = first_fire_time(expression, timezone, start_date=start, end_date=end)
+        upcoming = first_fire_time(
+            expression, timezone, start_date=start, end_date=end, after=self.now
+        )
         if first is None:
             window = " between its start_date and end_date" if start or end else ""
-            self.add((*loc, "schedule_expression"), f"{text} never fires{window}")
+            self.add(
+                (*loc, "schedule_expression"),
+                f"{text} never fires{window}",
+                across_fields=bool(window),
+            )
         elif upcoming is None:
             instant = self.now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
             self.warnings.append(
-                ((*loc, "schedule_expression"), f"{text} will not fire again after {instant}")
+                _Problem(
+                    (*loc, "schedule_expression"),
+                    f"{text} will not fire again after {instant}",
+                    about_job=True,
+                )
             )
 
     # ----------------------------------------------------------------------- tags
@@ -1110,13 +1185,13 @@ class _JobRules:
                 self.add(loc, "the tag key prefix 'aws:' is reserved by AWS", "key")
             elif key.startswith(OWN_TAG_PREFIX) or key in OWN_TAG_KEYS:
                 self.add(loc, "this tag key is set by ecs-scheduler itself", "key")
-            elif not 1 <= len(key) <= 128 or _TAG_TEXT.match(key) is None:
+            elif not 1 <= len(key) <= 128 or _TAG_TEXT.fullmatch(key) is None:
                 self.add(
                     loc,
                     "a tag key must be 1-128 letters, digits, spaces or _ . : / = + - @",
                     "key",
                 )
-            if isinstance(value, str) and (len(value) > 256 or _TAG_TEXT.match(value) is None):
+            if isinstance(value, str) and (len(value) > 256 or _TAG_TEXT.fullmatch(value) is None):
                 self.add(
                     loc,
                     f"{_show(value)}: a tag value must be at most 256 letters, digits, spaces "

@@ -52,11 +52,7 @@ class Emulator:
     def start(self) -> Emulator:
         # werkzeug logs every request at INFO; the demo and the tests only want real problems.
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
-        # The emulator accepts any credentials, but botocore refuses to sign without some; a
-        # machine with no AWS setup at all must still run the demo.
-        if not os.environ.get("AWS_ACCESS_KEY_ID"):
-            os.environ["AWS_ACCESS_KEY_ID"] = "emulator"
-            os.environ["AWS_SECRET_ACCESS_KEY"] = "emulator"
+        use_emulator_credentials()
         try:
             self._server.start()
         except OSError as error:
@@ -74,9 +70,7 @@ class Emulator:
 
     def reset(self) -> None:
         """Empty every service of the emulator, as if it had just started."""
-        request = urllib.request.Request(f"{self.endpoint_url}/moto-api/reset", method="POST")
-        with urllib.request.urlopen(request, timeout=30):
-            pass
+        reset_emulator(self.endpoint_url)
 
     def __enter__(self) -> Emulator:
         return self.start()
@@ -88,6 +82,30 @@ class Emulator:
         traceback: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+def use_emulator_credentials() -> None:
+    """Give botocore credentials to sign with when the environment holds none.
+
+    The emulator accepts any credentials, but botocore refuses to sign without some, and a
+    machine with no AWS setup at all must still run the demo. Credentials already in the
+    environment are left as they are.
+    """
+    if not os.environ.get("AWS_ACCESS_KEY_ID"):
+        os.environ["AWS_ACCESS_KEY_ID"] = "emulator"
+        os.environ["AWS_SECRET_ACCESS_KEY"] = "emulator"
+
+
+def reset_emulator(endpoint_url: str) -> None:
+    """Empty every service of the moto server at ``endpoint_url`` (in this process or not)."""
+    request = urllib.request.Request(f"{endpoint_url}/moto-api/reset", method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=30):
+            pass
+    except OSError as error:
+        raise LocalEmulatorError(
+            f"Could not reset the emulator at {endpoint_url}: {error}."
+        ) from error
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,10 @@ Shapes, per type (optional values are omitted when unset, booleans always presen
 - ``aws_sqs_queue``: CreateQueue: ``{"Attributes": {...}}``, every value a string.
 - ``aws_sqs_queue_policy``: ``{"Policy": document}``.
 - ``aws_cloudwatch_metric_alarm``: PutMetricAlarm without AlarmName.
+
+A policy has no ARN of its own: ``Resource.arn`` of the inline policy is its role's ARN, that
+of the queue policy its queue's. The inline policy's ``aws_name`` is the policy name; the
+queue policy's is its queue's name.
 """
 
 from __future__ import annotations

@@ -66,7 +66,7 @@ CASES = [
     ),
     pytest.param(
         edited(("[subnet-0a1b2c3d4e5f60718]", "[subnet-xyz]")),
-        "ecs-scheduler.yaml:9:31: jobs.report.trusted_compute_subnets[0]: 'subnet-xyz' is not a subnet id (subnet-<8 or 17 hex digits>)",
+        "ecs-scheduler.yaml:9:31: jobs.report.trusted_compute_subnets[0]: 'subnet-xyz' is not a subnet id (subnet-<8-17 hex digits>)",
         id="subnet-bad-id",
     ),
     pytest.param(
@@ -78,7 +78,7 @@ CASES = [
     ),
     pytest.param(
         edited(("[sg-0123456789abcdef0]", "[sg-12]")),
-        "ecs-scheduler.yaml:10:26: jobs.report.security_group_ids[0]: 'sg-12' is not a security group id (sg-<8 or 17 hex digits>)",
+        "ecs-scheduler.yaml:10:26: jobs.report.security_group_ids[0]: 'sg-12' is not a security group id (sg-<8-17 hex digits>)",
         id="sg-bad-id",
     ),
     pytest.param(
@@ -403,7 +403,7 @@ CASES = [
     ),
     pytest.param(
         edited(("cron(0 6 * * ? *)", "rate(99999999999999999999 days)")),
-        "ecs-scheduler.yaml:7:26: jobs.report.schedule_expression: rate(99999999999999999999 days): the interval is too large",
+        "ecs-scheduler.yaml:7:26: jobs.report.schedule_expression: rate: 99999999999999999999 days is longer than the 230-year range schedules run in, so it would never fire twice",
         id="rate-too-large",
     ),
     pytest.param(
@@ -415,6 +415,91 @@ CASES = [
         appended("    additional_schedules: [null]\n"),
         "ecs-scheduler.yaml:18:28: jobs.report.additional_schedules[0]: expected a mapping of fields, got nothing (null)",
         id="additional-schedule-null",
+    ),
+    pytest.param(
+        appended("    task_count: true\n"),
+        "ecs-scheduler.yaml:18:17: jobs.report.task_count: expected a whole number, got true",
+        id="task-count-boolean",
+    ),
+    pytest.param(
+        appended("    enabled: 1\n"),
+        "ecs-scheduler.yaml:18:14: jobs.report.enabled: expected true or false, got 1",
+        id="enabled-number",
+    ),
+    pytest.param(
+        appended("    overrides: {cpu: 256}\n"),
+        "ecs-scheduler.yaml:18:22: jobs.report.overrides.cpu: expected a string, got 256; quote it",
+        id="override-cpu-number",
+    ),
+    pytest.param(
+        appended("    overrides: {cpu: lots}\n"),
+        "ecs-scheduler.yaml:18:22: jobs.report.overrides.cpu: 'lots' is not a task cpu override: write CPU units as a positive whole number ('256', '1024') or vCPUs ('1 vCPU', '0.25 vCPU')",
+        id="override-cpu-word",
+    ),
+    pytest.param(
+        appended("    overrides: {cpu: 0 vCPU}\n"),
+        "ecs-scheduler.yaml:18:22: jobs.report.overrides.cpu: '0 vCPU' is not a task cpu override: write CPU units as a positive whole number ('256', '1024') or vCPUs ('1 vCPU', '0.25 vCPU')",
+        id="override-cpu-zero-vcpu",
+    ),
+    pytest.param(
+        appended("    overrides: {memory: '-5'}\n"),
+        "ecs-scheduler.yaml:18:25: jobs.report.overrides.memory: '-5' is not a task memory override: write MiB as a positive whole number ('512', '2048') or GB ('2 GB', '0.5 GB')",
+        id="override-memory-negative",
+    ),
+    pytest.param(
+        appended(
+            "    additional_schedules:\n      - name: evening\n        schedule_expression: cron(0 18 * * ? *)\n        overrides: {memory: 2 TB}\n"
+        ),
+        "ecs-scheduler.yaml:21:29: jobs.report.additional_schedules[0].overrides.memory: '2 TB' is not a task memory override: write MiB as a positive whole number ('512', '2048') or GB ('2 GB', '0.5 GB')",
+        id="additional-override-memory-unit",
+    ),
+    pytest.param(
+        appended(
+            "    capacity_provider_strategy:\n      - {capacity_provider: FARGATE, base: 2}\n"
+            "      - {capacity_provider: FARGATE_SPOT}\n      - {capacity_provider: cp, base: 1}\n"
+        ),
+        "ecs-scheduler.yaml:21:39: jobs.report.capacity_provider_strategy[2].base: only one capacity provider of a strategy may have a base above 0; item 0 already has base 2",
+        id="cps-two-bases",
+    ),
+    pytest.param(
+        appended("    task_count: " + "9" * 5000 + "\n"),
+        "ecs-scheduler.yaml:18:17: jobs.report.task_count: '99999999999999999999999999999999999999999999999999999999... is too large: a whole number of 5000 digits",
+        id="task-count-5000-digits",
+    ),
+    pytest.param(
+        appended("    task_count: 0x" + "f" * 5000 + "\n"),
+        "ecs-scheduler.yaml:18:17: jobs.report.task_count: a number of about 6021 digits is out of range 1-10",
+        id="task-count-huge-hex",
+    ),
+    pytest.param(
+        appended("    task_count: !!int abc\n"),
+        "ecs-scheduler.yaml:18:17: jobs.report.task_count: 'abc' is not a whole number (!!int)",
+        id="explicit-int-tag",
+    ),
+    pytest.param(
+        appended("    task_count: !!float abc\n"),
+        "ecs-scheduler.yaml:18:17: jobs.report.task_count: 'abc' is not a number (!!float)",
+        id="explicit-float-tag",
+    ),
+    pytest.param(
+        appended("    enabled: !!bool maybe\n"),
+        "ecs-scheduler.yaml:18:14: jobs.report.enabled: 'maybe' is not true or false (!!bool)",
+        id="explicit-bool-tag",
+    ),
+    pytest.param(
+        appended("    start_date: !!timestamp nope\n"),
+        "ecs-scheduler.yaml:18:17: jobs.report.start_date: 'nope' is not a date or timestamp like 2026-01-01T06:00:00+00:00 (!!timestamp)",
+        id="explicit-timestamp-tag",
+    ),
+    pytest.param(
+        edited(("cron(0 6 * * ? *)", "cron(" + "9" * 5000 + " 6 * * ? *)")),
+        "ecs-scheduler.yaml:7:26: jobs.report.schedule_expression: cron field 1 (minutes): '99999999999999999999999…' is out of range 0-59",
+        id="cron-minute-5000-digits",
+    ),
+    pytest.param(
+        "stack: data-platform\njobs:\n  - report\n",
+        "ecs-scheduler.yaml:3:3: jobs: expected a mapping of job keys to job fields, got a list",
+        id="jobs-a-list",
     ),
 ]
 

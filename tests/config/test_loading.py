@@ -306,7 +306,7 @@ def test_security_group_id_alone_becomes_the_list_and_is_validated_where_written
     )
     assert messages(text) == [
         "ecs-scheduler.yaml:10:24: jobs.report.security_group_ids[0]: 'sg-1' is not a security "
-        "group id (sg-<8 or 17 hex digits>)"
+        "group id (sg-<8-17 hex digits>)"
     ]
 
 
@@ -338,7 +338,7 @@ def test_a_bad_security_group_id_in_defaults_is_reported_in_defaults() -> None:
     )
     assert messages(text) == [
         "ecs-scheduler.yaml:6:22: defaults.security_group_ids[0]: 'sg-bad' is not a security "
-        "group id (sg-<8 or 17 hex digits>)"
+        "group id (sg-<8-17 hex digits>)"
     ]
 
 
@@ -500,7 +500,56 @@ def test_capacity_providers_leave_the_launch_type_open() -> None:
     assert Job.model_fields["capacity_provider_strategy"].default_factory is list
 
 
+@pytest.mark.parametrize(
+    ("cpu", "memory"),
+    [
+        ("256", "512"),
+        ("1024", "2048"),
+        ("1 vCPU", "2 GB"),
+        ("0.25 vcpu", "0.5 gb"),
+        ("4 VCPU", "30 GB"),
+    ],
+)
+def test_task_cpu_and_memory_overrides_take_the_forms_ecs_accepts(cpu: str, memory: str) -> None:
+    text = appended(
+        f"    overrides: {{cpu: '{cpu}', memory: '{memory}'}}\n"
+        "    additional_schedules:\n"
+        "      - name: evening\n"
+        "        schedule_expression: cron(0 18 * * ? *)\n"
+        f"        overrides: {{cpu: '{cpu}', memory: '{memory}'}}\n"
+    )
+    for spec in loads(text, now=NOW).stack.jobs["report"].schedules:
+        assert spec.overrides is not None
+        assert (spec.overrides.cpu, spec.overrides.memory) == (cpu, memory)
+
+
+def test_one_capacity_provider_with_a_base_is_enough_for_a_strategy() -> None:
+    text = appended(
+        "    capacity_provider_strategy:\n"
+        "      - {capacity_provider: FARGATE, base: 2, weight: 1}\n"
+        "      - {capacity_provider: FARGATE_SPOT, base: 0, weight: 3}\n"
+    )
+    strategy = loads(text, now=NOW).stack.jobs["report"].capacity_provider_strategy
+    assert [item.base for item in strategy] == [2, 0]
+
+
 # --------------------------------------------------------------------------- never a traceback
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.sampled_from(["", "!!int ", "!!float ", "!!bool ", "!!timestamp ", "!!str ", "!!null "]),
+    st.one_of(
+        st.text(alphabet="0123456789+-.:_xobeE abcTZ", max_size=20),
+        st.integers(4000, 6000).map(lambda digits: "9" * digits),
+    ),
+    st.sampled_from(["task_count", "enabled", "start_date", "description"]),
+)
+def test_any_tagged_scalar_loads_or_raises_config_error(tag: str, value: str, name: str) -> None:
+    try:
+        loads(appended(f"    {name}: {tag}{value}\n"), now=NOW)
+    except ConfigError as error:
+        assert error.issues
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -531,3 +580,13 @@ def test_any_edit_of_a_valid_file_loads_or_raises_config_error(data: st.DataObje
         loads(text, now=NOW)
     except ConfigError as error:
         assert error.issues
+
+
+def test_a_cluster_arn_with_a_trailing_newline_is_refused() -> None:
+    arn = "arn:aws:ecs:us-east-1:123456789012:cluster/batch"
+    text = edited((f"    ecs_cluster_arn: {arn}\n", f"    ecs_cluster_arn: |\n      {arn}\n"))
+    (message,) = messages(text)
+    assert message.startswith("ecs-scheduler.yaml:5:22: jobs.report.ecs_cluster_arn: ")
+    assert message.endswith(
+        "is not an ECS cluster ARN (arn:<partition>:ecs:<region>:<12-digit account>:cluster/<name>)"
+    )

@@ -32,7 +32,7 @@ from ecs_scheduler.engines.cloudformation import (
 )
 from ecs_scheduler.engines.cloudformation_yaml import PythonTemplateDumper, dump_template
 from ecs_scheduler.loader import load
-from ecs_scheduler.resources import DesiredState, Lookup, LookupAttribute, build
+from ecs_scheduler.resources import DesiredState, Lookup, LookupAttribute, build, resolve
 from tests.conftest import EXAMPLES_DIR
 
 GOLDEN_DIR = Path(__file__).parent / "golden" / "cloudformation"
@@ -125,8 +125,8 @@ def _construct_intrinsic(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) 
         value = loader.construct_sequence(node, deep=True)
     else:
         value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
-    if suffix == "Ref":
-        return {"Ref": value}
+    if suffix in {"Ref", "Condition"}:
+        return {suffix: value}
     if suffix == "GetAtt" and isinstance(value, str):
         value = value.split(".", 1)
     return {f"Fn::{suffix}": value}
@@ -196,6 +196,8 @@ def test_one_template_per_stack_named_after_it(name: str, exports: dict[str, Exp
         "Description",
         "Metadata",
         *(["Parameters"] if export.template.get("Parameters") else []),
+        "Rules",
+        *(["Conditions"] if export.template.get("Conditions") else []),
         "Resources",
         "Outputs",
     ]
@@ -243,15 +245,46 @@ def _arns_by_logical_id(export: Export) -> dict[str, str]:
     }
 
 
-def _with_arns_resolved(value: Any, arns: Mapping[str, str]) -> Any:
-    """Template data with every ``!GetAtt X.Arn`` replaced by the ARN it stands for."""
-    if isinstance(value, dict):
-        if list(value) == ["Fn::GetAtt"] and value["Fn::GetAtt"][1] == "Arn":
-            return arns[value["Fn::GetAtt"][0]]
-        return {key: _with_arns_resolved(item, arns) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_with_arns_resolved(item, arns) for item in value]
-    return value
+_ABSENT = object()
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """What CloudFormation makes of template data for given parameter values: conditions,
+    ``!If``, parameter ``!Ref`` and ``!GetAtt X.Arn`` resolved; other ``!Ref`` kept."""
+
+    template: Mapping[str, Any]
+    parameters: Mapping[str, str]
+    arns: Mapping[str, str]
+
+    def condition(self, name: str) -> bool:
+        return bool(self.value(self.template["Conditions"][name]))
+
+    def value(self, data: Any) -> Any:
+        if isinstance(data, dict) and len(data) == 1:
+            [(function, argument)] = data.items()
+            if function == "Ref" and argument == "AWS::NoValue":
+                return _ABSENT
+            if function == "Ref" and argument in self.parameters:
+                return self.parameters[argument]
+            if function == "Fn::GetAtt" and argument[1] == "Arn":
+                return self.arns[argument[0]]
+            if function == "Fn::If":
+                return self.value(argument[1] if self.condition(argument[0]) else argument[2])
+            if function == "Fn::Not":
+                return not self.value(argument[0])
+            if function == "Fn::Equals":
+                return self.value(argument[0]) == self.value(argument[1])
+            if function == "Fn::Or":
+                return any(self.value(item) for item in argument)
+            if function == "Condition":
+                return self.condition(argument)
+        if isinstance(data, dict):
+            evaluated = {key: self.value(item) for key, item in data.items()}
+            return {key: item for key, item in evaluated.items() if item is not _ABSENT}
+        if isinstance(data, list):
+            return [item for item in map(self.value, data) if item is not _ABSENT]
+        return data
 
 
 def parameter_for(template: Mapping[str, Any], lookup: Lookup) -> str:
@@ -263,15 +296,37 @@ def parameter_for(template: Mapping[str, Any], lookup: Lookup) -> str:
     return str(parameter)
 
 
-def _with_lookups_as_refs(value: Any, template: Mapping[str, Any]) -> Any:
-    """Model data with every Lookup replaced by a ``Ref`` to the parameter it becomes."""
-    if isinstance(value, Lookup):
-        return {"Ref": parameter_for(template, value)}
-    if isinstance(value, Mapping):
-        return {key: _with_lookups_as_refs(item, template) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [_with_lookups_as_refs(item, template) for item in value]
-    return value
+def needed_lookups(desired: DesiredState) -> list[Lookup]:
+    """What the config leaves to the task definition, job by job."""
+    needed: list[Lookup] = []
+    for job, task_definition in desired.task_definitions.items():
+        if task_definition.revision is None:
+            needed.append(Lookup(job, "task_definition_arn"))
+        if task_definition.task_role_arn is None:
+            needed.append(Lookup(job, "task_role_arn"))
+        if task_definition.execution_role_arn is None:
+            needed.append(Lookup(job, "execution_role_arn"))
+    return needed
+
+
+def looked_up_value(desired: DesiredState, lookup: Lookup) -> str:
+    family = desired.task_definitions[lookup.job].family
+    if lookup.attribute == "task_definition_arn":
+        return f"arn:aws:ecs:{REGION}:{ACCOUNT}:task-definition/{family}:3"
+    return f"arn:aws:iam::{ACCOUNT}:role/{family}-{lookup.attribute}"
+
+
+def evaluate_with(export: Export, absent: frozenset[Lookup]) -> tuple[Evaluation, DesiredState]:
+    """The template evaluated, and the model resolved, for the same looked-up values; the
+    ``absent`` lookups are empty parameters and missing values respectively."""
+    values: dict[str, dict[LookupAttribute, str | None]] = {}
+    parameters: dict[str, str] = {}
+    for lookup in needed_lookups(export.desired):
+        value = None if lookup in absent else looked_up_value(export.desired, lookup)
+        values.setdefault(lookup.job, {})[lookup.attribute] = value
+        parameters[parameter_for(export.template, lookup)] = value or ""
+    evaluation = Evaluation(export.template, parameters, _arns_by_logical_id(export))
+    return evaluation, resolve(export.desired, values)
 
 
 POLICY_PROPERTIES = {
@@ -281,23 +336,57 @@ POLICY_PROPERTIES = {
 }
 
 
-@pytest.mark.parametrize("name", ALL_EXPORTS)
-def test_policies_are_the_models_documents(name: str, exports: dict[str, Export]) -> None:
-    """Rendered from policies.py's dicts: only ARNs became references, nothing was rewritten."""
-    export = exports[name]
-    arns = _arns_by_logical_id(export)
+def assert_policies_match_the_model(export: Export, absent: frozenset[Lookup]) -> int:
+    evaluation, resolved = evaluate_with(export, absent)
     by_address = export.resources_by_address()
     checked = 0
-    for address, resource in export.desired.resources.items():
+    for address, resource in resolved.resources.items():
         if resource.type not in POLICY_PROPERTIES:
             continue
         model_key, template_key = POLICY_PROPERTIES[resource.type]
         rendered = by_address[address][1]["Properties"][template_key]
-        assert _with_arns_resolved(rendered, arns) == _with_lookups_as_refs(
-            resource.properties[model_key], export.template
-        )
+        assert evaluation.value(rendered) == resource.properties[model_key], address
         checked += 1
+    return checked
+
+
+@pytest.mark.parametrize("name", ALL_EXPORTS)
+def test_policies_are_the_models_documents(name: str, exports: dict[str, Export]) -> None:
+    """Rendered from policies.py's dicts: for the same task definition, CloudFormation ends
+    up with exactly the documents the AWS engine applies."""
+    export = exports[name]
+    checked = assert_policies_match_the_model(export, frozenset())
     assert checked == 3 * len(export.template["Metadata"]["ecs-scheduler"]["jobs"])
+
+
+@pytest.mark.parametrize(
+    "absent",
+    [
+        frozenset({Lookup("daily-report", "task_role_arn")}),
+        frozenset({Lookup("daily-report", "execution_role_arn")}),
+        frozenset(
+            {Lookup("daily-report", "task_role_arn"), Lookup("daily-report", "execution_role_arn")}
+        ),
+    ],
+)
+def test_roles_a_task_definition_lacks_drop_out_as_in_the_aws_engine(
+    absent: frozenset[Lookup], exports: dict[str, Export]
+) -> None:
+    export = exports["daily-report"]
+    assert_policies_match_the_model(export, absent)
+    evaluation, _ = evaluate_with(export, absent)
+    [policy] = [
+        body["Properties"]["PolicyDocument"]
+        for body in export.template["Resources"].values()
+        if body["Type"] == CFN_TYPES["aws_iam_role_policy"]
+    ]
+    statements = {
+        statement["Sid"]: statement for statement in evaluation.value(policy)["Statement"]
+    }
+    if len(absent) == 2:
+        assert "PassTaskRolesToEcsTasks" not in statements
+    else:
+        assert len(statements["PassTaskRolesToEcsTasks"]["Resource"]) == 1
 
 
 def _strings(value: Any) -> Iterator[str]:
@@ -474,8 +563,9 @@ def test_outputs_cover_the_models_outputs_with_stack_prefixed_exports(
     assert all(name.startswith(f"{export.desired.stack}-") for name in export_names)
     for output in outputs.values():
         assert "Fn::GetAtt" in output["Value"] or "Ref" in output["Value"]
+    evaluation = Evaluation(export.template, {}, arns)
     arn_outputs = [
-        _with_arns_resolved(output["Value"], arns)
+        evaluation.value(output["Value"])
         for output in outputs.values()
         if output["Value"].get("Fn::GetAtt", [None, None])[1] == "Arn"
     ]
@@ -490,6 +580,44 @@ def test_unwritable_destination_is_a_clear_error(tmp_path: Path) -> None:
     desired = build(load(EXAMPLES_DIR / "daily-report.yaml", now=NOW).stack)
     with pytest.raises(CloudFormationExportError, match="cannot write the CloudFormation template"):
         export_cloudformation(desired, blocker / "out")
+
+
+@pytest.mark.parametrize("name", ALL_EXPORTS)
+def test_the_stack_only_deploys_to_the_jobs_account_and_region(
+    name: str, exports: dict[str, Export]
+) -> None:
+    export = exports[name]
+    [job] = list(export.desired.task_definitions)[:1]
+    cluster = export.desired.resources[f'module.{job}.aws_scheduler_schedule.ecs[""]']
+    _, _, _, region, account, _ = cluster.properties["Target"]["Arn"].split(":")
+    [rule] = export.template["Rules"].values()
+    asserted = [assertion["Assert"]["Fn::Equals"] for assertion in rule["Assertions"]]
+    assert asserted == [[{"Ref": "AWS::AccountId"}, account], [{"Ref": "AWS::Region"}, region]]
+
+
+def test_jobs_in_several_regions_cannot_share_one_template() -> None:
+    elsewhere = {
+        **BASE_JOB,
+        "ecs_cluster_arn": f"arn:aws:ecs:us-west-2:{ACCOUNT}:cluster/jobs",
+        "kms_key_arn": f"arn:aws:kms:us-west-2:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+    }
+    stack = Stack.model_validate(
+        {"stack": "spread", "jobs": {"here": BASE_JOB, "there": elsewhere}}
+    )
+    with pytest.raises(CloudFormationExportError) as raised:
+        build_template(build(stack))
+    assert "here in eu-west-1 of account 123456789012; there in us-west-2" in str(raised.value)
+
+
+def test_a_stack_over_cloudformation_quotas_is_refused_with_the_reason() -> None:
+    jobs = {f"job-{index:02d}": BASE_JOB for index in range(16)}
+    desired = build(Stack.model_validate({"stack": "big", "jobs": jobs}))
+    with pytest.raises(CloudFormationExportError) as raised:
+        render_template(desired)
+    message = str(raised.value)
+    assert "stack big (16 jobs)" in message
+    assert "208 outputs (at most 200)" in message
+    assert "split the jobs into several config files" in message
 
 
 @pytest.mark.parametrize("example", EXAMPLES)

@@ -52,7 +52,7 @@ def exports(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], P
         desired = desired_state(example)
         for output_format in ("hcl", "json"):
             directory = root / output_format / example
-            export_terraform(desired, directory, output_format=output_format)  # type: ignore[arg-type]
+            export_terraform(desired, directory, output_format=output_format)
             directories[example, output_format] = directory
     return directories
 
@@ -90,6 +90,14 @@ def parse_tf(path: Path) -> dict[str, Any]:
             body = plain(entry)
             if block_type in ("locals", "terraform"):
                 merged.setdefault(block_type, {}).update(body)
+            elif block_type == "provider":
+                # Several configurations of one provider form a list, as in .tf.json.
+                providers = merged.setdefault(block_type, {})
+                for name, configuration in body.items():
+                    existing = providers.get(name)
+                    providers[name] = (
+                        configuration if existing is None else [*as_list(existing), configuration]
+                    )
             else:
                 merge_labels(merged.setdefault(block_type, {}), body)
     return merged
@@ -315,7 +323,7 @@ def json_as_parsed_hcl(document: dict[str, Any]) -> dict[str, Any]:
 
     def walk(value: Any) -> Any:
         if isinstance(value, dict):
-            result = {}
+            result: dict[str, Any] = {}
             for key, item in value.items():
                 if key == "depends_on":
                     result[key] = [f"${{{reference}}}" for reference in item]
@@ -516,8 +524,18 @@ def test_export_returns_the_written_files_sorted(tmp_path: Path) -> None:
     assert written == sorted(path for path in tmp_path.rglob("*") if path.is_file())
 
 
-hcl_keys = st.text(min_size=1, max_size=12)
-hcl_strings = st.text(max_size=24)
+TRICKY_TEXT = [
+    "for",
+    "null",
+    "true",
+    'a "quoted" \\ path',
+    "line\nbreak\ttab\r",
+    "\b\f\x00\x7f",
+    "${var}",
+    "%{if}",
+]
+hcl_keys = st.sampled_from(TRICKY_TEXT) | st.text(min_size=1, max_size=12)
+hcl_strings = st.sampled_from(TRICKY_TEXT) | st.text(max_size=24)
 hcl_values = st.recursive(
     st.none() | st.booleans() | st.integers(-(10**9), 10**9) | hcl_strings,
     lambda children: (
@@ -544,3 +562,47 @@ def unescape_templates(value: Any) -> Any:
     if isinstance(value, dict):
         return {unescape_templates(k): unescape_templates(v) for k, v in value.items()}
     return value
+
+
+def test_jobs_in_two_regions_get_one_aliased_provider_each(tmp_path: Path) -> None:
+    template = (EXAMPLES_DIR / "daily-report.yaml").read_text(encoding="utf-8")
+    job = template[template.index("  daily-report:") :]
+    second = job.replace("daily-report:", "eu-report:", 1).replace("us-east-1", "eu-west-1")
+    config = tmp_path / "two-regions.yaml"
+    config.write_text(f"stack: reporting\njobs:\n{job}{second}", encoding="utf-8")
+    export_terraform(build(load(config).stack), tmp_path / "out")
+
+    main = parse_tf(tmp_path / "out" / "main.tf")
+    assert main["provider"]["aws"] == [
+        {
+            "alias": "eu_west_1_123456789012",
+            "region": "eu-west-1",
+            "allowed_account_ids": ["123456789012"],
+        },
+        {
+            "alias": "us_east_1_123456789012",
+            "region": "us-east-1",
+            "allowed_account_ids": ["123456789012"],
+        },
+    ]
+    assert main["module"]["eu-report"]["providers"] == {"aws": "${aws.eu_west_1_123456789012}"}
+    assert main["module"]["daily-report"]["providers"] == {"aws": "${aws.us_east_1_123456789012}"}
+
+
+def test_tricky_text_is_valid_hcl_for_terraform(tmp_path: Path) -> None:
+    terraform = shutil.which("terraform")
+    if terraform is None:
+        pytest.skip("terraform is not on PATH")
+    value = {text: [text] for text in TRICKY_TEXT}
+    (tmp_path / "tricky.tf").write_text(
+        render_hcl([Block("locals", (), (Attribute("value", value),))]), encoding="utf-8"
+    )
+    completed = subprocess.run(
+        [terraform, "fmt", "-check", "-diff", str(tmp_path / "tricky.tf")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env={**os.environ, "TF_CLI_CONFIG_FILE": os.devnull},
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr

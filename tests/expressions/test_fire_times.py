@@ -435,6 +435,40 @@ def test_iteration_ends_with_the_last_year() -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("text", "timezone"),
+    [
+        ("at(9999-12-31T23:00:00)", "America/New_York"),
+        ("at(0001-01-01T00:00:00)", "Asia/Tokyo"),
+        # Just outside the range: the wall-clock year decides, as for cron's year field.
+        ("at(2200-01-01T00:00:00)", "UTC"),
+        ("at(1969-12-31T23:59:59)", "UTC"),
+        ("at(1969-12-31T23:59:59)", "Etc/GMT+12"),
+    ],
+)
+def test_at_beyond_the_year_range_never_fires(text: str, timezone: str) -> None:
+    assert first_fire_time(parse(text), timezone) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "timezone", "expected"),
+    [
+        ("at(2199-12-31T23:59:59)", "Etc/GMT+12", datetime(2200, 1, 1, 11, 59, 59, tzinfo=UTC)),
+        ("at(1970-01-01T00:00:00)", "Etc/GMT-14", datetime(1969, 12, 31, 10, tzinfo=UTC)),
+    ],
+)
+def test_at_on_the_edges_of_the_year_range_fires(
+    text: str, timezone: str, expected: datetime
+) -> None:
+    assert first_fire_time(parse(text), timezone) == expected
+
+
+def test_window_beyond_the_year_range_is_empty() -> None:
+    far = datetime(9999, 12, 31, tzinfo=UTC)
+    assert first_fire_time(parse("rate(84006 days)"), "UTC", start_date=far) is None
+    assert first_fire_time(parse("cron(0 0 * * ? *)"), "Asia/Tokyo", after=far) is None
+
+
 def test_first_year_is_1970() -> None:
     assert first_fire_time(parse("cron(0 0 1 1 ? *)"), "UTC") == utc(1970, 1, 1)
 

@@ -296,6 +296,15 @@ def test_valid_cron_expressions(text: str) -> None:
             "cron field 5 (day-of-week): 'MONDAY' is neither a day name (SUN-SAT) nor a number 1-7",
         ),
         ("cron(0 0 1 * ? 2030-2020)", "cron field 6 (year): the range '2030-2020' goes backwards"),
+        # Only ASCII digits are numbers; str.isdigit() alone would take these.
+        ("cron(0 \u00b2 * * ? *)", "cron field 2 (hours): '\u00b2' is not a number 0-23"),
+        ("cron(0 0 \uff15 * ? *)", "cron field 3 (day-of-month): '\uff15' is not a number 1-31"),
+        (
+            "cron(0 0 1 * ? \u0662\u0660\u0662\u0666)",
+            "cron field 6 (year): '\u0662\u0660\u0662\u0666' is not",
+        ),
+        ("cron(0 0 \uff11W * ? *)", "cron field 3 (day-of-month): '\uff11W': 'W' takes one day"),
+        ("cron(0\u00a00 * * ? *)", "cron: expected 6 fields"),
     ],
 )
 def test_invalid_cron_expressions(text: str, message: str) -> None:
@@ -317,6 +326,16 @@ def test_every_invalid_field_is_reported_at_once() -> None:
     assert str(caught.value) == "; ".join(caught.value.problems)
 
 
+def test_both_day_fields_given_are_still_checked_each_on_its_own() -> None:
+    with pytest.raises(ExpressionError) as caught:
+        parse("cron(0 0 32 1 W *)")
+    assert caught.value.problems == (
+        "cron field 3 (day-of-month): '32' is out of range 1-31",
+        "cron field 5 (day-of-week): 'W' is only allowed in day-of-month, not in 'W'",
+        "cron: exactly one of day-of-month and day-of-week must be '?' (got '32' and 'W')",
+    )
+
+
 def test_expression_error_is_the_projects_user_facing_error() -> None:
     assert issubclass(ExpressionError, EcsSchedulerError)
 
@@ -331,6 +350,14 @@ def test_expression_error_is_the_projects_user_facing_error() -> None:
         ("rate(1 day)", 1, "day", timedelta(days=1)),
         ("rate(7 days)", 7, "day", timedelta(days=7)),
         ("rate(1440 minutes)", 1440, "minute", timedelta(days=1)),
+        ("rate(84006 days)", 84006, "day", timedelta(days=84006)),
+        # EventBridge Scheduler has no singular-for-1 rule: either form, any value.
+        ("rate(1 minutes)", 1, "minute", timedelta(minutes=1)),
+        ("rate(5 hour)", 5, "hour", timedelta(hours=5)),
+        ("rate(1 hours)", 1, "hour", timedelta(hours=1)),
+        ("rate(2 day)", 2, "day", timedelta(days=2)),
+        ("rate(1 days)", 1, "day", timedelta(days=1)),
+        ("rate(007 minutes)", 7, "minute", timedelta(minutes=7)),
     ],
 )
 def test_valid_rate_expressions(text: str, value: int, unit: str, interval: timedelta) -> None:
@@ -343,16 +370,21 @@ def test_valid_rate_expressions(text: str, value: int, unit: str, interval: time
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("rate(1 minutes)", "rate: with the value 1 the unit must be 'minute', not 'minutes'"),
-        ("rate(5 hour)", "rate: with the value 5 the unit must be 'hours', not 'hour'"),
-        ("rate(1 hours)", "rate: with the value 1 the unit must be 'hour', not 'hours'"),
-        ("rate(2 day)", "rate: with the value 2 the unit must be 'days', not 'day'"),
         ("rate(0 minutes)", "rate: the value must be a whole number of at least 1, not '0'"),
         ("rate(-5 minutes)", "rate: the value must be a whole number of at least 1, not '-5'"),
         ("rate(1.5 hours)", "rate: the value must be a whole number of at least 1, not '1.5'"),
         ("rate(5 weeks)", "rate: the unit must be minute(s), hour(s) or day(s), not 'weeks'"),
         ("rate(5 seconds)", "rate: the unit must be minute(s), hour(s) or day(s), not 'seconds'"),
         ("rate(5 Minutes)", "rate: the unit must be minute(s), hour(s) or day(s), not 'Minutes'"),
+        (
+            "rate(99999999999999 minutes)",
+            "rate: 99999999999999 minutes is longer than the 230-year range schedules run in",
+        ),
+        ("rate(84007 days)", "rate: 84007 days is longer than the 230-year range"),
+        (
+            "rate(\uff15 minutes)",
+            "rate: the value must be a whole number of at least 1, not '\uff15'",
+        ),
         ("rate(5)", "rate: expected 'rate(value unit)'"),
         ("rate()", "rate: expected 'rate(value unit)'"),
         ("rate(5 minutes now)", "rate: expected 'rate(value unit)'"),
@@ -362,6 +394,37 @@ def test_invalid_rate_expressions(text: str, message: str) -> None:
     with pytest.raises(ExpressionError) as caught:
         parse(text)
     assert str(caught.value).startswith(message)
+
+
+HUGE = "9" * 5000  # past the 4300 digits Python's int() accepts
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (f"cron({HUGE} * * * ? *)", "cron field 1 (minutes): '99999999999999999999999…'"),
+        (f"cron(0 {HUGE}-3 * * ? *)", "cron field 2 (hours): '99999999999999999999999…' is out"),
+        (f"cron(*/{HUGE} * * * ? *)", "cron field 1 (minutes): the increment in '*/9999"),
+        (f"cron(0 0 ? * 2#{HUGE} *)", "cron field 5 (day-of-week): '2#999999999999999999999…'"),
+        (f"cron(0 0 {HUGE}W * ? *)", "cron field 3 (day-of-month): '99999999999999999999999…'"),
+        (f"cron(0 0 1 1 ? {HUGE})", "cron field 6 (year): '99999999999999999999999…' is out"),
+        (f"rate({HUGE} minutes)", "rate: 99999999999999999999999… minutes is longer than"),
+        (f"rate({HUGE} weeks)", "rate: the unit must be minute(s), hour(s) or day(s)"),
+    ],
+)
+def test_numbers_of_any_length_are_expression_errors_with_a_short_message(
+    text: str, message: str
+) -> None:
+    with pytest.raises(ExpressionError) as caught:
+        parse(text)
+    assert str(caught.value).startswith(message)
+    assert len(str(caught.value)) < 300
+
+
+def test_leading_zeros_of_any_length_keep_the_value() -> None:
+    expression = parse(f"cron({'0' * 5000}5 * * * ? *)")
+    assert isinstance(expression, CronExpression)
+    assert expression.minutes == (5,)
 
 
 def test_valid_at_expression_is_a_wall_time() -> None:
@@ -381,6 +444,7 @@ def test_valid_at_expression_is_a_wall_time() -> None:
         ("at(2026-01-01T10:00:00Z)", "at: expected 'at(yyyy-mm-ddThh:mm:ss)'"),
         ("at(2026-01-01T10:00:00+01:00)", "at: expected 'at(yyyy-mm-ddThh:mm:ss)'"),
         ("at(26-01-01T10:00:00)", "at: expected 'at(yyyy-mm-ddThh:mm:ss)'"),
+        ("at(\uff12026-01-01T10:00:00)", "at: expected 'at(yyyy-mm-ddThh:mm:ss)'"),
     ],
 )
 def test_invalid_at_expressions(text: str, message: str) -> None:

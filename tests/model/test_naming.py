@@ -114,7 +114,7 @@ def _namespaces(names: list[JobNames]) -> dict[str, list[str]]:
 
 
 @given(stacks_of_jobs())
-@settings(max_examples=200)
+@settings(max_examples=150)
 def test_names_are_unique_across_jobs_and_schedules_of_a_stack(
     jobs: list[tuple[NamingParts, list[str]]],
 ) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ecs_scheduler.resources import DesiredState, Resource, build
 from tests.model.factories import (
@@ -420,3 +422,45 @@ def test_partition_of_the_cluster_is_used_everywhere() -> None:
     assert desired.outputs["daily"]["dlq_url"].startswith(
         "https://sqs.cn-north-1.amazonaws.com.cn/"
     )
+
+
+role_names = st.from_regex(r"[A-Za-z0-9+=,.@_-]{1,64}", fullmatch=True)
+
+
+@given(
+    task_role=role_names,
+    execution_role=role_names,
+    override_roles=st.lists(role_names, max_size=3),
+    stranger=role_names,
+)
+@settings(max_examples=50, deadline=None)
+def test_pass_role_is_allowed_for_exactly_the_configured_roles(
+    task_role: str, execution_role: str, override_roles: list[str], stranger: str
+) -> None:
+    def arn(name: str) -> str:
+        return f"arn:aws:iam::{ACCOUNT}:role/{name}"
+
+    schedules = [
+        {
+            "name": f"extra{index}",
+            "schedule_expression": "rate(1 day)",
+            "overrides": {"taskRoleArn": arn(role)},
+        }
+        for index, role in enumerate(override_roles)
+    ]
+    desired = build(
+        make_stack(
+            {
+                "job": {
+                    "task_role_arn": arn(task_role),
+                    "execution_role_arn": arn(execution_role),
+                    "additional_schedules": schedules,
+                }
+            }
+        )
+    )
+    policy = _resource(desired, "aws_iam_role_policy").properties["PolicyDocument"]
+    configured = {task_role, execution_role, *override_roles}
+    for name in [*configured, stranger]:
+        expected = ALLOW if name in configured else DENY
+        assert evaluate(policy, Request("iam:PassRole", arn(name), TO_ECS_TASKS)) == expected

@@ -27,6 +27,9 @@ from pathlib import Path
 from typing import Any, Final
 
 from ecs_scheduler.engines.cloudformation_yaml import (
+    NO_VALUE,
+    Condition,
+    Function,
     GetAtt,
     Intrinsic,
     Ref,
@@ -50,6 +53,9 @@ class CloudFormationExportError(EcsSchedulerError):
 
 
 TEMPLATE_FORMAT_VERSION: Final = "2010-09-09"
+# CloudFormation's per-template quotas (a template this large must be uploaded through S3).
+TEMPLATE_QUOTAS: Final[Mapping[str, int]] = {"Parameters": 200, "Resources": 500, "Outputs": 200}
+MAX_TEMPLATE_BYTES: Final = 1_000_000
 METADATA_KEY: Final = "ecs-scheduler"
 
 CFN_TYPES: Final[Mapping[ResourceType, str]] = {
@@ -84,6 +90,12 @@ _NAME_OUTPUTS: Final[Mapping[str, ResourceType]] = {
     "role_name": "aws_iam_role",
     "dlq_name": "aws_sqs_queue",
     "alarm_names": "aws_cloudwatch_metric_alarm",
+}
+
+# Roles a task definition may lack: their parameters may be left empty, and then drop out.
+OPTIONAL_LOOKUPS: Final[Mapping[LookupAttribute, str]] = {
+    "task_role_arn": "TaskRole",
+    "execution_role_arn": "ExecutionRole",
 }
 
 PARAMETER_SUFFIXES: Final[Mapping[LookupAttribute, str]] = {
@@ -197,11 +209,33 @@ def export_cloudformation(desired: DesiredState, out_dir: Path) -> list[Path]:
 
 def render_template(desired: DesiredState) -> str:
     """The stack's template as YAML text, byte-for-byte the same for the same desired state."""
-    return dump_template(build_template(desired))
+    template = build_template(desired)
+    text = dump_template(template)
+    _check_quotas(desired.stack, template, text)
+    return text
+
+
+def _check_quotas(stack: str, template: Mapping[str, Any], text: str) -> None:
+    """CloudFormation refuses a template over its quotas; say so now, all at once."""
+    exceeded = [
+        f"{len(template.get(section, {}))} {section.lower()} (at most {limit})"
+        for section, limit in TEMPLATE_QUOTAS.items()
+        if len(template.get(section, {})) > limit
+    ]
+    size = len(text.encode("utf-8"))
+    if size > MAX_TEMPLATE_BYTES:
+        exceeded.append(f"{size} bytes (at most {MAX_TEMPLATE_BYTES})")
+    if exceeded:
+        jobs = len(template["Metadata"][METADATA_KEY]["jobs"])
+        raise CloudFormationExportError(
+            f"the CloudFormation template of stack {stack} ({jobs} jobs) would have "
+            f"{', '.join(exceeded)}, over CloudFormation's quotas for one template; split the "
+            "jobs into several config files, one stack each"
+        )
 
 
 def build_template(desired: DesiredState) -> dict[str, Any]:
-    """The stack's template as a dict, intrinsics as :class:`Ref`/:class:`GetAtt`."""
+    """The stack's template as a dict; intrinsics are the dataclasses of cloudformation_yaml."""
     context = _Context.of(desired)
     resources = {
         context.resource_ids[resource.address]: _render_resource(resource, context)
@@ -217,6 +251,9 @@ def build_template(desired: DesiredState) -> dict[str, Any]:
             parameter.logical_id: _render_parameter(parameter, desired, context)
             for parameter in context.parameters
         }
+    template["Rules"] = _deployment_rules(desired, context)
+    if context.conditions:
+        template["Conditions"] = dict(context.conditions)
     template["Resources"] = resources
     outputs = _render_outputs(desired, context)
     if outputs:
@@ -265,10 +302,18 @@ def _parameter_identity(job: str, attribute: LookupAttribute) -> str:
     return f"parameter:{job}:{attribute}"
 
 
+def _condition_identity(lookups: Iterable[Lookup]) -> str:
+    return "condition:" + "|".join(f"{lookup.job}:{lookup.attribute}" for lookup in lookups)
+
+
 @dataclass(frozen=True)
 class _Parameter:
     logical_id: str
     lookup: Lookup
+
+    @property
+    def optional(self) -> bool:
+        return self.lookup.attribute in OPTIONAL_LOOKUPS
 
 
 @dataclass(frozen=True)
@@ -297,6 +342,9 @@ class _Context:
     name_owners: Mapping[tuple[ResourceType, str], str]  # (type, AWS name) -> logical ID
     resource_types: Mapping[str, ResourceType]  # address -> type
     job_regions: Mapping[str, _ArnParts]
+    conditions: Mapping[str, Function]  # logical ID -> expression, in template order
+    lookup_conditions: Mapping[Lookup, str]  # optional lookup -> "a value was given"
+    any_conditions: Mapping[frozenset[Lookup], str]  # lookups -> "any of them was given"
 
     @classmethod
     def of(cls, desired: DesiredState) -> _Context:
@@ -312,10 +360,45 @@ class _Context:
                 for lookup in lookups
             }
         )
+        optional = [lookup for lookup in lookups if lookup.attribute in OPTIONAL_LOOKUPS]
+        combined = _optional_only_lists(desired)
+        wanted.update(
+            {
+                _condition_identity([lookup]): pascal_case(lookup.job)
+                + "Has"
+                + OPTIONAL_LOOKUPS[lookup.attribute]
+                for lookup in optional
+            }
+        )
+        wanted.update(
+            {
+                _condition_identity(group): pascal_case(group[0].job)
+                + "Has"
+                + "Or".join(OPTIONAL_LOOKUPS[lookup.attribute] for lookup in group)
+                for group in combined
+            }
+        )
         ids = unique_logical_ids(wanted)
         parameters = tuple(
             _Parameter(ids[_parameter_identity(lookup.job, lookup.attribute)], lookup)
             for lookup in lookups
+        )
+        parameter_ids = {parameter.lookup: parameter.logical_id for parameter in parameters}
+        lookup_conditions = {lookup: ids[_condition_identity([lookup])] for lookup in optional}
+        conditions: dict[str, Function] = {
+            lookup_conditions[lookup]: Function(
+                "Not", (Function("Equals", (Ref(parameter_ids[lookup]), "")),)
+            )
+            for lookup in optional
+        }
+        any_conditions = {frozenset(group): ids[_condition_identity(group)] for group in combined}
+        conditions.update(
+            {
+                any_conditions[frozenset(group)]: Function(
+                    "Or", tuple(Condition(lookup_conditions[lookup]) for lookup in group)
+                )
+                for group in combined
+            }
         )
         arn_owners: dict[str, str] = {}
         queue_url_owners: dict[str, str] = {}
@@ -335,12 +418,15 @@ class _Context:
         return cls(
             resource_ids={address: ids[address] for address in desired.resources},
             parameters=parameters,
-            parameter_ids={parameter.lookup: parameter.logical_id for parameter in parameters},
+            parameter_ids=parameter_ids,
             arn_owners=arn_owners,
             queue_url_owners=queue_url_owners,
             name_owners=name_owners,
             resource_types={address: r.type for address, r in desired.resources.items()},
             job_regions=job_regions,
+            conditions=conditions,
+            lookup_conditions=lookup_conditions,
+            any_conditions=any_conditions,
         )
 
 
@@ -357,6 +443,38 @@ def _iter_lookups(value: Any) -> Iterator[Lookup]:
     elif isinstance(value, list | tuple):
         for item in value:
             yield from _iter_lookups(item)
+
+
+def _optional_only_list(value: Any) -> tuple[Lookup, ...] | None:
+    """The lookups of a list made of optional lookups only (it may end up empty), else None."""
+    if not isinstance(value, list | tuple) or not value:
+        return None
+    if all(isinstance(item, Lookup) and item.attribute in OPTIONAL_LOOKUPS for item in value):
+        return tuple(value)
+    return None
+
+
+def _iter_optional_only_lists(value: Any) -> Iterator[tuple[Lookup, ...]]:
+    found = _optional_only_list(value)
+    if found is not None:
+        yield found
+    elif isinstance(value, Mapping):
+        for item in value.values():
+            yield from _iter_optional_only_lists(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _iter_optional_only_lists(item)
+
+
+def _optional_only_lists(desired: DesiredState) -> list[tuple[Lookup, ...]]:
+    """Lists of two or more optional lookups only: an "any of them" condition each."""
+    found = {
+        group: None
+        for resource in desired.resources.values()
+        for group in _iter_optional_only_lists(resource.properties)
+        if len(group) > 1
+    }
+    return list(found)
 
 
 def _lookups_in_order(desired: DesiredState) -> list[Lookup]:
@@ -385,7 +503,7 @@ def _cfn_value(value: Any, context: _Context, own_id: str) -> Any:
     """A model value as template data: lookups become parameter references, ARNs and queue
     URLs of other resources of the template become ``!GetAtt``/``!Ref``, ``None`` is left out.
     """
-    if isinstance(value, Ref | GetAtt):
+    if isinstance(value, Ref | GetAtt | Condition | Function):
         return value
     if isinstance(value, Lookup):
         return Ref(context.parameter_ids[value])
@@ -396,16 +514,40 @@ def _cfn_value(value: Any, context: _Context, own_id: str) -> Any:
     if isinstance(value, datetime):
         return _timestamp(value)
     if isinstance(value, Mapping):
-        return {
+        rendered = {
             str(key): _cfn_value(item, context, own_id)
             for key, item in value.items()
             if item is not None
         }
+        return _unless_all_resources_absent(value, rendered, context)
     if isinstance(value, list | tuple):
-        return [_cfn_value(item, context, own_id) for item in value]
+        return [_list_item(item, context, own_id) for item in value]
     raise CloudFormationExportError(
         f"cannot write {value!r} (a {type(value).__name__}) into a CloudFormation template"
     )
+
+
+def _list_item(item: Any, context: _Context, own_id: str) -> Any:
+    """An optional lookup left empty drops out of its list, as the AWS engine drops it."""
+    condition = context.lookup_conditions.get(item) if isinstance(item, Lookup) else None
+    if condition is None:
+        return _cfn_value(item, context, own_id)
+    return Function("If", (condition, Ref(context.parameter_ids[item]), NO_VALUE))
+
+
+def _unless_all_resources_absent(
+    statement: Mapping[str, Any], rendered: dict[str, Any], context: _Context
+) -> Any:
+    """A policy statement whose resources are all optional lookups goes when all are empty."""
+    group = _optional_only_list(statement.get("Resource"))
+    if group is None:
+        return rendered
+    condition = (
+        context.lookup_conditions[group[0]]
+        if len(group) == 1
+        else context.any_conditions[frozenset(group)]
+    )
+    return Function("If", (condition, rendered, NO_VALUE))
 
 
 def _timestamp(moment: datetime) -> str:
@@ -708,10 +850,11 @@ def _render_parameter(
         )
     rendered: dict[str, Any] = {
         "Type": "String",
-        "Description": _parameter_description(lookup, task_definition, region),
-        "AllowedPattern": _allowed_pattern(lookup.attribute, task_definition, region),
+        "Description": _parameter_description(parameter, task_definition, region),
+        "AllowedPattern": _allowed_pattern(parameter, task_definition, region),
         "ConstraintDescription": f"must be the {_LOOKUP_WHAT[lookup.attribute]} "
-        f"{task_definition.family} of job {lookup.job}",
+        f"{task_definition.family} of job {lookup.job}"
+        + (", or empty" if parameter.optional else ""),
     }
     if lookup.attribute == "task_definition_arn" and task_definition.revision is not None:
         rendered["Default"] = _task_definition_arn(task_definition, region)
@@ -732,8 +875,9 @@ def _task_definition_arn(task_definition: TaskDefinitionRef, region: _ArnParts) 
 
 
 def _parameter_description(
-    lookup: Lookup, task_definition: TaskDefinitionRef, region: _ArnParts
+    parameter: _Parameter, task_definition: TaskDefinitionRef, region: _ArnParts
 ) -> str:
+    lookup = parameter.lookup
     revision = (
         "latest ACTIVE revision"
         if task_definition.revision is None
@@ -746,19 +890,67 @@ def _parameter_description(
         f"--query {_LOOKUP_QUERIES[lookup.attribute]} --output text "
         f"(setting {_CONFIG_FIELD_SKIPPING_LOOKUP[lookup.attribute]} in the config removes "
         "this parameter)."
+        + (
+            " Leave it empty when the task definition has none (the command prints None)."
+            if parameter.optional
+            else ""
+        )
     )
 
 
+def _regex_literal(text: str) -> str:
+    """``text`` matched literally; names and regions stay readable (``us-east-1``)."""
+    return re.sub(r"[^A-Za-z0-9_-]", lambda match: "\\" + match.group(), text)
+
+
 def _allowed_pattern(
-    attribute: LookupAttribute, task_definition: TaskDefinitionRef, region: _ArnParts
+    parameter: _Parameter, task_definition: TaskDefinitionRef, region: _ArnParts
 ) -> str:
-    if attribute == "task_definition_arn":
+    if parameter.lookup.attribute == "task_definition_arn":
         revision = r"[0-9]+" if task_definition.revision is None else str(task_definition.revision)
         return (
-            f"^arn:{re.escape(region.partition)}:ecs:{re.escape(region.region)}:"
-            f"{region.account}:task-definition/{re.escape(task_definition.family)}:{revision}$"
+            f"^arn:{_regex_literal(region.partition)}:ecs:{_regex_literal(region.region)}:"
+            f"{region.account}:task-definition/{_regex_literal(task_definition.family)}:{revision}$"
         )
-    return rf"^arn:{re.escape(region.partition)}:iam::{region.account}:role/[\w+=,.@/-]+$"
+    role = rf"arn:{_regex_literal(region.partition)}:iam::{region.account}:role/[\w+=,.@/-]+"
+    return f"^({role})?$" if parameter.optional else f"^{role}$"
+
+
+# --------------------------------------------------------------------------- rules
+
+
+def _deployment_rules(desired: DesiredState, context: _Context) -> dict[str, Any]:
+    """Every ARN and policy embeds the jobs' account and region: deploying the stack anywhere
+    else is refused before anything is created (as ``allowed_account_ids`` does in Terraform).
+    """
+    places: dict[_ArnParts, list[str]] = {}
+    for job, place in context.job_regions.items():
+        places.setdefault(place, []).append(job)
+    if len(places) != 1:
+        listing = "; ".join(
+            f"{', '.join(jobs)} in {place.region} of account {place.account}"
+            for place, jobs in places.items()
+        )
+        raise CloudFormationExportError(
+            f"a CloudFormation stack lives in one account and region, but the jobs of stack "
+            f"{desired.stack} do not: {listing}; put the jobs of each account and region in a "
+            "config file of their own"
+        )
+    [place] = places
+    return {
+        "DeployToTheJobsAccountAndRegion": {
+            "Assertions": [
+                {
+                    "Assert": Function("Equals", (Ref("AWS::AccountId"), place.account)),
+                    "AssertDescription": f"The jobs of this stack run in account {place.account}.",
+                },
+                {
+                    "Assert": Function("Equals", (Ref("AWS::Region"), place.region)),
+                    "AssertDescription": f"The jobs of this stack run in region {place.region}.",
+                },
+            ]
+        }
+    }
 
 
 # --------------------------------------------------------------------------- outputs
@@ -849,10 +1041,10 @@ def _description(desired: DesiredState) -> str:
     jobs = len(_jobs(desired))
     return (
         f"ecs-scheduler stack {desired.stack}: {jobs} scheduled ECS "
-        f"job{'s' if jobs != 1 else ''} on EventBridge Scheduler, each with a least-privilege "
-        "execution role, a KMS-encrypted dead-letter queue and alarms. Generated by "
-        "ecs-scheduler from its config: change the config and export again rather than "
-        "editing this template."
+        f"job{'s' if jobs != 1 else ''} on EventBridge Scheduler; each job has its own "
+        "least-privilege execution role, KMS-encrypted dead-letter queue and, unless disabled, "
+        "alarms. Generated by ecs-scheduler from its config: change the config and export "
+        "again rather than editing this template."
     )
 
 

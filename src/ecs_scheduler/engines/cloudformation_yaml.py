@@ -29,7 +29,24 @@ class GetAtt:
     attribute: str
 
 
-Intrinsic = Ref | GetAtt
+@dataclass(frozen=True)
+class Condition:
+    """``!Condition <name>``, inside the condition functions."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class Function:
+    """A function taking a list, written in flow style: ``!If [Cond, !Ref A, !Ref B]``."""
+
+    name: str  # If, Not, Equals, Or
+    arguments: tuple[Any, ...]
+
+
+Intrinsic = Ref | GetAtt | Condition | Function
+
+NO_VALUE: Final = Ref("AWS::NoValue")
 
 
 def referenced_logical_ids(value: Any) -> Iterator[str]:
@@ -37,6 +54,8 @@ def referenced_logical_ids(value: Any) -> Iterator[str]:
     dependencies)."""
     if isinstance(value, Ref | GetAtt):
         yield value.logical_id
+    elif isinstance(value, Function):
+        yield from referenced_logical_ids(list(value.arguments))
     elif isinstance(value, Mapping):
         for item in value.values():
             yield from referenced_logical_ids(item)
@@ -45,7 +64,7 @@ def referenced_logical_ids(value: Any) -> Iterator[str]:
             yield from referenced_logical_ids(item)
 
 
-_SHORT_FORM_TAGS: Final = frozenset({"!Ref", "!GetAtt"})
+_SHORT_FORM_TAGS: Final = frozenset({"!Ref", "!GetAtt", "!Condition"})
 
 
 def _represent_ref(dumper: SafeRepresenter, ref: Ref) -> yaml.ScalarNode:
@@ -56,6 +75,22 @@ def _represent_get_att(dumper: SafeRepresenter, get_att: GetAtt) -> yaml.ScalarN
     return dumper.represent_scalar("!GetAtt", f"{get_att.logical_id}.{get_att.attribute}")
 
 
+def _represent_condition(dumper: SafeRepresenter, condition: Condition) -> yaml.ScalarNode:
+    return dumper.represent_scalar("!Condition", condition.name)
+
+
+def _represent_function(dumper: SafeRepresenter, function: Function) -> yaml.SequenceNode:
+    flow = not any(isinstance(argument, Mapping) for argument in function.arguments)
+    return dumper.represent_sequence(f"!{function.name}", function.arguments, flow_style=flow)
+
+
+def _add_representers(dumper: type[SafeRepresenter]) -> None:
+    dumper.add_representer(Ref, _represent_ref)
+    dumper.add_representer(GetAtt, _represent_get_att)
+    dumper.add_representer(Condition, _represent_condition)
+    dumper.add_representer(Function, _represent_function)
+
+
 class PythonTemplateDumper(yaml.SafeDumper):
     """Block style, no anchors; PyYAML's own emitter, for installs without libyaml."""
 
@@ -63,15 +98,21 @@ class PythonTemplateDumper(yaml.SafeDumper):
         return True
 
     def choose_scalar_style(self) -> str:
-        # libyaml writes a tagged scalar plain when it can; PyYAML's emitter quotes every
-        # custom tag. Logical IDs and attributes are alphanumeric, so plain is always safe.
+        # PyYAML's emitter quotes every scalar with a custom tag; libyaml writes it plain
+        # wherever plain is valid in that context (``!Ref Queue``), and so do we.
         if isinstance(self.event, yaml.ScalarEvent) and self.event.tag in _SHORT_FORM_TAGS:
-            return ""
+            if self.analysis is None:
+                self.analysis = self.analyze_scalar(self.event.value)
+            if (
+                self.analysis.allow_flow_plain
+                if self.flow_level
+                else self.analysis.allow_block_plain
+            ):
+                return ""
         return str(super().choose_scalar_style())
 
 
-PythonTemplateDumper.add_representer(Ref, _represent_ref)
-PythonTemplateDumper.add_representer(GetAtt, _represent_get_att)
+_add_representers(PythonTemplateDumper)
 
 TemplateDumper: type[SafeRepresenter] = PythonTemplateDumper
 if yaml.__with_libyaml__:
@@ -82,8 +123,7 @@ if yaml.__with_libyaml__:
         def ignore_aliases(self, data: Any) -> bool:
             return True
 
-    LibyamlTemplateDumper.add_representer(Ref, _represent_ref)
-    LibyamlTemplateDumper.add_representer(GetAtt, _represent_get_att)
+    _add_representers(LibyamlTemplateDumper)
     TemplateDumper = LibyamlTemplateDumper
 
 # Long descriptions and JSON inputs stay on one line, so a diff shows whole values.

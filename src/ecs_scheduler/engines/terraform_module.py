@@ -33,7 +33,7 @@ class TerraformExportError(EcsSchedulerError):
     """The desired state cannot be written as Terraform configuration."""
 
 
-TASK_DEFINITION_DATA: Final = "data.aws_ecs_task_definition.this"
+_TASK_DEFINITION_DATA: Final = "data.aws_ecs_task_definition.this"
 _LOOKUP_ATTRIBUTES: Final = {
     "task_definition_arn": "arn",
     "task_role_arn": "task_role_arn",
@@ -51,7 +51,7 @@ _NAME_ATTRIBUTES: Final = {
 # The provider's default, and what AWS does without the argument; the argument itself only
 # exists from hashicorp/aws 6.14, so it is written only when a schedule needs DELETE.
 _DEFAULT_ACTION_AFTER_COMPLETION: Final = "NONE"
-ACTION_AFTER_COMPLETION_FIELD: Final = "action_after_completion"
+_ACTION_AFTER_COMPLETION_FIELD: Final = "action_after_completion"
 
 _QUEUE_ATTRIBUTES: Final[Mapping[str, tuple[str, Callable[[str], Value]]]] = {
     "KmsMasterKeyId": ("kms_master_key_id", str),
@@ -112,9 +112,8 @@ class _Properties:
             )
 
 
-def _rfc3339(moment: datetime | str) -> str:
-    if isinstance(moment, str):
-        return moment
+def _rfc3339(moment: datetime) -> str:
+    """The provider wants RFC 3339; UTC with ``Z`` is how AWS reports the dates back."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
@@ -164,6 +163,7 @@ class JobModule:
         # ARNs of the resources already written; later values equal to one refer to it.
         self._arn_owners: dict[str, Resource] = {}
         self._uses_action_after_completion = False
+        self._policy_blocks: list[Block] = []
 
     # -- values and references -------------------------------------------------------------
 
@@ -178,7 +178,7 @@ class JobModule:
                 "can only look up its own."
             )
         self._uses_lookup = True
-        return Reference(f"{TASK_DEFINITION_DATA}.{_LOOKUP_ATTRIBUTES[lookup.attribute]}")
+        return Reference(f"{_TASK_DEFINITION_DATA}.{_LOOKUP_ATTRIBUTES[lookup.attribute]}")
 
     def value(self, raw: Any) -> Value:
         """A model value as a Terraform value: lookups and known ARNs become references."""
@@ -286,17 +286,19 @@ class JobModule:
         _Properties(resource, resource.properties).done()
         return [Attribute("name", resource.aws_name), *self._tags(resource)]
 
-    def _role(self, resource: Resource, data: list[Block]) -> list[Attribute | Block]:
+    def _policy(self, name: str, document: Mapping[str, Any], resource: Resource) -> Reference:
+        """The JSON of a policy document block, which is written just before ``resource``."""
+        self._policy_blocks.append(self.policy_document(name, document, resource))
+        return Reference(f"data.aws_iam_policy_document.{name}.json")
+
+    def _role(self, resource: Resource) -> list[Attribute | Block]:
         properties = _Properties(resource, resource.properties)
-        trust = self.policy_document(
-            f"{resource.name}_assume_role", properties.take("AssumeRolePolicyDocument"), resource
-        )
-        data.append(trust)
+        trust = properties.take("AssumeRolePolicyDocument")
         body: list[Attribute | Block] = [
             Attribute("name", resource.aws_name),
             Attribute(
                 "assume_role_policy",
-                Reference(f"data.aws_iam_policy_document.{trust.labels[1]}.json"),
+                self._policy(f"{resource.name}_assume_role", trust, resource),
             ),
         ]
         for key, argument in (
@@ -311,17 +313,19 @@ class JobModule:
         properties.done()
         return [*body, *self._tags(resource)]
 
-    def _role_policy(self, resource: Resource, data: list[Block]) -> list[Attribute | Block]:
+    def _role_policy(self, resource: Resource) -> list[Attribute | Block]:
         properties = _Properties(resource, resource.properties)
-        properties.take("PolicyName")
-        document = self.policy_document(resource.name, properties.take("PolicyDocument"), resource)
-        data.append(document)
+        if properties.take("PolicyName") not in (None, resource.aws_name):
+            raise TerraformExportError(
+                f"{resource.address}: PolicyName differs from the policy name {resource.aws_name}."
+            )
+        policy = self._policy(resource.name, properties.take("PolicyDocument"), resource)
         properties.done()
         role = self.dependency(resource, "aws_iam_role")
         return [
             Attribute("name", resource.aws_name),
             Attribute("role", self.refer(role, "id")),
-            Attribute("policy", Reference(f"data.aws_iam_policy_document.{resource.name}.json")),
+            Attribute("policy", policy),
         ]
 
     def _queue(self, resource: Resource) -> list[Attribute | Block]:
@@ -336,16 +340,12 @@ class JobModule:
         properties.done()
         return [*body, *self._tags(resource)]
 
-    def _queue_policy(self, resource: Resource, data: list[Block]) -> list[Attribute | Block]:
+    def _queue_policy(self, resource: Resource) -> list[Attribute | Block]:
         properties = _Properties(resource, resource.properties)
-        document = self.policy_document(resource.name, properties.take("Policy"), resource)
-        data.append(document)
+        policy = self._policy(resource.name, properties.take("Policy"), resource)
         properties.done()
         queue = self.dependency(resource, "aws_sqs_queue")
-        return [
-            Attribute("queue_url", self.refer(queue, "url")),
-            Attribute("policy", Reference(f"data.aws_iam_policy_document.{resource.name}.json")),
-        ]
+        return [Attribute("queue_url", self.refer(queue, "url")), Attribute("policy", policy)]
 
     def _alarm(self, resource: Resource) -> list[Attribute | Block]:
         properties = _Properties(resource, resource.properties)
@@ -395,8 +395,8 @@ class JobModule:
             *own.attribute("end_date", "end_date", self.value(properties.take("EndDate"))),
             *own.attribute("state", "state", properties.take("State")),
             *own.attribute(
-                ACTION_AFTER_COMPLETION_FIELD,
-                ACTION_AFTER_COMPLETION_FIELD,
+                _ACTION_AFTER_COMPLETION_FIELD,
+                _ACTION_AFTER_COMPLETION_FIELD,
                 None if action == _DEFAULT_ACTION_AFTER_COMPLETION else action,
             ),
         ]
@@ -544,7 +544,7 @@ class JobModule:
         for schedule, own in zip(schedules, first_pass, strict=True):
             self._schedule_body(schedule, own, group)
         always = frozenset(name for own in first_pass for name in own.values)
-        self._uses_action_after_completion = ACTION_AFTER_COMPLETION_FIELD in always
+        self._uses_action_after_completion = _ACTION_AFTER_COMPLETION_FIELD in always
         bodies: list[tuple[Resource, list[Attribute | Block], _PerSchedule]] = []
         for schedule in schedules:
             own = _PerSchedule(always)
@@ -586,21 +586,22 @@ class JobModule:
         return [Attribute("depends_on", list(remaining.values()))] if remaining else []
 
     def _resource_blocks(self, resource: Resource) -> list[Block]:
-        data: list[Block] = []
-        translators: dict[str, Callable[[], list[Attribute | Block]]] = {
-            "aws_scheduler_schedule_group": lambda: self._schedule_group(resource),
-            "aws_iam_role": lambda: self._role(resource, data),
-            "aws_iam_role_policy": lambda: self._role_policy(resource, data),
-            "aws_sqs_queue": lambda: self._queue(resource),
-            "aws_sqs_queue_policy": lambda: self._queue_policy(resource, data),
-            "aws_cloudwatch_metric_alarm": lambda: self._alarm(resource),
+        """The resource's block, after the policy documents it uses."""
+        translators: dict[str, Callable[[Resource], list[Attribute | Block]]] = {
+            "aws_scheduler_schedule_group": self._schedule_group,
+            "aws_iam_role": self._role,
+            "aws_iam_role_policy": self._role_policy,
+            "aws_sqs_queue": self._queue,
+            "aws_sqs_queue_policy": self._queue_policy,
+            "aws_cloudwatch_metric_alarm": self._alarm,
         }
         translate = translators.get(resource.type)
         if translate is None or resource.key is not None:
             raise TerraformExportError(f"{resource.address}: the Terraform export cannot write it.")
-        body = translate()
+        self._policy_blocks = []
+        body = translate(resource)
         return [
-            *data,
+            *self._policy_blocks,
             Block("resource", (resource.type, resource.name), (*body, *self._depends_on(resource))),
         ]
 

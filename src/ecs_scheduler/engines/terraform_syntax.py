@@ -16,6 +16,9 @@ from typing import Any, TypeAlias
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 _INDENT = "  "
+_HCL_ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+# Bare object keys that HCL would read as a literal or the start of a for expression.
+_KEYWORDS = frozenset({"true", "false", "null", "for", "in", "if"})
 # Lists of plain values longer than this (with their indentation) get one item per line.
 _LINE_LENGTH = 100
 
@@ -62,9 +65,17 @@ def is_identifier(text: str) -> bool:
     return _IDENTIFIER.fullmatch(text) is not None
 
 
+def _escape_character(character: str) -> str:
+    """HCL knows only these escapes (not JSON's ``\\b`` or ``\\f``); other controls go as \\u."""
+    escaped = _HCL_ESCAPES.get(character)
+    if escaped is not None:
+        return escaped
+    return f"\\u{ord(character):04x}" if ord(character) < 0x20 or character == "\x7f" else character
+
+
 def _string_literal(text: str) -> str:
     """A quoted HCL string whose value is exactly ``text`` (template sequences escaped)."""
-    return _escape_template(json.dumps(text, ensure_ascii=False))
+    return _escape_template('"' + "".join(_escape_character(c) for c in text) + '"')
 
 
 def _escape_template(text: str) -> str:
@@ -72,7 +83,7 @@ def _escape_template(text: str) -> str:
 
 
 def _object_key(key: str) -> str:
-    return key if is_identifier(key) else _string_literal(key)
+    return key if is_identifier(key) and key not in _KEYWORDS else _string_literal(key)
 
 
 def _is_scalar(value: Value) -> bool:

@@ -27,7 +27,7 @@ MONTH_NAMES = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "O
 WEEKDAY_NAMES = ("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)  # compared and hashed by identity: six exist
 class _FieldSpec:
     position: int
     name: str
@@ -100,6 +100,37 @@ class CronExpression:
     day_rule: DayRule
 
 
+# Larger than every bound of a field, an increment or a rate; a longer number reads as this.
+_BEYOND_EVERY_BOUND = 10**18
+_LONGEST_SHOWN = 24
+LONGEST_EXPRESSION_SHOWN = 100
+
+
+def ascii_number(text: str) -> int | None:
+    """The value of an AWS number (ASCII digits only), or None when ``text`` is not one.
+
+    str.isdigit() alone also takes '５' and '²'. Python's int() refuses more than 4300
+    digits, and no bound here needs more than 18, so a longer number reads as
+    ``_BEYOND_EVERY_BOUND``: every range check then rejects it.
+    """
+    if not (text.isascii() and text.isdigit()):
+        return None
+    significant = text.lstrip("0")
+    if len(significant) >= len(str(_BEYOND_EVERY_BOUND)):
+        return _BEYOND_EVERY_BOUND
+    return int(significant or "0")
+
+
+def shown(text: str, longest: int = _LONGEST_SHOWN) -> str:
+    """``text`` for a message: a very long token is cut, so the message stays readable."""
+    if len(text) <= longest:
+        return text
+    return f"{text[: longest - 1]}…"
+
+
+_ASCII_WHITESPACE = re.compile(r"[ \t\n\r\f\v]+")
+
+
 def aws_weekday(year: int, month: int, day: int) -> int:
     """AWS day-of-week number of a date: 1=SUN … 7=SAT."""
     return (calendar.weekday(year, month, day) + 1) % 7 + 1
@@ -155,20 +186,20 @@ _ITEM = re.compile(r"(?P<start>[^-/]+)(?:-(?P<end>[^-/]+))?(?:/(?P<step>.*))?")
 
 
 def _quoted(token: str, item: str) -> str:
-    return f"'{token}'" if token == item else f"'{token}' in '{item}'"
+    return f"'{shown(token)}'" if token == item else f"'{shown(token)}' in '{shown(item)}'"
 
 
 def _value(spec: _FieldSpec, token: str, item: str) -> int:
-    if token.isdigit():
-        number = int(token)
+    number = ascii_number(token)
+    if number is not None:
         if not spec.low <= number <= spec.high:
-            raise _FieldError(f"'{token}' is out of range {spec.allowed_range}")
+            raise _FieldError(f"'{shown(token)}' is out of range {spec.allowed_range}")
         return number
     if token.upper() in spec.names:
         return spec.low + spec.names.index(token.upper())
     for character, where in _SPECIAL_CHARACTERS:
         if character in token.upper():
-            raise _FieldError(f"'{character}' is only allowed in {where}, not in '{item}'")
+            raise _FieldError(f"'{character}' is only allowed in {where}, not in '{shown(item)}'")
     if spec.names:
         kind = "month name" if spec is MONTH else "day name"
         raise _FieldError(
@@ -185,19 +216,22 @@ class _FieldError(Exception):
 def _expand_item(spec: _FieldSpec, item: str) -> list[int]:
     match = _ITEM.fullmatch(item)
     if match is None:
-        raise _FieldError(f"'{item}' is not a value, range or increment")
+        raise _FieldError(f"'{shown(item)}' is not a value, range or increment")
     start_token, end_token, step_token = match.group("start", "end", "step")
     step = 1
     if step_token is not None:
         span = spec.high - spec.low
-        if not step_token.isdigit():
-            raise _FieldError(f"the increment in '{item}' must be a whole number 1-{span}")
-        step = int(step_token)
-        if not 1 <= step <= span:
-            raise _FieldError(f"the increment in '{item}' must be 1-{span}, not {step}")
+        step_value = ascii_number(step_token)
+        if step_value is None:
+            raise _FieldError(f"the increment in '{shown(item)}' must be a whole number 1-{span}")
+        if not 1 <= step_value <= span:
+            raise _FieldError(
+                f"the increment in '{shown(item)}' must be 1-{span}, not {shown(step_token)}"
+            )
+        step = step_value
     if start_token == "*":
         if end_token is not None:
-            raise _FieldError(f"'{item}' is not a valid range: '*' cannot start a range")
+            raise _FieldError(f"'{shown(item)}' is not a valid range: '*' cannot start a range")
         return list(range(spec.low, spec.high + 1, step))
     start = _value(spec, start_token, item)
     if end_token is None:
@@ -207,11 +241,13 @@ def _expand_item(spec: _FieldSpec, item: str) -> list[int]:
     if start <= end:
         return list(range(start, end + 1, step))
     if not spec.cyclic:
-        raise _FieldError(f"the range '{item}' goes backwards (years do not wrap around)")
+        raise _FieldError(f"the range '{shown(item)}' goes backwards (years do not wrap around)")
     wrapped = [*range(start, spec.high + 1), *range(spec.low, end + 1)]
     return wrapped[::step]
 
 
+# The same few field texts ('*', '0', 'MON-FRI') recur in every expression of a file.
+@lru_cache(maxsize=1024)
 def _expand(spec: _FieldSpec, text: str) -> tuple[int, ...]:
     """Values of a plain field (no ``?``, ``L``, ``W``, ``#``): a comma list of items."""
     if "/" in text and "/" not in spec.wildcards:
@@ -219,13 +255,13 @@ def _expand(spec: _FieldSpec, text: str) -> tuple[int, ...]:
     values: set[int] = set()
     for item in text.split(","):
         if not item:
-            raise _FieldError(f"'{text}' has an empty item in its comma list")
+            raise _FieldError(f"'{shown(text)}' has an empty item in its comma list")
         values.update(_expand_item(spec, item))
     return tuple(sorted(values))
 
 
-_NEAREST_WEEKDAY = re.compile(r"(\d+)W", re.IGNORECASE)
-_LAST_OF_WEEKDAY = re.compile(r"(\w+?)L", re.IGNORECASE)
+_NEAREST_WEEKDAY = re.compile(r"([0-9]+)W", re.IGNORECASE)
+_LAST_OF_WEEKDAY = re.compile(r"([0-9A-Z]+?)L", re.IGNORECASE)
 _NTH_WEEKDAY = re.compile(r"([^#]+)#(.*)")
 
 
@@ -238,13 +274,14 @@ def _day_of_month_rule(text: str) -> DayOfMonthRule:
         match = _NEAREST_WEEKDAY.fullmatch(text)
         if match is None:
             raise _FieldError(
-                f"'{text}': 'W' takes one day of the month, as in '15W' or 'LW'"
+                f"'{shown(text)}': 'W' takes one day of the month, as in '15W' or 'LW'"
                 " (no ranges, lists or increments)"
             )
         return DayOfMonthRule(nearest_weekday_to=_value(DAY_OF_MONTH, match.group(1), text))
     if "L" in text.upper():
         raise _FieldError(
-            f"'{text}': 'L' stands alone in day-of-month ('L' or 'LW'), not in a list or range"
+            f"'{shown(text)}': 'L' stands alone in day-of-month ('L' or 'LW'),"
+            " not in a list or range"
         )
     return DayOfMonthRule(days=_expand(DAY_OF_MONTH, text))
 
@@ -256,19 +293,23 @@ def _day_of_week_rule(text: str) -> DayOfWeekRule:
         match = _NTH_WEEKDAY.fullmatch(text)
         if match is None or "," in text or "-" in text or "/" in text:
             raise _FieldError(
-                f"'{text}': only one '#' expression is allowed, as in '6#3'"
+                f"'{shown(text)}': only one '#' expression is allowed, as in '6#3'"
                 " (the third Friday); no lists or ranges with '#'"
             )
         weekday = _value(DAY_OF_WEEK, match.group(1), text)
-        occurrence = match.group(2)
-        if not (occurrence.isdigit() and 1 <= int(occurrence) <= 5):
-            raise _FieldError(f"'{text}': the occurrence after '#' must be 1-5, not '{occurrence}'")
-        return DayOfWeekRule(nth_weekday=(weekday, int(occurrence)))
+        occurrence_text = match.group(2)
+        occurrence = ascii_number(occurrence_text)
+        if occurrence is None or not 1 <= occurrence <= 5:
+            raise _FieldError(
+                f"'{shown(text)}': the occurrence after '#' must be 1-5,"
+                f" not '{shown(occurrence_text)}'"
+            )
+        return DayOfWeekRule(nth_weekday=(weekday, occurrence))
     if "L" in text.upper():
         match = _LAST_OF_WEEKDAY.fullmatch(text)
         if match is None or "," in text or "-" in text or "/" in text:
             raise _FieldError(
-                f"'{text}': 'L' stands alone ('L' = Saturday) or follows one day"
+                f"'{shown(text)}': 'L' stands alone ('L' = Saturday) or follows one day"
                 " ('6L' = the last Friday of the month); no lists or ranges with 'L'"
             )
         return DayOfWeekRule(last_of_weekday=_value(DAY_OF_WEEK, match.group(1), text))
@@ -283,14 +324,7 @@ def _field(spec: _FieldSpec, text: str, problems: list[str]) -> tuple[int, ...]:
         return ()
 
 
-def _day_rule(day_of_month: str, day_of_week: str, problems: list[str]) -> DayRule | None:
-    if (day_of_month == "?") == (day_of_week == "?"):
-        problems.append(
-            "cron: exactly one of day-of-month and day-of-week must be '?'"
-            f" (got '{day_of_month}' and '{day_of_week}')"
-        )
-        return None
-    spec, text = (DAY_OF_WEEK, day_of_week) if day_of_month == "?" else (DAY_OF_MONTH, day_of_month)
+def _one_day_rule(spec: _FieldSpec, text: str, problems: list[str]) -> DayRule | None:
     try:
         if spec is DAY_OF_WEEK:
             return _day_of_week_rule(text)
@@ -300,9 +334,34 @@ def _day_rule(day_of_month: str, day_of_week: str, problems: list[str]) -> DayRu
         return None
 
 
+def _day_rule(day_of_month: str, day_of_week: str, problems: list[str]) -> DayRule | None:
+    if (day_of_month == "?") == (day_of_week == "?"):
+        # Each given day field is still checked on its own, so all its problems show at once.
+        for spec, text in ((DAY_OF_MONTH, day_of_month), (DAY_OF_WEEK, day_of_week)):
+            if text != "?":
+                _one_day_rule(spec, text, problems)
+        problems.append(
+            "cron: exactly one of day-of-month and day-of-week must be '?'"
+            f" (got '{day_of_month}' and '{day_of_week}')"
+        )
+        return None
+    if day_of_month == "?":
+        return _one_day_rule(DAY_OF_WEEK, day_of_week, problems)
+    return _one_day_rule(DAY_OF_MONTH, day_of_month, problems)
+
+
+def _field_order(problem: str) -> float:
+    """Problems in the order of the fields; the rule about the two day fields after both."""
+    if problem.startswith("cron field "):
+        return int(problem[len("cron field ")])
+    return DAY_OF_WEEK.position + 0.5
+
+
 def parse_cron(text: str, body: str) -> CronExpression:
     """Parse the inside of ``cron(...)``; ``text`` is the whole expression, kept verbatim."""
-    fields = body.split()
+    fields = _ASCII_WHITESPACE.split(body.strip(" \t\n\r\f\v"))
+    if fields == [""]:
+        fields = []
     if len(fields) != 6:
         raise ExpressionError(
             "cron: expected 6 fields (minutes hours day-of-month month day-of-week year),"
@@ -322,7 +381,7 @@ def parse_cron(text: str, body: str) -> CronExpression:
     months = _field(MONTH, fields[3], problems)
     years = _field(YEAR, fields[5], problems)
     if problems or day_rule is None:
-        raise ExpressionError(*problems)
+        raise ExpressionError(*sorted(problems, key=_field_order))
     return CronExpression(
         text=text,
         fields=(fields[0], fields[1], fields[2], fields[3], fields[4], fields[5]),

@@ -8,7 +8,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-from ecs_scheduler.expressions.cron import CronExpression, parse_cron
+from ecs_scheduler.expressions.cron import (
+    FIRST_YEAR,
+    LAST_YEAR,
+    LONGEST_EXPRESSION_SHOWN,
+    CronExpression,
+    ascii_number,
+    parse_cron,
+    shown,
+)
 from ecs_scheduler.expressions.errors import ExpressionError
 
 RateUnit = Literal["minute", "hour", "day"]
@@ -42,33 +50,40 @@ class AtExpression:
 
 Expression = CronExpression | RateExpression | AtExpression
 
+# 1970-01-01 to 2199-12-31: no two fire times of one schedule can be further apart.
+_LONGEST_RATE = datetime(LAST_YEAR + 1, 1, 1) - datetime(FIRST_YEAR, 1, 1)
+
 _CALL = re.compile(r"(?P<keyword>[A-Za-z]+)\((?P<body>.*)\)", re.DOTALL)
-_RATE_BODY = re.compile(r"(?P<value>\S+)\s+(?P<unit>\S+)")
-_AT_BODY = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}")
+_RATE_BODY = re.compile(r"(?P<value>\S+)\s+(?P<unit>\S+)", re.ASCII)
+_AT_BODY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}")
 
 
 def _parse_rate(text: str, body: str) -> RateExpression:
-    match = _RATE_BODY.fullmatch(body.strip())
+    match = _RATE_BODY.fullmatch(body.strip(" \t\n\r\f\v"))
     if match is None:
         raise ExpressionError(
-            f"rate: expected 'rate(value unit)', as in 'rate(5 minutes)', got '{text}'"
+            "rate: expected 'rate(value unit)', as in 'rate(5 minutes)',"
+            f" got '{shown(text, LONGEST_EXPRESSION_SHOWN)}'"
         )
     value_text, unit_text = match.group("value", "unit")
-    if not value_text.isdigit() or int(value_text) < 1:
+    value = ascii_number(value_text)
+    if value is None or value < 1:
         raise ExpressionError(
-            f"rate: the value must be a whole number of at least 1, not '{value_text}'"
+            f"rate: the value must be a whole number of at least 1, not '{shown(value_text)}'"
         )
-    value = int(value_text)
+    # EventBridge Scheduler takes minute|minutes|hour|hours|day|days with any value: unlike
+    # EventBridge rules it has no singular-for-1 rule (its API reference and the Terraform
+    # provider's own example, 'rate(1 hours)').
     singular = unit_text.removesuffix("s")
     if singular not in _UNIT_LENGTHS:
         raise ExpressionError(
-            f"rate: the unit must be minute(s), hour(s) or day(s), not '{unit_text}'"
+            f"rate: the unit must be minute(s), hour(s) or day(s), not '{shown(unit_text)}'"
         )
-    expected = singular if value == 1 else f"{singular}s"
-    if unit_text != expected:
+    if value > _LONGEST_RATE // _UNIT_LENGTHS[singular]:
         raise ExpressionError(
-            f"rate: with the value {value} the unit must be '{expected}', not '{unit_text}'"
-            " (singular for 1, plural otherwise)"
+            f"rate: {shown(value_text)} {unit_text} is longer than the"
+            f" {_LONGEST_RATE.days // 365}-year range schedules run in, so it would never fire"
+            " twice"
         )
     unit: RateUnit = "minute" if singular == "minute" else "hour" if singular == "hour" else "day"
     return RateExpression(text=text, value=value, unit=unit)
@@ -77,7 +92,8 @@ def _parse_rate(text: str, body: str) -> RateExpression:
 def _parse_at(text: str, body: str) -> AtExpression:
     if _AT_BODY.fullmatch(body) is None:
         raise ExpressionError(
-            f"at: expected 'at(yyyy-mm-ddThh:mm:ss)', as in 'at(2026-03-11T10:21:00)', got '{text}'"
+            "at: expected 'at(yyyy-mm-ddThh:mm:ss)', as in 'at(2026-03-11T10:21:00)',"
+            f" got '{shown(text, LONGEST_EXPRESSION_SHOWN)}'"
             " (no time zone offset: the schedule's time zone applies)"
         )
     try:
@@ -87,27 +103,30 @@ def _parse_at(text: str, body: str) -> AtExpression:
     return AtExpression(text=text, at=moment)
 
 
+_PARSERS: dict[str, Callable[[str, str], Expression]] = {
+    "cron": parse_cron,
+    "rate": _parse_rate,
+    "at": _parse_at,
+}
+
+
 def parse(text: str) -> Expression:
     """Parse and validate a schedule expression exactly as EventBridge Scheduler reads it."""
     match = _CALL.fullmatch(text)
     if match is None:
         raise ExpressionError(
-            f"'{text}' is not a schedule expression: expected cron(...), rate(...) or at(...)"
+            f"'{shown(text, LONGEST_EXPRESSION_SHOWN)}' is not a schedule expression:"
+            " expected cron(...), rate(...) or at(...)"
         )
     keyword, body = match.group("keyword", "body")
-    parsers: dict[str, Callable[[str, str], Expression]] = {
-        "cron": parse_cron,
-        "rate": _parse_rate,
-        "at": _parse_at,
-    }
-    parser = parsers.get(keyword)
+    parser = _PARSERS.get(keyword)
     if parser is None:
-        if keyword.lower() in parsers:
+        if keyword.lower() in _PARSERS:
             raise ExpressionError(
                 f"'{keyword}(' must be written in lower case: '{keyword.lower()}(...)'"
             )
         raise ExpressionError(
-            f"'{keyword}(...)' is not a schedule expression:"
+            f"'{shown(keyword)}(...)' is not a schedule expression:"
             " expected cron(...), rate(...) or at(...)"
         )
     return parser(text, body)

@@ -37,7 +37,10 @@ def _require_aware(name: str, moment: datetime | None) -> None:
 
 def _wall_to_utc(zone: ZoneInfo, wall: datetime) -> datetime | None:
     """The first instant the zone's clocks show ``wall`` (naive), or None if they never do."""
-    instant = wall.replace(tzinfo=zone).astimezone(UTC)  # fold=0: the first occurrence
+    try:
+        instant = wall.replace(tzinfo=zone).astimezone(UTC)  # fold=0: the first occurrence
+    except OverflowError:  # an at() in year 1 or 9999, beyond what datetime can shift
+        return None
     if instant.astimezone(zone).replace(tzinfo=None) != wall:
         return None
     return instant
@@ -101,6 +104,8 @@ def _rate_fire_times(
 
 
 def _at_fire_times(expression: AtExpression, zone: ZoneInfo, after: datetime) -> Iterator[datetime]:
+    if not FIRST_YEAR <= expression.at.year <= LAST_YEAR:  # the year range binds at() too
+        return
     instant = _wall_to_utc(zone, expression.at)
     if instant is not None and instant > after:
         yield instant
@@ -123,6 +128,8 @@ def fire_times(
         _require_aware(name, moment)
     lower = after if start_date is None else max(after, start_date - _ONE_MICROSECOND)
     upper = _END_OF_TIME if end_date is None else min(end_date, _END_OF_TIME)
+    if lower >= upper:
+        return
     if isinstance(expression, CronExpression):
         candidates = _cron_fire_times(expression, zone, lower)
     elif isinstance(expression, RateExpression):

@@ -3,6 +3,7 @@ and each configurable field changing exactly what it should."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -33,6 +34,12 @@ def test_apply_from_empty_creates_everything_and_the_next_plan_is_empty(
     assert {change.address for change in first.changes} == set(desired.resources)
     assert {change.action for change in first.changes} == {"create"}
     assert first.blocked == ()
+    rendered = json.loads(json.dumps(first.to_json()))
+    assert set(rendered) >= {"changes", "summary", "blocked"}
+    assert rendered["summary"]["create"] == len(desired.resources)
+    assert all(
+        set(change) == {"address", "action", "reason", "diff"} for change in rendered["changes"]
+    )
 
     result = apply(first, clients)
     assert len(result.applied) == len(desired.resources)
@@ -88,7 +95,7 @@ SCHEDULE_FIELD_CHANGES: list[tuple[str, Any, set[str]]] = [
     ("propagate_tags", True, {"Target.EcsParameters.PropagateTags"}),
     ("task_tags", {"CostCentre": "42"}, {"Target.EcsParameters.Tags"}),
     ("platform_version", "1.4.0", {"Target.EcsParameters.PlatformVersion"}),
-    ("overrides", {"cpu": "512", "memory": "1024"}, {"Target.Input"}),
+    ("overrides", {"cpu": "512", "memory": "1024"}, {"Target.Input.cpu", "Target.Input.memory"}),
 ]
 
 
@@ -98,6 +105,7 @@ SCHEDULE_FIELD_CHANGES: list[tuple[str, Any, set[str]]] = [
     ids=[case[0] for case in SCHEDULE_FIELD_CHANGES],
 )
 def test_a_schedule_field_change_updates_exactly_that_field(
+    *,
     field: str,
     value: Any,
     paths: set[str],
@@ -185,7 +193,8 @@ def _value_for(value: Any, prerequisites: Prerequisites) -> Any:
     OTHER_FIELD_CHANGES,
     ids=[case[0] for case in OTHER_FIELD_CHANGES],
 )
-def test_a_field_change_updates_exactly_the_resources_it_shapes(  # noqa: PLR0917
+def test_a_field_change_updates_exactly_the_resources_it_shapes(
+    *,
     field: str,
     value: Any,
     expected: dict[str, set[str]],
@@ -221,3 +230,32 @@ def test_turning_alarms_off_deletes_both_alarms_and_nothing_else(
     apply(updated, clients)
     assert plan(changed, clients).changes == ()
     assert clients.cloudwatch.describe_alarms()["MetricAlarms"] == []
+
+
+def test_applying_a_stale_plan_again_converges_without_duplicates(
+    clients: AwsClients, desired_from: DesiredFactory
+) -> None:
+    """What a second apply after an interrupted one meets: creates whose resources exist."""
+    desired = desired_from("multi-schedule")
+    stale = plan(desired, clients)
+    apply(stale, clients)
+    reported: list[str] = []
+
+    apply(stale, clients, progress=lambda change: reported.append(change.address))
+
+    assert sorted(reported) == sorted(desired.resources)
+    assert plan(desired, clients).changes == ()
+    schedules = clients.scheduler.list_schedules()["Schedules"]
+    assert len(schedules) == len(desired.outputs["sync-orders"]["schedule_names"])
+
+
+def test_outputs_of_a_stack_not_yet_applied_are_empty(
+    clients: AwsClients, desired_from: DesiredFactory
+) -> None:
+    desired = desired_from("daily-report")
+
+    outputs = read_outputs(desired, clients)[JOB]
+
+    assert outputs["role_arn"] is None
+    assert outputs["dlq_url"] is None
+    assert outputs["schedule_arns"] == {}

@@ -251,6 +251,40 @@ def test_key_policy_without_scheduler_is_a_warning(emulated_account: EmulatedAcc
     )
 
 
+def _statement(principal: object, action: object) -> dict[str, object]:
+    return {"Effect": "Allow", "Principal": principal, "Action": action, "Resource": "*"}
+
+
+@pytest.mark.parametrize(
+    ("statement", "warned"),
+    [
+        (_statement({"Service": "scheduler.amazonaws.com"}, "kms:*"), False),
+        (
+            _statement(
+                {"Service": ["sqs.amazonaws.com", "scheduler.amazonaws.com"]},
+                ["kms:Generate*", "kms:Decrypt"],
+            ),
+            False,
+        ),
+        (_statement("*", ["kms:GenerateDataKey", "kms:Decrypt"]), False),
+        (_statement({"Service": "scheduler.amazonaws.com"}, ["kms:Encrypt", "kms:Decrypt"]), True),
+        (_statement({"Service": "sqs.amazonaws.com"}, "kms:*"), True),
+    ],
+)
+def test_key_policy_grants_are_read_from_its_statements(
+    emulated_account: EmulatedAccount, statement: dict[str, object], warned: bool
+) -> None:
+    prereqs = emulated_account.prereqs
+    administer = _statement({"AWS": f"arn:aws:iam::{prereqs.account_id}:root"}, "kms:*")
+    policy = {"Version": "2012-10-17", "Statement": [administer, statement]}
+    emulated_account.clients.kms.put_key_policy(
+        KeyId=prereqs.kms_key_arn, PolicyName="default", Policy=json.dumps(policy)
+    )
+    report = _preflight(emulated_account, "daily-report")
+    assert report.errors == ()
+    assert len(report.warnings) == int(warned), report.warnings
+
+
 def test_missing_sns_topic(emulated_account: EmulatedAccount) -> None:
     prereqs = emulated_account.prereqs
     emulated_account.clients.sns.delete_topic(TopicArn=prereqs.sns_topic_arn)

@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from typing import Any, Final
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from ecs_scheduler.engines.aws.canonical import canonical_properties, start_date_passed
 from ecs_scheduler.engines.aws.clients import AwsClients
@@ -55,6 +55,20 @@ class ApplyResult:
     applied: tuple[Change, ...]
     api_calls: int  # made by this apply, through ``clients``
     seconds: float
+
+    def summary(self) -> dict[str, int]:
+        counts = {"create": 0, "update": 0, "replace": 0, "delete": 0}
+        for change in self.applied:
+            counts[change.action] += 1
+        return counts
+
+    def __str__(self) -> str:
+        counts = self.summary()
+        return (
+            f"{counts['create']} created, {counts['update']} updated, "
+            f"{counts['replace']} replaced, {counts['delete']} destroyed "
+            f"in {self.seconds:.1f} s ({self.api_calls} API calls)."
+        )
 
 
 def apply(
@@ -94,13 +108,28 @@ def apply(
             applied.extend(_run(pool, batch, writer.converge, progress))
         for resource_type in reversed(DEPENDENCY_ORDER):
             batch = [c for c in backward if c.type == resource_type]
-            done = _run(pool, batch, writer.remove_old, progress)
+            # A replacement was reported when its new resource was made: report deletes only.
+            deletes_progress = _only_deletes(progress)
+            done = _run(pool, batch, writer.remove_old, deletes_progress)
             applied.extend(change for change in done if change.action == "delete")
     return ApplyResult(
         applied=tuple(applied),
         api_calls=clients.api_calls.total - calls_before,
         seconds=time.monotonic() - started,
     )
+
+
+def _only_deletes(
+    progress: Callable[[Change], None] | None,
+) -> Callable[[Change], None] | None:
+    if progress is None:
+        return None
+
+    def report(change: Change) -> None:
+        if change.action == "delete":
+            progress(change)
+
+    return report
 
 
 def _renamed(change: Change) -> bool:
@@ -127,7 +156,7 @@ def _run(
             done.append(change)
             if progress is not None:
                 progress(change)
-        elif isinstance(error, ClientError | AwsEngineError):
+        elif isinstance(error, ClientError | BotoCoreError | AwsEngineError):
             failures.append(f"{change.address} ({change.action}): {_message(error)}")
         else:
             raise error
@@ -275,7 +304,7 @@ class _Writer:
     def _create_schedule(self, resource: Resource) -> None:
         request = self._schedule_request(resource)
         try:
-            _retry_until_role_usable(lambda: self.clients.scheduler.create_schedule(**request))
+            retry_until_role_usable(lambda: self.clients.scheduler.create_schedule(**request))
         except ClientError as error:
             if error_code(error) != "ConflictException":
                 raise
@@ -283,7 +312,7 @@ class _Writer:
 
     def _update_schedule(self, resource: Resource) -> None:
         request = self._schedule_request(resource)
-        _retry_until_role_usable(lambda: self.clients.scheduler.update_schedule(**request))
+        retry_until_role_usable(lambda: self.clients.scheduler.update_schedule(**request))
 
     # -- IAM ------------------------------------------------------------------------------
 
@@ -431,7 +460,7 @@ def _stale_tag_keys(live: LiveResource | None, resource: Resource) -> list[str]:
     )
 
 
-def _retry_until_role_usable(call: Callable[[], Any]) -> Any:
+def retry_until_role_usable(call: Callable[[], Any]) -> Any:
     """``call()``, retried with backoff while Scheduler cannot yet assume a just-created role."""
     deadline = time.monotonic() + ROLE_PROPAGATION_TIMEOUT_SECONDS
     delay = 1.0

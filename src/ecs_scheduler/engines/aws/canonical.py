@@ -290,12 +290,16 @@ def diff(old: Any, new: Any, path: str = "") -> dict[str, tuple[Any, Any]]:
     """Changed leaves between two canonical values, by dotted field path: path -> (old, new).
 
     Lists and policy documents compare as one value: a changed element shows the whole list.
+    A map that appears or disappears shows each of its fields, as ``terraform plan`` does.
     """
+    both_maps = isinstance(old, Mapping | None) and isinstance(new, Mapping | None)
     if (
-        isinstance(old, Mapping)
-        and isinstance(new, Mapping)
+        both_maps
+        and (old is not None or new is not None)
         and path.rpartition(".")[2] not in POLICY_FIELDS
     ):
+        old = old or {}
+        new = new or {}
         changes: dict[str, tuple[Any, Any]] = {}
         for key in sorted(old.keys() | new.keys()):
             changes.update(diff(old.get(key), new.get(key), f"{path}.{key}" if path else key))

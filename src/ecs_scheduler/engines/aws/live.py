@@ -8,19 +8,20 @@ get the addresses the model would give them.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Final, TypeVar
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from ecs_scheduler.engines.aws.canonical import SETTABLE_QUEUE_ATTRIBUTES
 from ecs_scheduler.engines.aws.clients import AwsClients
 from ecs_scheduler.engines.aws.errors import AwsEngineError
 from ecs_scheduler.naming import MANAGED_BY_VALUE, TAG_JOB, TAG_MANAGED_BY, TAG_STACK
-from ecs_scheduler.resources import DesiredState, Resource, ResourceType
+from ecs_scheduler.resources import DesiredState, Resource, ResourceType, address
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -38,6 +39,8 @@ _ALARM_NAME_BY_METRIC = {
     "ApproximateNumberOfMessagesVisible": "dlq_messages_visible",
     "ApproximateAgeOfOldestMessage": "dlq_oldest_message",
 }
+DEFAULT_JOB_READERS = 4
+_Group = tuple[str, str, dict[str, str]]  # name, ARN, tags
 _QUEUE_MESSAGE_COUNTS = (
     "ApproximateNumberOfMessages",
     "ApproximateNumberOfMessagesNotVisible",
@@ -70,11 +73,6 @@ class LiveState:
         return [resource for resource in self.resources.values() if resource.job == job]
 
 
-def address(job: str, resource_type: str, name: str, key: str | None = None) -> str:
-    suffix = "" if key is None else f'["{key}"]'
-    return f"module.{job}.{resource_type}.{name}{suffix}"
-
-
 def is_owned(tags: Mapping[str, str], stack: str, job: str) -> bool:
     return (
         tags.get(TAG_MANAGED_BY) == MANAGED_BY_VALUE
@@ -94,20 +92,35 @@ def parallel_map(
 
 
 def read_live_state(
-    desired: DesiredState, clients: AwsClients, pool: ThreadPoolExecutor
+    desired: DesiredState,
+    clients: AwsClients,
+    pool: ThreadPoolExecutor,
+    *,
+    job_workers: int = DEFAULT_JOB_READERS,
 ) -> LiveState:
-    """Everything of ``desired.stack`` that exists, plus what collides with its names."""
-    reader = _Reader(desired, clients, pool)
+    """Everything of ``desired.stack`` that exists, plus what collides with its names.
+
+    ``pool`` runs single reads (a schedule, a group's tags); ``job_workers`` jobs are read at
+    once, each on a thread of its own pool, since a job waits for its reads in ``pool``.
+    """
+    reader = _Reader(desired, clients, pool, job_workers)
     try:
         return reader.read()
-    except ClientError as error:
+    except (ClientError, BotoCoreError) as error:
         raise AwsEngineError(
             f"Reading the live state of stack {desired.stack} failed: {error}."
         ) from error
 
 
 class _Reader:
-    def __init__(self, desired: DesiredState, clients: AwsClients, pool: ThreadPoolExecutor):
+    def __init__(
+        self,
+        desired: DesiredState,
+        clients: AwsClients,
+        pool: ThreadPoolExecutor,
+        job_workers: int,
+    ):
+        self.job_workers = max(1, job_workers)
         self.desired = desired
         self.stack = desired.stack
         self.clients = clients
@@ -119,7 +132,12 @@ class _Reader:
     def read(self) -> LiveState:
         groups = self._stack_groups()
         jobs = sorted(self.desired_by_job.keys() | groups.keys())
-        per_job = parallel_map(self.pool, lambda job: self._read_job(job, groups.get(job)), jobs)
+        # Jobs get a pool of their own: a job's reads fan out to ``self.pool`` and wait for
+        # them, which would deadlock if jobs filled ``self.pool`` themselves.
+        with ThreadPoolExecutor(max_workers=self.job_workers) as job_pool:
+            per_job = parallel_map(
+                job_pool, lambda job: self._read_job(job, groups.get(job, [])), jobs
+            )
         resources: dict[str, LiveResource] = {}
         for found in per_job:
             for resource in found:
@@ -128,8 +146,12 @@ class _Reader:
 
     # -- schedule groups ------------------------------------------------------------------
 
-    def _stack_groups(self) -> dict[str, tuple[str, str, dict[str, str]]]:
-        """This stack's groups by job: (name, ARN, tags), found by the stack tag."""
+    def _stack_groups(self) -> dict[str, list[_Group]]:
+        """This stack's groups by job: (name, ARN, tags), found by the stack tag.
+
+        A job has one group, except after an apply that renamed it was interrupted: then the
+        old one is still there, and must be found to be removed.
+        """
         summaries: list[dict[str, Any]] = []
         paginator = self.clients.scheduler.get_paginator("list_schedule_groups")
         for page in paginator.paginate():
@@ -137,10 +159,12 @@ class _Reader:
                 group for group in page["ScheduleGroups"] if group["Name"] != "default"
             )
         tags = parallel_map(self.pool, lambda group: self._scheduler_tags(group["Arn"]), summaries)
-        found: dict[str, tuple[str, str, dict[str, str]]] = {}
+        found: dict[str, list[_Group]] = {}
         for summary, group_tags in zip(summaries, tags, strict=True):
             if group_tags.get(TAG_STACK) == self.stack and TAG_JOB in group_tags:
-                found[group_tags[TAG_JOB]] = (summary["Name"], summary["Arn"], group_tags)
+                found.setdefault(group_tags[TAG_JOB], []).append(
+                    (summary["Name"], summary["Arn"], group_tags)
+                )
         return found
 
     def _scheduler_tags(self, arn: str) -> dict[str, str]:
@@ -152,7 +176,7 @@ class _Reader:
             raise
         return {tag["Key"]: tag["Value"] for tag in response.get("Tags", [])}
 
-    def _read_group(self, job: str, name: str) -> tuple[str, str, dict[str, str]] | None:
+    def _read_group(self, job: str, name: str) -> _Group | None:
         try:
             group = self.clients.scheduler.get_schedule_group(Name=name)
         except ClientError as error:
@@ -165,9 +189,7 @@ class _Reader:
 
     # -- one job --------------------------------------------------------------------------
 
-    def _read_job(
-        self, job: str, tagged_group: tuple[str, str, dict[str, str]] | None
-    ) -> list[LiveResource]:
+    def _read_job(self, job: str, tagged_groups: list[_Group]) -> list[LiveResource]:
         wanted = {
             (resource.type, resource.name): resource
             for resource in self.desired_by_job.get(job, [])
@@ -176,9 +198,14 @@ class _Reader:
         found: list[LiveResource] = []
 
         group_resource = wanted.get((GROUP, "ecs"))
-        group = tagged_group
-        if group_resource is not None and (group is None or group[0] != group_resource.aws_name):
-            group = self._read_group(job, group_resource.aws_name) or tagged_group
+        group: _Group | None = None
+        if group_resource is not None:
+            group = next(
+                (tagged for tagged in tagged_groups if tagged[0] == group_resource.aws_name),
+                None,
+            ) or self._read_group(job, group_resource.aws_name)
+        if group is None and tagged_groups:
+            group = tagged_groups[0]
         schedules: list[dict[str, Any]] = []
         if group is not None:
             name, arn, tags = group
@@ -190,18 +217,87 @@ class _Reader:
                 schedules = self._schedules(name)
                 found.extend(self._schedule_resources(job, name, schedules))
 
-        role_name = self._name_of(wanted, ROLE, "scheduler") or _first_target_name(
-            schedules, ("Target", "RoleArn")
-        )
-        if role_name:
-            found.extend(self._read_role(job, role_name, wanted.get((ROLE_POLICY, "scheduler"))))
+        # By its configured name first; failing that, by the name this job's schedules use
+        # (a job whose names changed), then by the naming standard's suffixes on the group's
+        # name (a job whose schedules an interrupted destroy already removed). Only the
+        # configured name can collide: a resource found any other way counts only if ours.
+        group_name = group[0] if group is not None else None
+        role_policy = wanted.get((ROLE_POLICY, "scheduler"))
+        roles: list[LiveResource] = []
+        configured_role = self._name_of(wanted, ROLE, "scheduler")
+        for role_name in _candidates(
+            configured_role,
+            _first_target_name(schedules, ("Target", "RoleArn")),
+            f"{group_name}-scheduler" if group_name else None,
+        ):
+            roles = self._read_role(job, role_name, role_policy)
+            if roles and (role_name == configured_role or roles[0].owned):
+                break
+            roles = []
+        found.extend(roles)
 
-        queue_name = self._name_of(wanted, QUEUE, "dlq") or _first_target_name(
-            schedules, ("Target", "DeadLetterConfig", "Arn")
-        )
-        if queue_name:
-            found.extend(self._read_queue(job, queue_name))
+        queue_name: str | None = None
+        configured_queue = self._name_of(wanted, QUEUE, "dlq")
+        for candidate in _candidates(
+            configured_queue,
+            _first_target_name(schedules, ("Target", "DeadLetterConfig", "Arn")),
+            f"{group_name}-dlq" if group_name else None,
+        ):
+            queues = self._read_queue(job, candidate)
+            if queues and (candidate == configured_queue or queues[0].owned):
+                found.extend(queues)
+                queue_name = candidate
+                break
         found.extend(self._read_alarms(job, wanted, queue_name))
+        seen = {(resource.type, resource.aws_name) for resource in found}
+        for stray in tagged_groups:
+            if group is None or stray[0] != group[0]:
+                found.extend(self._read_stray_group(job, stray, seen))
+        return found
+
+    def _read_stray_group(
+        self, job: str, group: _Group, seen: set[tuple[ResourceType, str]]
+    ) -> list[LiveResource]:
+        """A second group of a job, and what its schedules use: all of it to be removed.
+
+        Its resources are keyed by the group's name, so that their addresses stay apart from
+        the job's current ones.
+        """
+        name, arn, tags = group
+        if not is_owned(tags, self.stack, job):
+            return []
+        schedules = self._schedules(name)
+        found = [
+            _rekeyed(
+                LiveResource(address(job, GROUP, "ecs"), job, GROUP, name, arn, {}, tags), name
+            )
+        ]
+        found.extend(
+            _rekeyed(schedule, f"{name}/{schedule.aws_name}")
+            for schedule in self._schedule_resources(job, name, schedules)
+        )
+        for role_name in _candidates(
+            _first_target_name(schedules, ("Target", "RoleArn")), f"{name}-scheduler"
+        ):
+            roles = [] if (ROLE, role_name) in seen else self._read_role(job, role_name, None)
+            if roles and roles[0].owned:
+                found.extend(_rekeyed(resource, name) for resource in roles)
+                break
+        queue_name: str | None = None
+        for candidate in _candidates(
+            _first_target_name(schedules, ("Target", "DeadLetterConfig", "Arn")), f"{name}-dlq"
+        ):
+            queues = [] if (QUEUE, candidate) in seen else self._read_queue(job, candidate)
+            if queues and queues[0].owned:
+                found.extend(_rekeyed(resource, name) for resource in queues)
+                queue_name = candidate
+                break
+        if queue_name is not None:
+            alarms = self._read_alarms(job, {}, queue_name)
+            found.extend(
+                _rekeyed(alarm, name) for alarm in alarms if (ALARM, alarm.aws_name) not in seen
+            )
+        seen.update((resource.type, resource.aws_name) for resource in found)
         return found
 
     @staticmethod
@@ -248,9 +344,8 @@ class _Reader:
         request_fields = _request_fields(self.clients.scheduler, "CreateSchedule")
         return [
             LiveResource(
-                address=address_by_name.get(
-                    schedule["Name"], address(job, SCHEDULE, "ecs", schedule["Name"])
-                ),
+                address=address_by_name.get(schedule["Name"])
+                or address(job, SCHEDULE, "ecs", _schedule_key(group, schedule["Name"])),
                 job=job,
                 type=SCHEDULE,
                 aws_name=schedule["Name"],
@@ -391,16 +486,27 @@ class _Reader:
                 AlarmNames=sorted(address_by_name), AlarmTypes=["MetricAlarm"]
             ):
                 alarms.update({alarm["AlarmName"]: alarm for alarm in page["MetricAlarms"]})
-        if queue_name:
-            # Alarms on this job's queue under other names: a job no longer configured, or
-            # an alarm the config has since turned off.
+        configured_queue = next(
+            (resource.aws_name for (kind, _), resource in wanted.items() if kind == QUEUE), None
+        )
+        all_found_by_name = bool(address_by_name) and address_by_name.keys() <= alarms.keys()
+        if queue_name and not (all_found_by_name and queue_name == configured_queue):
+            # Alarms on this job's queue under other names: a job no longer configured, an
+            # alarm the config has since turned off, or one whose name has changed.
             for metric in _ALARM_NAME_BY_METRIC:
                 response = cloudwatch.describe_alarms_for_metric(
                     MetricName=metric,
                     Namespace="AWS/SQS",
                     Dimensions=[{"Name": "QueueName", "Value": queue_name}],
                 )
-                alarms.update({alarm["AlarmName"]: alarm for alarm in response["MetricAlarms"]})
+                # moto ignores the Dimensions filter; AWS applies it. Filter either way.
+                alarms.update(
+                    {
+                        alarm["AlarmName"]: alarm
+                        for alarm in response["MetricAlarms"]
+                        if {"Name": "QueueName", "Value": queue_name} in alarm.get("Dimensions", [])
+                    }
+                )
         request_fields = _request_fields(cloudwatch, "PutMetricAlarm")
         found: list[LiveResource] = []
         for name, alarm in sorted(alarms.items()):
@@ -450,3 +556,23 @@ def _first_target_name(schedules: list[dict[str, Any]], path: tuple[str, ...]) -
         if isinstance(value, str) and value:
             return value.rsplit(":", 1)[-1].rsplit("/", 1)[-1]
     return None
+
+
+def _schedule_key(group: str, schedule: str) -> str:
+    """The model's key of a schedule it no longer has, from the naming standard's shape.
+
+    The primary schedule is named like its group, an additional one ``<group>_<key>``.
+    """
+    if schedule == group:
+        return ""
+    prefix = f"{group}_"
+    return schedule[len(prefix) :] if schedule.startswith(prefix) else schedule
+
+
+def _candidates(*names: str | None) -> list[str]:
+    return list(dict.fromkeys(name for name in names if name))
+
+
+def _rekeyed(resource: LiveResource, key: str) -> LiveResource:
+    unkeyed = resource.address.split("[", 1)[0]
+    return dataclasses.replace(resource, address=f"{unkeyed}[{json.dumps(key)}]")

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Any, Final, Literal
 from zoneinfo import ZoneInfo
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from ecs_scheduler.engines.aws.canonical import (
     canonical_properties,
@@ -39,7 +39,14 @@ from ecs_scheduler.engines.aws.live import (
     read_live_state,
 )
 from ecs_scheduler.naming import TAG_JOB, TAG_MANAGED_BY, TAG_STACK
-from ecs_scheduler.resources import DesiredState, LookupAttribute, Resource, ResourceType, resolve
+from ecs_scheduler.resources import (
+    TAGGABLE_TYPES,
+    DesiredState,
+    LookupAttribute,
+    Resource,
+    ResourceType,
+    resolve,
+)
 
 Action = Literal["create", "update", "replace", "delete"]
 
@@ -53,12 +60,14 @@ DEPENDENCY_ORDER: Final[tuple[ResourceType, ...]] = (
     ALARM,
     SCHEDULE,
 )
-TAGGABLE: Final[frozenset[ResourceType]] = frozenset({GROUP, ROLE, QUEUE, ALARM})
+
 # Fields AWS accepts only when the resource is created.
 REPLACE_FIELDS: Final[Mapping[ResourceType, Mapping[str, str]]] = {
     ROLE: {"Path": "IAM cannot change the path of an existing role"},
     QUEUE: {"Attributes.FifoQueue": "SQS cannot turn a queue into a FIFO queue or back"},
 }
+# Resources that live inside another and go when it is deleted.
+_PARENT: Final[Mapping[ResourceType, ResourceType]] = {ROLE_POLICY: ROLE, QUEUE_POLICY: QUEUE}
 _AWS_RESERVED_TAG_PREFIX = "aws:"
 _AT_EXPRESSION = re.compile(r"^at\((\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})\)$")
 
@@ -142,7 +151,7 @@ def plan(
 ) -> Plan:
     """The changes that make live AWS match ``desired`` (or remove the named jobs, or all)."""
     with ThreadPoolExecutor(max_workers=max_workers) as pool:
-        live = read_live_state(desired, clients, pool)
+        live = read_live_state(desired, clients, pool, job_workers=max_workers)
         live_jobs = {resource.job for resource in live.resources.values()}
         desired_jobs = set(desired.task_definitions) | {
             resource.job for resource in desired.resources.values()
@@ -192,6 +201,10 @@ def resolve_task_definitions(
                 f"Job {job}: task definition {identifier} was not found in "
                 f"{clients.region} ({error.response['Error'].get('Message', error)})."
             ) from error
+        except BotoCoreError as error:
+            raise AwsEngineError(
+                f"Job {job}: task definition {identifier} could not be read: {error}."
+            ) from error
         return {
             "task_definition_arn": definition["taskDefinitionArn"],
             "task_role_arn": reference.task_role_arn or definition.get("taskRoleArn"),
@@ -239,8 +252,23 @@ class _PlanBuilder:
                     f"alone and nothing of job {job} is written."
                 )
             return
+        recreated: set[ResourceType] = set()
         for resource in resources:
-            self._converge_resource(resource, live.pop(resource.address, None))
+            current = live.pop(resource.address, None)
+            parent = _PARENT.get(resource.type)
+            if parent in recreated:
+                self._converge_resource(resource, None, f"its {parent} is deleted and re-created")
+                continue
+            self._converge_resource(resource, current)
+            last = self.changes[-1] if self.changes else None
+            if (
+                last is not None
+                and last.address == resource.address
+                and last.action == "replace"
+                and current is not None
+                and current.aws_name == resource.aws_name
+            ):
+                recreated.add(resource.type)
         for leftover in live.values():
             self.changes.append(
                 Change(
@@ -252,7 +280,9 @@ class _PlanBuilder:
                 )
             )
 
-    def _converge_resource(self, resource: Resource, live: LiveResource | None) -> None:
+    def _converge_resource(
+        self, resource: Resource, live: LiveResource | None, missing: str = "not in AWS"
+    ) -> None:
         wanted = canonical_properties(resource.type, resource.properties)
         if live is None:
             if resource.type == SCHEDULE and _finished_one_time_schedule(wanted):
@@ -262,15 +292,15 @@ class _PlanBuilder:
                 )
                 return
             created = diff({}, wanted)
-            if resource.type in TAGGABLE:
+            if resource.type in TAGGABLE_TYPES:
                 created["tags"] = (None, dict(resource.tags))
             self.changes.append(
-                Change(resource.address, "create", "not in AWS", created, desired=resource)
+                Change(resource.address, "create", missing, created, desired=resource)
             )
             return
         comparable = comparable_live_properties(live.type, live.properties, resource.properties)
         changed = diff(canonical_properties(live.type, comparable), wanted)
-        if resource.type in TAGGABLE:
+        if resource.type in TAGGABLE_TYPES:
             live_tags = _user_tags(live.tags)
             if live_tags != dict(resource.tags):
                 changed["tags"] = (live_tags, dict(resource.tags))

@@ -46,12 +46,7 @@ def preflight(desired: DesiredState, clients: AwsClients) -> PreflightReport:
     lookups = _Lookups(clients)
     jobs = sorted({resource.job for resource in desired.resources.values()})
     with ThreadPoolExecutor(max_workers=max(1, min(MAX_WORKERS, len(jobs)))) as pool:
-        findings = list(
-            pool.map(
-                lambda job: _check_job(job, desired, lookups),
-                jobs,
-            )
-        )
+        findings = list(pool.map(partial(_check_job, desired=desired, lookups=lookups), jobs))
     return PreflightReport(
         errors=tuple(error for finding in findings for error in finding.errors),
         warnings=tuple(warning for finding in findings for warning in finding.warnings),

@@ -1,0 +1,223 @@
+"""Next-fire throughput of ecs_scheduler.expressions against croniter and pyawscron.
+
+Run: ``python benchmarks/expressions.py``. One run measures every engine on a fixed corpus
+of expressions and time zones, on the cases each engine supports, and prints fire times per
+second and the ratios. Two workloads:
+
+- sequential: 1 iterator, N consecutive fire times (what ``next -n N`` does);
+- cold: the first fire time after each of K different instants (what validation does).
+
+croniter reads Unix cron, so each AWS expression carries its Unix spelling where one exists;
+pyawscron reads AWS cron but only in UTC. Before timing, each peer's first fire times are
+compared with ours; a case where they differ is reported and left out of the ratios.
+This is a benchmark, not a test: it never fails on time.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from itertools import islice
+from zoneinfo import ZoneInfo
+
+from croniter import croniter
+from pyawscron import AWSCron
+
+from ecs_scheduler.expressions import fire_times, first_fire_time, parse
+
+
+@dataclass(frozen=True)
+class Case:
+    aws: str
+    unix: str | None  # croniter's spelling, when it has one
+
+
+CORPUS = (
+    Case("cron(0 6 ? * MON-FRI *)", "0 6 * * 1-5"),
+    Case("cron(0/15 * * * ? *)", "*/15 * * * *"),
+    Case("cron(0/5 8-17 ? * MON-FRI *)", "*/5 8-17 * * 1-5"),
+    Case("cron(0 9,18 * * ? *)", "0 9,18 * * *"),
+    Case("cron(30 2 * * ? *)", "30 2 * * *"),
+    Case("cron(0 8 1 * ? *)", "0 8 1 * *"),
+    Case("cron(0 12 L * ? *)", "0 12 L * *"),
+    Case("cron(0 12 15W * ? *)", "0 12 15W * *"),
+    Case("cron(0 12 LW * ? *)", None),
+    Case("cron(0 12 ? * 6L *)", "0 12 * * L5"),
+    Case("cron(0 9 ? * 2#1 *)", "0 9 * * 1#1"),
+    Case("cron(0 20-2 * * ? *)", "0 20-2 * * *"),
+    Case("cron(0 0 29 2 ? *)", "0 0 29 2 *"),
+    Case("cron(* * * * ? *)", "* * * * *"),
+)
+ZONES = ("UTC", "America/New_York", "Europe/London", "Australia/Lord_Howe", "Asia/Kolkata")
+START = datetime(2026, 1, 1, tzinfo=UTC)
+SEQUENTIAL = 1000  # fire times per case and engine
+COLD = 200  # distinct instants per case and engine
+CHECKED = 40  # first fire times compared with ours before a peer's case counts
+ROUNDS = 3  # best of
+
+
+def ours_sequence(case: Case, zone: str, after: datetime) -> Iterator[datetime]:
+    return fire_times(parse(case.aws), zone, after=after)
+
+
+def croniter_sequence(case: Case, zone: str, after: datetime) -> Iterator[datetime]:
+    assert case.unix is not None
+    iterator = croniter(case.unix, after.astimezone(ZoneInfo(zone)))
+    while True:
+        yield iterator.get_next(datetime)
+
+
+def pyawscron_sequence(case: Case, zone: str, after: datetime) -> Iterator[datetime]:
+    cron = AWSCron(case.aws.removeprefix("cron(").removesuffix(")"))
+    moment = after
+    while True:
+        # occurrence(t).next() is the first fire time after t; it does not advance itself.
+        moment = cron.occurrence(moment).next()
+        yield moment
+
+
+def ours_first(case: Case, zone: str, after: datetime) -> datetime | None:
+    return first_fire_time(parse(case.aws), zone, after=after)
+
+
+def croniter_first(case: Case, zone: str, after: datetime) -> datetime | None:
+    assert case.unix is not None
+    result: datetime = croniter(case.unix, after.astimezone(ZoneInfo(zone))).get_next(datetime)
+    return result
+
+
+def pyawscron_first(case: Case, zone: str, after: datetime) -> datetime | None:
+    result: datetime = (
+        AWSCron(case.aws.removeprefix("cron(").removesuffix(")")).occurrence(after).next()
+    )
+    return result
+
+
+@dataclass(frozen=True)
+class Engine:
+    name: str
+    sequence: Callable[[Case, str, datetime], Iterator[datetime]]
+    first: Callable[[Case, str, datetime], datetime | None]
+    supports: Callable[[Case, str], bool]
+
+
+ENGINES = (
+    Engine("ecs_scheduler", ours_sequence, ours_first, lambda case, zone: True),
+    Engine("croniter", croniter_sequence, croniter_first, lambda case, zone: case.unix is not None),
+    Engine("pyawscron", pyawscron_sequence, pyawscron_first, lambda case, zone: zone == "UTC"),
+)
+
+
+def agrees_with_ours(engine: Engine, case: Case, zone: str) -> str:
+    """'' when the engine's first fire times equal ours, else why the case is left out."""
+    try:
+        theirs = [t.astimezone(UTC) for t in islice(engine.sequence(case, zone, START), CHECKED)]
+    except Exception as error:  # a peer's own parse error or crash: it does not support it
+        return f"fails: {type(error).__name__}"
+    ours = list(islice(ours_sequence(case, zone, START), CHECKED))
+    if theirs != ours:
+        index = next(i for i, (a, b) in enumerate(zip(ours, theirs, strict=False)) if a != b)
+        return (
+            f"differs at #{index + 1}:"
+            f" ours {ours[index]:%Y-%m-%d %H:%M}Z, theirs {theirs[index]:%Y-%m-%d %H:%M}Z"
+        )
+    return ""
+
+
+def best_rate(run: Callable[[], int]) -> float:
+    """Fire times per second, the best of ROUNDS runs."""
+    rates = []
+    for _ in range(ROUNDS):
+        begun = time.perf_counter()
+        produced = run()
+        rates.append(produced / (time.perf_counter() - begun))
+    return max(rates)
+
+
+def sequential_rate(engine: Engine, case: Case, zone: str) -> float:
+    # Sparse expressions run out of years (29 Feb: 43 fire times before 2200).
+    available = sum(1 for _ in islice(ours_sequence(case, zone, START), SEQUENTIAL))
+    count = available if engine.name != "pyawscron" else max(1, available // 10)
+
+    def run() -> int:
+        return sum(1 for _ in islice(engine.sequence(case, zone, START), count))
+
+    return best_rate(run)
+
+
+def cold_rate(engine: Engine, case: Case, zone: str) -> float:
+    count = COLD if engine.name != "pyawscron" else COLD // 10
+    instants = [START + timedelta(minutes=7919 * i, seconds=i % 60) for i in range(count)]
+
+    def run() -> int:
+        return sum(1 for instant in instants if engine.first(case, zone, instant) is not None)
+
+    return best_rate(run)
+
+
+def main() -> int:
+    results: dict[tuple[str, str, str, str], float] = {}  # (engine, workload, aws, zone)
+    excluded: list[str] = []
+    for case in CORPUS:
+        for zone in ZONES:
+            for engine in ENGINES:
+                if not engine.supports(case, zone):
+                    continue
+                if engine.name != "ecs_scheduler" and (why := agrees_with_ours(engine, case, zone)):
+                    excluded.append(f"  {engine.name:10} {case.aws:30} {zone:20} {why}")
+                    continue
+                results[engine.name, "sequential", case.aws, zone] = sequential_rate(
+                    engine, case, zone
+                )
+                results[engine.name, "cold", case.aws, zone] = cold_rate(engine, case, zone)
+
+    print(f"Python {sys.version.split()[0]}; fire times per second, best of {ROUNDS};")
+    print(
+        f"sequential = up to {SEQUENTIAL} consecutive fire times,"
+        f" cold = the first fire time after each of {COLD} instants"
+    )
+    print(f"zones: {', '.join(ZONES)} (pyawscron: UTC only)\n")
+    header = f"{'expression':30} {'workload':10} " + " ".join(f"{e.name:>14}" for e in ENGINES)
+    print(header)
+    print("-" * len(header))
+    for case in CORPUS:
+        for workload in ("sequential", "cold"):
+            cells = []
+            for engine in ENGINES:
+                rates = [
+                    rate
+                    for (name, kind, aws, _), rate in results.items()
+                    if name == engine.name and kind == workload and aws == case.aws
+                ]
+                cells.append(
+                    f"{statistics.geometric_mean(rates):>14,.0f}" if rates else f"{'-':>14}"
+                )
+            print(f"{case.aws:30} {workload:10} " + " ".join(cells))
+
+    print(
+        "\nRatios (ecs_scheduler / peer), geometric mean over the cases both support and agree on:"
+    )
+    for peer in ENGINES[1:]:
+        for workload in ("sequential", "cold"):
+            ratios = [
+                results["ecs_scheduler", workload, aws, zone] / rate
+                for (name, kind, aws, zone), rate in results.items()
+                if name == peer.name and kind == workload
+            ]
+            if ratios:
+                print(
+                    f"  vs {peer.name:10} {workload:10} x{statistics.geometric_mean(ratios):7.1f}"
+                    f"  (min x{min(ratios):.1f}, max x{max(ratios):.1f}, {len(ratios)} cases)"
+                )
+    if excluded:
+        print("\nLeft out (the peer fails or disagrees with ecs_scheduler):")
+        print("\n".join(excluded))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
