@@ -34,6 +34,7 @@ unit: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/expressions.py
+	$(BIN)/python benchmarks/plan_apply.py --schedules 1000
 
 golden: $(STAMP)
 	UPDATE_GOLDEN=1 $(BIN)/pytest tests/engines -k golden

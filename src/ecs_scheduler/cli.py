@@ -362,6 +362,8 @@ def render_value(value: Any) -> str:
 def render_plan(plan: Plan) -> None:
     for blocked in plan.blocked:
         err.print(f"[red]✗ left alone:[/] {blocked}")
+    for skipped in plan.skipped:
+        out.print(f"[dim]  = not created again:[/] {skipped}")
     if not plan.changes:
         out.print("[green]No changes.[/] Live AWS matches the config.")
         return
@@ -378,8 +380,15 @@ def render_change(change: Change) -> None:
     symbol, colour, verb = ACTION_STYLE[change.action]
     reason = f" — {change.reason}" if change.reason else ""
     out.print(f"[{colour}]{symbol:>3}[/] [bold]{change.address}[/] {verb}{reason}")
+    if change.action == "delete":
+        return
     for field, (old, new) in change.diff.items():
-        out.print(f"      {field}: {render_value(old)} [dim]→[/] {render_value(new)}")
+        if change.action == "create":
+            out.print(f"      [green]+[/] {field} = {render_value(new)}")
+        else:
+            out.print(
+                f"      [yellow]~[/] {field}: {render_value(old)} [dim]→[/] {render_value(new)}"
+            )
 
 
 @contextmanager
@@ -535,8 +544,8 @@ def outputs(
 def render_outputs(values: dict[str, dict[str, Any]]) -> None:
     for job, job_outputs in values.items():
         table = Table(title=f"[bold]{job}[/]", title_justify="left", show_header=False)
-        table.add_column("output", style="cyan")
-        table.add_column("value")
+        table.add_column("output", style="cyan", no_wrap=True)
+        table.add_column("value", overflow="fold")
         for name, value in job_outputs.items():
             if isinstance(value, dict):
                 rendered = "\n".join(f"{key or '(primary)'}: {item}" for key, item in value.items())

@@ -536,7 +536,7 @@ def test_one_capacity_provider_with_a_base_is_enough_for_a_strategy() -> None:
 # --------------------------------------------------------------------------- never a traceback
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(
     st.sampled_from(["", "!!int ", "!!float ", "!!bool ", "!!timestamp ", "!!str ", "!!null "]),
     st.one_of(

@@ -82,6 +82,8 @@ from ecs_scheduler.expressions import describe, parse
         ("rate(1 minute)", "UTC", "Every minute"),
         ("rate(5 hours)", "Asia/Kolkata", "Every 5 hours"),
         ("rate(1 day)", "UTC", "Every day"),
+        ("rate(1 hours)", "UTC", "Every hour"),
+        ("rate(5 hour)", "UTC", "Every 5 hours"),
         (
             "at(2026-03-11T10:21:00)",
             "Asia/Kolkata",

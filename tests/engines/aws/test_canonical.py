@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ecs_scheduler.engines.aws import applier
@@ -48,6 +48,7 @@ def _reshaped(statement: dict[str, Any], permutation: st.DataObject) -> dict[str
     return result
 
 
+@settings(deadline=None)  # timing on a shared machine is not what these test
 @given(statements=statements, data=st.data())
 def test_policy_shape_and_order_do_not_matter(
     statements: list[dict[str, Any]], data: st.DataObject
@@ -71,6 +72,7 @@ def test_a_wider_policy_is_a_difference() -> None:
     ) == {"PolicyDocument": (canonical_policy(wide), canonical_policy(narrow))}
 
 
+@settings(deadline=None)  # timing on a shared machine is not what these test
 @given(
     subnets=st.permutations(["subnet-1", "subnet-2", "subnet-3"]),
     offset_hours=st.integers(min_value=-12, max_value=14),
@@ -191,6 +193,7 @@ documents = st.recursive(
 ).filter(lambda value: isinstance(value, dict))
 
 
+@settings(deadline=None)  # timing on a shared machine is not what these test
 @given(old=documents, new=documents)
 def test_diff_is_empty_exactly_when_equal_and_names_only_changed_fields(
     old: dict[str, Any], new: dict[str, Any]

@@ -54,8 +54,8 @@ def test_emulator_listens_on_loopback_only_while_running() -> None:
     assert not _listens(endpoint_url)
 
 
-def test_reset_empties_the_emulator(emulator: Emulator) -> None:
-    clients = AwsClients.create(region="us-east-1", endpoint_url=emulator.endpoint_url)
+def test_reset_empties_the_emulator(emulator: Emulator, emulator_clients: AwsClients) -> None:
+    clients = emulator_clients
     clients.ecs.create_cluster(clusterName="left-over")
     emulator.reset()
     assert clients.ecs.list_clusters()["clusterArns"] == []

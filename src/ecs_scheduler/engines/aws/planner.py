@@ -119,10 +119,6 @@ class Plan:
     # The desired state with every lookup resolved: apply finds a job's names in it.
     desired: DesiredState | None = field(default=None, compare=False, repr=False)
 
-    @property
-    def empty(self) -> bool:
-        return not self.changes
-
     def summary(self) -> dict[str, int]:
         counts = {"create": 0, "update": 0, "replace": 0, "delete": 0}
         for change in self.changes:
