@@ -58,6 +58,18 @@ class UsageError(EcsSchedulerError):
     """A command-line argument the library cannot act on."""
 
 
+class BlockedError(EcsSchedulerError):
+    """Some of the config cannot converge: a name is taken by a resource this stack does not own."""
+
+    def __init__(self, count: int, *, applied: bool) -> None:
+        done = "the rest was applied" if applied else "apply would write the rest"
+        super().__init__(
+            f"{count} resource(s) carry this stack's names without its ownership tags and were "
+            f"left alone, with every other resource of their job; {done}. Rename the job or "
+            "remove the foreign resource, then run again."
+        )
+
+
 ConfigOption = Annotated[
     Path,
     typer.Option("--config", "-c", help="The stack file.", show_default=True),
@@ -203,7 +215,9 @@ def next_runs(
         str | None,
         typer.Argument(metavar="[JOB[/SCHEDULE]]", help="Limit to one job or one schedule."),
     ] = None,
-    count: Annotated[int, typer.Option("-n", "--count", min=1, max=1000)] = 5,
+    count: Annotated[
+        int, typer.Option("-n", "--count", min=1, max=1000, help="Fire times per schedule.")
+    ] = 5,
     start: Annotated[
         str | None,
         typer.Option("--from", help="ISO-8601 instant to start after (default: now)."),
@@ -475,6 +489,8 @@ def plan_command(
         print_json(the_plan.to_json())
     else:
         render_plan(the_plan)
+    if the_plan.blocked:
+        raise BlockedError(len(the_plan.blocked), applied=False)
     if detailed_exitcode and the_plan.changes:
         raise typer.Exit(EXIT_CHANGES)
 
@@ -495,6 +511,8 @@ def apply(
     confirm_and_apply(
         the_plan, clients, auto_approve=auto_approve, force_delete_dlq=force_delete_dlq_messages
     )
+    if the_plan.blocked:
+        raise BlockedError(len(the_plan.blocked), applied=True)
 
 
 @app.command()
@@ -625,10 +643,22 @@ def step(title: str) -> None:
     out.rule(f"[bold cyan]{title}[/]", align="left")
 
 
-@app.command(hidden=True)
-def version() -> None:
-    """Print the version."""
-    out.print(__version__)
+def print_version(requested: bool) -> None:
+    if requested:
+        out.print(f"ecs-scheduler {__version__}")
+        raise typer.Exit(EXIT_OK)
+
+
+@app.callback()
+def root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=print_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Scheduled ECS tasks on AWS EventBridge Scheduler, secure by default."""
 
 
 # --------------------------------------------------------------------------- entry point

@@ -71,51 +71,27 @@ def trust_policy(*, partition: str, region: str, account: str, group: str) -> Po
     }
 
 
-# The encryption context each user of the key binds to its data (AWS documents both): SQS
-# names the queue, Scheduler the schedule whose target payload it protects.
-SQS_ENCRYPTION_CONTEXT_KEY: Final = "aws:sqs:arn"
-SCHEDULER_ENCRYPTION_CONTEXT_KEY: Final = "aws:scheduler:schedule:arn"
-
-
 def _kms_statement(
-    *, partition: str, region: str, account: str, group: str, queue_arn: str, kms_key_arn: str
+    *, partition: str, region: str, account: str, kms_key_arn: str
 ) -> PolicyDocument:
-    """Use the job's key only for this job's dead-letter messages and schedule payloads.
-
-    Two callers use the key with this role: SQS, on the role's behalf, for the dead-letter
-    queue (``kms:ViaService`` sqs.<region>, context ``aws:sqs:arn`` = the queue), and
-    Scheduler, which decrypts a schedule's payload by calling KMS itself with the role's
-    session (context ``aws:scheduler:schedule:arn`` = the schedule; AWS documents that call
-    without ``kms:ViaService``). So ``kms:ViaService``, when present, must be SQS or Scheduler
-    of this region, and every request must carry an encryption context naming this job's
-    queue or one of this group's schedules.
+    """Encrypt/decrypt DLQ messages with the job's key, and only through SQS and Scheduler.
 
     IAM matches KMS requests against the key ARN, never an alias ARN, so a configured alias
     becomes "any key of this account and region that carries this alias".
     """
     suffix = dns_suffix(partition)
-    any_value: dict[str, Any] = {
-        "kms:EncryptionContextKeys": [SQS_ENCRYPTION_CONTEXT_KEY, SCHEDULER_ENCRYPTION_CONTEXT_KEY]
-    }
     conditions: dict[str, dict[str, Any]] = {
-        "StringEqualsIfExists": {
-            "kms:ViaService": [f"sqs.{region}.{suffix}", f"scheduler.{region}.{suffix}"],
-            f"kms:EncryptionContext:{SQS_ENCRYPTION_CONTEXT_KEY}": queue_arn,
-        },
-        "StringLikeIfExists": {
-            f"kms:EncryptionContext:{SCHEDULER_ENCRYPTION_CONTEXT_KEY}": schedule_arn(
-                partition, region, account, group, "*"
-            )
-        },
-        "ForAnyValue:StringEquals": any_value,
+        "StringEquals": {
+            "kms:ViaService": [f"sqs.{region}.{suffix}", f"scheduler.{region}.{suffix}"]
+        }
     }
     alias = kms_alias_name(kms_key_arn)
     resource = kms_key_arn
     if alias is not None:
         resource = f"arn:{partition}:kms:{region}:{account}:key/*"
-        any_value["kms:ResourceAliases"] = alias
+        conditions["ForAnyValue:StringEquals"] = {"kms:ResourceAliases": alias}
     return {
-        "Sid": "UseJobKeyForQueueAndSchedules",
+        "Sid": "UseDeadLetterQueueKey",
         "Effect": "Allow",
         "Action": ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"],
         "Resource": resource,
@@ -131,7 +107,6 @@ def execution_role_policy(
     cluster_arn: str,
     cluster_name: str,
     task_family: str,
-    group: str,
     queue_arn: str,
     kms_key_arn: str,
     passed_roles: Sequence[str | Lookup],
@@ -170,12 +145,7 @@ def execution_role_policy(
                 "Resource": queue_arn,
             },
             _kms_statement(
-                partition=partition,
-                region=region,
-                account=account,
-                group=group,
-                queue_arn=queue_arn,
-                kms_key_arn=kms_key_arn,
+                partition=partition, region=region, account=account, kms_key_arn=kms_key_arn
             ),
             {
                 "Sid": "PassTaskRolesToEcsTasks",

@@ -17,8 +17,7 @@ Shapes, per type (optional values are omitted when unset, booleans always presen
 - ``aws_scheduler_schedule_group``: ``{}`` (a group has only a name and tags).
 - ``aws_scheduler_schedule``: CreateSchedule without ``Name``/``GroupName``:
   ScheduleExpression, ScheduleExpressionTimezone, StartDate/EndDate (aware datetimes), State,
-  Description, FlexibleTimeWindow, ActionAfterCompletion, KmsKeyArn (the job's key: the
-  target payload is encrypted with it) and Target (Arn, RoleArn,
+  Description, FlexibleTimeWindow, ActionAfterCompletion and Target (Arn, RoleArn,
   DeadLetterConfig, RetryPolicy, Input, EcsParameters). The group is the job's
   ``aws_scheduler_schedule_group``; schedules cannot carry tags.
 - ``aws_iam_role``: CreateRole: AssumeRolePolicyDocument, Description, PermissionsBoundary.
@@ -237,7 +236,6 @@ def schedule_properties(
         else {"Mode": "FLEXIBLE", "MaximumWindowInMinutes": spec.flexible_time_window_minutes}
     )
     properties["ActionAfterCompletion"] = spec.action_after_completion
-    properties["KmsKeyArn"] = job.kms_key_arn
     target: dict[str, Any] = {
         "Arn": job.ecs_cluster_arn,
         "RoleArn": arns.role,
@@ -332,7 +330,6 @@ def job_resources(stack: str, job_key: str, job: Job) -> list[Resource]:
                 cluster_arn=job.ecs_cluster_arn,
                 cluster_name=job.cluster_name,
                 task_family=job.task_name,
-                group=names.schedule_group,
                 queue_arn=arns.queue,
                 kms_key_arn=job.kms_key_arn,
                 passed_roles=passed_roles(job_key, job),

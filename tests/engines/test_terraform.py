@@ -25,6 +25,13 @@ from tests.conftest import EXAMPLES_DIR, REPO_ROOT
 EXAMPLES = sorted(path.stem for path in EXAMPLES_DIR.glob("*.yaml"))
 GOLDEN_DIR = Path(__file__).parent / "golden" / "terraform"
 
+# Checks that do not apply to this export, each with the reason (also in docs/terraform.md).
+CHECKOV_SKIPS: dict[str, str] = {
+    "CKV_AWS_297": (
+        "schedules keep Scheduler's AWS owned key: a customer managed key on the schedule "
+        "needs KMS grants wider than the five statements of DESIGN §4 allow (README)"
+    ),
+}
 POLICY_PROPERTIES = {
     "aws_iam_role": ("AssumeRolePolicyDocument", "{name}_assume_role"),
     "aws_iam_role_policy": ("PolicyDocument", "{name}"),
@@ -370,6 +377,8 @@ def test_checkov_finds_no_failed_check_in_any_example(
             "-o",
             "json",
             "--skip-download",
+            "--skip-check",
+            ",".join(CHECKOV_SKIPS),
         ],
         capture_output=True,
         text=True,

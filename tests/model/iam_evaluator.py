@@ -4,11 +4,11 @@ It follows the IAM evaluation logic for one policy: an explicit Deny wins, other
 Allow is needed. Supported: Action and Resource with ``*`` / ``?`` wildcards (actions are
 case-insensitive), ``Principal`` (``*`` or ``{"Service": ...}``) for resource-based and
 trust policies, and the condition operators our policies use: StringEquals, StringLike,
-ArnEquals, ArnLike, Bool, each optionally prefixed by ``ForAnyValue:`` or ``ForAllValues:``
-or suffixed by ``IfExists``. As in IAM, the operators of a block are ANDed, the keys of an
-operator are ANDed, the values of a key are ORed, and a key absent from the request fails
-every operator except ``ForAllValues:`` and ``...IfExists``. A plain operator given a
-multi-valued context key matches when any of the request's values matches.
+ArnEquals, ArnLike, Bool, each optionally prefixed by ``ForAnyValue:`` or ``ForAllValues:``.
+As in IAM, the operators of a block are ANDed, the keys of an operator are ANDed, the values
+of a key are ORed, and a key absent from the request fails every operator except
+``ForAllValues:``. A plain operator given a multi-valued context key matches when any of the
+request's values matches.
 """
 
 from __future__ import annotations
@@ -71,11 +71,10 @@ def _as_list(value: Any) -> list[Any]:
 
 def _condition_holds(operator: str, key: str, expected: Any, context: Mapping[str, Any]) -> bool:
     qualifier, _, base_operator = operator.rpartition(":")
-    if_exists = base_operator.endswith("IfExists")
-    matcher = _VALUE_MATCHERS[base_operator.removesuffix("IfExists")]
+    matcher = _VALUE_MATCHERS[base_operator]
     expected_values = [str(value) for value in _as_list(expected)]
     if key not in context:
-        return if_exists or qualifier == "ForAllValues"
+        return qualifier == "ForAllValues"
     actual_values = [str(value) for value in _as_list(context[key])]
 
     def matches(actual: str) -> bool:

@@ -127,25 +127,6 @@ def test_outputs_name_the_built_resources(path: Path) -> None:
         assert all(":alarm:" in alarm.arn for alarm in alarms)
 
 
-@pytest.mark.parametrize("path", EXAMPLES, ids=[path.stem for path in EXAMPLES])
-def test_every_schedule_is_encrypted_with_the_key_of_its_dead_letter_queue(path: Path) -> None:
-    stack = load(path).stack
-    desired = build(stack)
-    for job_key, job in stack.jobs.items():
-        queue = _of(desired, job_key, "aws_sqs_queue.dlq")
-        schedules = [
-            r
-            for r in desired.resources.values()
-            if r.job == job_key and r.type == "aws_scheduler_schedule"
-        ]
-        assert len(schedules) == len(job.schedules)
-        for schedule in schedules:
-            assert schedule.properties["KmsKeyArn"] == job.kms_key_arn
-            assert (
-                schedule.properties["KmsKeyArn"] == queue.properties["Attributes"]["KmsMasterKeyId"]
-            )
-
-
 def test_daily_report_schedule_request() -> None:
     desired = _build("daily-report.yaml")
     schedule = _of(desired, "daily-report", 'aws_scheduler_schedule.ecs[""]')
@@ -159,7 +140,6 @@ def test_daily_report_schedule_request() -> None:
         "Description": schedule.properties["Description"],
         "FlexibleTimeWindow": {"Mode": "OFF"},
         "ActionAfterCompletion": "NONE",
-        "KmsKeyArn": "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
         "Target": {
             "Arn": cluster,
             "RoleArn": role.arn,

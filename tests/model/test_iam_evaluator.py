@@ -58,9 +58,6 @@ def _with_condition(condition: dict[str, Any]) -> dict[str, Any]:
         ({"ForAllValues:StringEquals": {"k": "a"}}, {}, True),
         ({"StringEquals": {"k": "a"}}, {"k": ["x", "a"]}, True),
         ({"Bool": {"t": "false"}}, {}, False),
-        ({"StringEqualsIfExists": {"k": "a"}}, {}, True),  # absent key: IfExists holds
-        ({"StringEqualsIfExists": {"k": "a"}}, {"k": "b"}, False),
-        ({"StringLikeIfExists": {"k": "a*"}}, {"k": "abc"}, True),
     ],
 )
 def test_conditions_follow_iam(

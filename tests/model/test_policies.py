@@ -29,8 +29,8 @@ OTHER_ACCOUNT = "210987654321"
 TASK_DEFINITION = f"arn:aws:ecs:{REGION}:{ACCOUNT}:task-definition/report"
 TASK = f"arn:aws:ecs:{REGION}:{ACCOUNT}:task/jobs/0123456789abcdef0123456789abcdef"
 OTHER_CLUSTER = f"arn:aws:ecs:{REGION}:{ACCOUNT}:cluster/other"
-SQS_VIA_SERVICE = {"kms:ViaService": f"sqs.{REGION}.amazonaws.com"}
-SCHEDULER_VIA_SERVICE = {"kms:ViaService": f"scheduler.{REGION}.amazonaws.com"}
+SQS_VIA = {"kms:ViaService": f"sqs.{REGION}.amazonaws.com"}
+SCHEDULER_VIA = {"kms:ViaService": f"scheduler.{REGION}.amazonaws.com"}
 TO_ECS_TASKS = {"iam:PassedToService": "ecs-tasks.amazonaws.com"}
 RUN_IN_CLUSTER = {"ecs:cluster": CLUSTER_ARN}
 CREATED_BY_RUN_TASK = {"ecs:CreateAction": "RunTask"}
@@ -65,29 +65,6 @@ QUEUE_ARN = _resource(DESIRED, "aws_sqs_queue").arn
 ROLE_ARN = _resource(DESIRED, "aws_iam_role").arn
 GROUP = _resource(DESIRED, "aws_scheduler_schedule_group").aws_name
 GROUP_ARN = _resource(DESIRED, "aws_scheduler_schedule_group").arn
-SCHEDULE_ARN = _resource(DESIRED, "aws_scheduler_schedule").arn
-OTHER_GROUP_SCHEDULE = f"arn:aws:scheduler:{REGION}:{ACCOUNT}:schedule/other-group/daily"
-
-
-def _queue_context(queue_arn: str = QUEUE_ARN) -> dict[str, Any]:
-    """What SQS sends KMS for the dead-letter queue, on the role's behalf."""
-    return {
-        **SQS_VIA_SERVICE,
-        "kms:EncryptionContextKeys": ["aws:sqs:arn"],
-        "kms:EncryptionContext:aws:sqs:arn": queue_arn,
-    }
-
-
-def _payload_context(schedule_arn: str = SCHEDULE_ARN) -> dict[str, Any]:
-    """What Scheduler sends KMS, with the role's own session, for a schedule's payload."""
-    return {
-        "kms:EncryptionContextKeys": ["aws:scheduler:schedule:arn"],
-        "kms:EncryptionContext:aws:scheduler:schedule:arn": schedule_arn,
-    }
-
-
-SQS_VIA = _queue_context()
-SCHEDULER_VIA = {**SCHEDULER_VIA_SERVICE, **_payload_context()}
 SCHEDULE_ARN = DESIRED.outputs["daily"]["schedule_arns"][""]
 OTHER_GROUP_SCHEDULE = f"arn:aws:scheduler:{REGION}:{ACCOUNT}:schedule/other-group/daily"
 
@@ -187,45 +164,7 @@ EXECUTION_ROLE_REQUESTS: list[tuple[str, Request, Decision]] = [
         Request("kms:Decrypt", KEY_ARN, {"kms:ViaService": "sqs.us-east-1.amazonaws.com"}),
         DENY,
     ),
-    (
-        "decrypt a schedule payload (Scheduler, role session)",
-        Request("kms:Decrypt", KEY_ARN, _payload_context()),
-        ALLOW,
-    ),
-    (
-        "encrypt a schedule payload",
-        Request("kms:GenerateDataKey", KEY_ARN, _payload_context()),
-        ALLOW,
-    ),
-    (
-        "decrypt another group's schedule payload",
-        Request("kms:Decrypt", KEY_ARN, _payload_context(OTHER_GROUP_SCHEDULE)),
-        DENY,
-    ),
-    (
-        "decrypt another queue's messages through SQS",
-        Request("kms:Decrypt", KEY_ARN, _queue_context(f"arn:aws:sqs:{REGION}:{ACCOUNT}:other")),
-        DENY,
-    ),
-    (
-        "decrypt through S3 with our queue's context",
-        Request(
-            "kms:Decrypt",
-            KEY_ARN,
-            {**_queue_context(), "kms:ViaService": f"s3.{REGION}.amazonaws.com"},
-        ),
-        DENY,
-    ),
-    ("decrypt directly without context", Request("kms:Decrypt", KEY_ARN), DENY),
-    (
-        "decrypt directly with another context",
-        Request(
-            "kms:Decrypt",
-            KEY_ARN,
-            {"kms:EncryptionContextKeys": ["purpose"], "kms:EncryptionContext:purpose": "x"},
-        ),
-        DENY,
-    ),
+    ("decrypt directly", Request("kms:Decrypt", KEY_ARN), DENY),
     (
         "decrypt with another key",
         Request("kms:Decrypt", f"arn:aws:kms:{REGION}:{ACCOUNT}:key/other", SQS_VIA),
@@ -287,7 +226,7 @@ def test_execution_role_policy_has_the_five_statements_and_no_wildcard_resource(
         "RunThisTaskFamilyInThisCluster",
         "TagTasksAtLaunch",
         "SendToDeadLetterQueue",
-        "UseJobKeyForQueueAndSchedules",
+        "UseDeadLetterQueueKey",
         "PassTaskRolesToEcsTasks",
     ]
     assert all(s["Effect"] == "Allow" for s in statements)
@@ -349,16 +288,7 @@ SOME_KEY = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/5678efgh-12ab-34cd-56ef-12345678
         pytest.param(
             Request("kms:Decrypt", SOME_KEY, {"kms:ResourceAliases": ["alias/ecs-scheduler"]}),
             DENY,
-            id="the aliased key directly, without context",
-        ),
-        pytest.param(
-            Request(
-                "kms:Decrypt",
-                SOME_KEY,
-                {**_payload_context(), "kms:ResourceAliases": ["alias/ecs-scheduler"]},
-            ),
-            ALLOW,
-            id="the aliased key for a schedule payload",
+            id="the aliased key directly",
         ),
     ],
 )
@@ -485,7 +415,7 @@ def test_partition_of_the_cluster_is_used_everywhere() -> None:
     for resource in desired.resources.values():
         assert resource.arn.startswith("arn:aws-cn:")
     policy = _resource(desired, "aws_iam_role_policy").properties["PolicyDocument"]
-    assert policy["Statement"][3]["Condition"]["StringEqualsIfExists"]["kms:ViaService"] == [
+    assert policy["Statement"][3]["Condition"]["StringEquals"]["kms:ViaService"] == [
         "sqs.cn-north-1.amazonaws.com.cn",
         "scheduler.cn-north-1.amazonaws.com.cn",
     ]

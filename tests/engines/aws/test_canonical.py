@@ -14,6 +14,8 @@ from hypothesis import strategies as st
 from ecs_scheduler.engines.aws import applier
 from ecs_scheduler.engines.aws.canonical import canonical_policy, canonical_properties, diff
 
+KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+
 actions = st.lists(
     st.sampled_from(["ecs:RunTask", "ecs:TagResource", "sqs:SendMessage", "kms:Decrypt"]),
     min_size=1,
@@ -83,6 +85,7 @@ def test_schedules_as_sent_and_as_returned_are_equal(subnets: list[str], offset_
         "ScheduleExpression": "rate(1 hour)",
         "StartDate": start.astimezone(timezone(timedelta(hours=offset_hours))),
         "FlexibleTimeWindow": {"Mode": "OFF"},
+        "KmsKeyArn": KEY_ARN,
         "Target": {
             "Arn": "arn:aws:ecs:us-east-1:123456789012:cluster/c",
             "Input": {"cpu": "256"},
@@ -104,6 +107,7 @@ def test_schedules_as_sent_and_as_returned_are_equal(subnets: list[str], offset_
         "StartDate": start,
         "Description": "",
         "FlexibleTimeWindow": {"Mode": "OFF"},
+        "KmsKeyArn": KEY_ARN,
         "Target": {
             "Arn": "arn:aws:ecs:us-east-1:123456789012:cluster/c",
             "Input": '{"cpu": "256"}',
@@ -127,6 +131,17 @@ def test_schedules_as_sent_and_as_returned_are_equal(subnets: list[str], offset_
         )
         == {}
     )
+
+
+def test_a_schedule_on_the_aws_owned_key_differs_from_one_on_the_jobs_key() -> None:
+    """GetSchedule omits KmsKeyArn for the AWS owned key: that is drift, not a default."""
+    on_the_jobs_key = {"ScheduleExpression": "rate(1 hour)", "KmsKeyArn": KEY_ARN}
+    on_the_aws_owned_key = {"ScheduleExpression": "rate(1 hour)"}
+
+    assert diff(
+        canonical_properties("aws_scheduler_schedule", on_the_aws_owned_key),
+        canonical_properties("aws_scheduler_schedule", on_the_jobs_key),
+    ) == {"KmsKeyArn": (None, KEY_ARN)}
 
 
 def test_a_start_date_in_the_past_is_the_same_as_none() -> None:

@@ -215,6 +215,37 @@ def test_a_field_change_updates_exactly_the_resources_it_shapes(
     assert plan(changed, clients).changes == ()
 
 
+def test_a_customer_key_put_on_a_schedule_by_hand_is_drift_that_apply_removes(
+    clients: AwsClients, desired_from: DesiredFactory
+) -> None:
+    desired = desired_from("daily-report")
+    apply(plan(desired, clients), clients)
+    schedule = desired.resources[f"module.{JOB}.{PRIMARY}"]
+    group = desired.resources[f"module.{JOB}.{GROUP}"]
+    live = clients.scheduler.get_schedule(Name=schedule.aws_name, GroupName=group.aws_name)
+    assert "KmsKeyArn" not in live
+    key = desired.resources[f"module.{JOB}.{QUEUE}"].properties["Attributes"]["KmsMasterKeyId"]
+    # UpdateSchedule replaces the whole schedule: the same one plus a key, set by hand.
+    unchanged = (
+        "Name",
+        "GroupName",
+        "ScheduleExpression",
+        "ScheduleExpressionTimezone",
+        "Description",
+        "State",
+        "FlexibleTimeWindow",
+        "Target",
+    )
+    clients.scheduler.update_schedule(KmsKeyArn=key, **{name: live[name] for name in unchanged})
+
+    drift = plan(desired, clients)
+
+    assert [(c.address, c.action) for c in drift.changes] == [(schedule.address, "update")]
+    assert drift.changes[0].diff == {"KmsKeyArn": (key, None)}
+    apply(drift, clients)
+    assert plan(desired, clients).changes == ()
+
+
 def test_turning_alarms_off_deletes_both_alarms_and_nothing_else(
     clients: AwsClients, desired_from: DesiredFactory
 ) -> None:

@@ -287,7 +287,6 @@ resource "aws_scheduler_schedule" "ecs" {
   schedule_expression_timezone = each.value.schedule_expression_timezone
   start_date                   = each.value.start_date
   state                        = each.value.state
-  kms_key_arn                  = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 
   flexible_time_window {
     mode = each.value.flexible_time_window_mode

@@ -335,7 +335,6 @@ resource "aws_scheduler_schedule" "ecs" {
   schedule_expression          = each.value.schedule_expression
   schedule_expression_timezone = each.value.schedule_expression_timezone
   state                        = each.value.state
-  kms_key_arn                  = "arn:aws:kms:us-east-1:123456789012:alias/ecs-scheduler"
 
   flexible_time_window {
     mode                      = each.value.flexible_time_window_mode
