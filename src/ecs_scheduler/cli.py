@@ -379,7 +379,13 @@ def render_plan(plan: Plan) -> None:
     for skipped in plan.skipped:
         out.print(f"[dim]  = not created again:[/] {skipped}")
     if not plan.changes:
-        out.print("[green]No changes.[/] Live AWS matches the config.")
+        if plan.blocked:
+            out.print(
+                f"[red]No changes can be made:[/] {len(plan.blocked)} resource(s) left alone "
+                "(see above)."
+            )
+        else:
+            out.print("[green]No changes.[/] Live AWS matches the config.")
         return
     for change in plan.changes:
         render_change(change)

@@ -226,3 +226,19 @@ def _at(document: Any, path: str) -> Any:
     for key in path.split("."):
         document = document.get(key) if isinstance(document, dict) else None
     return document
+
+
+def test_a_live_policy_in_a_shape_iam_would_not_write_is_compared_not_fatal() -> None:
+    odd = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": ["*"], "Action": "sqs:*", "Condition": "nonsense"}
+        ],
+    }
+    ours = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "sqs:SendMessage"}],
+    }
+
+    assert canonical_policy(odd) == canonical_policy(odd)
+    assert canonical_policy(odd) != canonical_policy(ours)

@@ -137,12 +137,19 @@ def _canonical_statement(statement: Mapping[str, Any]) -> dict[str, Any]:
         if key in {"Action", "NotAction", "Resource", "NotResource"}:
             result[key] = _string_set(value)
         elif key in {"Principal", "NotPrincipal"}:
-            result[key] = (
-                value
-                if isinstance(value, str)
-                else {kind: _string_set(ids) for kind, ids in value.items()}
-            )
-        elif key == "Condition":
+            # A live document may hold shapes IAM itself would not write (e.g. ["*"]): compare
+            # them as they are rather than fail the whole plan.
+            if isinstance(value, Mapping):
+                result[key] = {kind: _string_set(ids) for kind, ids in value.items()}
+            elif isinstance(value, list | tuple):
+                result[key] = _string_set(value)
+            else:
+                result[key] = value
+        elif (
+            key == "Condition"
+            and isinstance(value, Mapping)
+            and all(isinstance(tests, Mapping) for tests in value.values())
+        ):
             result[key] = {
                 operator: {name: _string_set(values) for name, values in tests.items()}
                 for operator, tests in value.items()
