@@ -2,18 +2,19 @@
 
 A job's names share one base::
 
-    <billing_entity>-<billing_domain>-<security_domain>-<aws_region_short_code>-<stack>-<job>
+    <billing_entity>-<billing_domain>-<security_domain>-<aws_region_short_code>-<stack>_<job>
 
 Each of the four naming-standard parts is lower-cased and reduced to ``[a-z0-9]`` (a part
-with nothing left becomes ``h`` + a hash of its text). Keeping hyphens out of those parts is
-what makes names unique: the base splits back into its four parts, the stack and the job
-key, so two jobs of a stack can never produce the same base, whatever their other values.
+with nothing left becomes ``h`` + a hash of its text). Keeping hyphens out of those parts,
+and ``_`` out of stack names and job keys, is what makes names unique: the base splits back
+into its four parts, the stack and the job key, so no two jobs — of one stack or of two
+stacks in one account — can produce the same base, whatever their other values.
 
 The resources add a kind, one per service namespace::
 
     schedule group       <base>
     primary schedule     <base>
-    additional schedule  <base>_<schedule name>   (``_`` never occurs in a job key)
+    additional schedule  <base>_<schedule name>   (the job key is the last part without ``_``)
     IAM role             <base>-scheduler
     inline policy        <base>-scheduler
     SQS queue            <base>-dlq
@@ -158,7 +159,7 @@ def standard_prefix(parts: NamingParts) -> str:
 
 
 def _job_tail(parts: NamingParts, kind: str) -> str:
-    return f"-{parts.stack}-{parts.job}{kind}"
+    return f"-{parts.stack}_{parts.job}{kind}"
 
 
 def schedule_name(parts: NamingParts, key: str) -> str:

@@ -105,3 +105,22 @@ def test_demo_runs_the_whole_cycle() -> None:
         "Destroyed.",
     ):
         assert step in result.stdout
+
+
+def test_a_plan_blocked_by_a_foreign_resource_never_says_aws_matches(
+    emulated_account: EmulatedAccount,
+) -> None:
+    from ecs_scheduler.loader import load
+    from ecs_scheduler.naming import names_for_job
+
+    stack = load(emulated_account.configs["daily-report"]).stack
+    queue = names_for_job(stack.stack, "daily-report", stack.jobs["daily-report"]).queue
+    emulated_account.clients.sqs.create_queue(QueueName=queue)
+
+    result = run_cli("plan", *aws_args(emulated_account, "daily-report"))
+
+    assert result.returncode == 1
+    assert "left alone" in result.stderr
+    assert "No changes can be made: 1 resource(s) left alone" in result.stdout
+    assert "matches the config" not in result.stdout
+    assert owned_groups(emulated_account) == []

@@ -79,7 +79,8 @@ def test_every_name_is_valid_for_its_service(parts: NamingParts, keys: list[str]
 
 @st.composite
 def stacks_of_jobs(draw: st.DrawFn) -> list[tuple[NamingParts, list[str]]]:
-    """Jobs of one stack; like real ones (``defaults:``), they often share naming parts."""
+    """Jobs of one account, mostly of one stack; like real ones (``defaults:``), they often
+    share naming parts."""
     shared = draw(naming_parts())
     keys = draw(st.lists(job_keys, min_size=2, max_size=6, unique=True))
 
@@ -93,7 +94,7 @@ def stacks_of_jobs(draw: st.DrawFn) -> list[tuple[NamingParts, list[str]]]:
                 billing_domain=part(shared.billing_domain),
                 security_domain=part(shared.security_domain),
                 aws_region_short_code=part(shared.aws_region_short_code),
-                stack=shared.stack,
+                stack=draw(st.one_of(st.just(shared.stack), stack_names)),
                 job=key,
             ),
             draw(_schedule_key_lists()),
@@ -115,7 +116,7 @@ def _namespaces(names: list[JobNames]) -> dict[str, list[str]]:
 
 @given(stacks_of_jobs())
 @settings(max_examples=150)
-def test_names_are_unique_across_jobs_and_schedules_of_a_stack(
+def test_names_are_unique_across_jobs_schedules_and_stacks(
     jobs: list[tuple[NamingParts, list[str]]],
 ) -> None:
     names = [job_names(parts, keys) for parts, keys in jobs]
@@ -129,6 +130,15 @@ def test_hyphens_in_naming_parts_cannot_make_two_jobs_collide() -> None:
     # "e-d-s-a-a-a-a-a" if the naming-standard parts kept their hyphens.
     first = job_names(NamingParts("e", "d", "s", "a-a-a", "a", "a"), ["", "a"])
     second = job_names(NamingParts("e", "d", "s", "a", "a", "a-a-a"), ["", "a"])
+    for namespace, values in _namespaces([first, second]).items():
+        assert len(set(values)) == len(values), namespace
+
+
+def test_two_stacks_in_one_account_cannot_collide() -> None:
+    # Stack "team" job "sync-stock" and stack "team-sync" job "stock" would both end in
+    # "-team-sync-stock" if stack and job were joined by a hyphen.
+    first = job_names(NamingParts("e", "d", "s", "r", "team", "sync-stock"), ["", "a"])
+    second = job_names(NamingParts("e", "d", "s", "r", "team-sync", "stock"), ["", "a"])
     for namespace, values in _namespaces([first, second]).items():
         assert len(set(values)) == len(values), namespace
 
@@ -151,7 +161,7 @@ def test_a_name_too_long_is_shortened_to_the_limit_with_the_hash_of_the_full_nam
     parts: NamingParts,
 ) -> None:
     names = job_names(parts, [PRIMARY_SCHEDULE_KEY])
-    tail = f"-{parts.stack}-{parts.job}"
+    tail = f"-{parts.stack}_{parts.job}"
     full = {
         names.schedule_group: (standard_prefix(parts) + tail, 64),
         names.role: (standard_prefix(parts) + tail + "-scheduler", 64),
@@ -178,7 +188,7 @@ GOLDEN_PARTS = NamingParts(
 
 def test_golden_names() -> None:
     names = job_names(GOLDEN_PARTS, ["", "weekend"])
-    base = "acme-analytics-internal-use1-reporting-daily-report"
+    base = "acme-analytics-internal-use1-reporting_daily-report"
     assert names == JobNames(
         schedule_group=base,
         schedules={"": base, "weekend": f"{base}_weekend"},
@@ -201,18 +211,18 @@ def test_golden_shortened_names() -> None:
     )
     names = job_names(parts, ["", "Weekend.Run_2"])
     assert (
-        names.schedule_group == "acmecorporationinternation-data-platform-nightly-report-4fd39d0f"
+        names.schedule_group == "acmecorporationinternation-data-platform_nightly-report-ef8fdaee"
     )
     assert names.schedules["Weekend.Run_2"] == (
-        "acmecorporat-data-platform-nightly-report_Weekend.Run_2-8936078b"
+        "acmecorporat-data-platform_nightly-report_Weekend.Run_2-0f63937b"
     )
-    assert names.role == "acmecorporationi-data-platform-nightly-report-scheduler-3349a6bf"
+    assert names.role == "acmecorporationi-data-platform_nightly-report-scheduler-9aff17ac"
     assert names.queue == (
-        "acmecorporationinternational-dataanaly-data-platform-nightly-report-dlq-c2c60904"
+        "acmecorporationinternational-dataanaly-data-platform_nightly-report-dlq-1f321700"
     )
     assert names.alarm_oldest_message == (
         "acmecorporationinternational-dataanalyticsplatform-confidential-use1"
-        "-data-platform-nightly-report-dlq-oldest-message"
+        "-data-platform_nightly-report-dlq-oldest-message"
     )
 
 
@@ -221,7 +231,7 @@ def test_a_part_with_no_usable_character_becomes_a_hash_of_its_text() -> None:
     first, second = (
         hashlib.sha256(text.encode()).hexdigest()[:HASH_LENGTH] for text in ("---", "Ä")
     )
-    assert names.schedule_group == f"h{first}-h{second}-internaluse-use1-s-j"
+    assert names.schedule_group == f"h{first}-h{second}-internaluse-use1-s_j"
 
 
 def test_names_and_tags_of_a_configured_job() -> None:
@@ -236,7 +246,7 @@ def test_names_and_tags_of_a_configured_job() -> None:
     job = stack.jobs["daily"]
     names = names_for_job("reporting", "daily", job)
     assert list(names.schedules) == ["", "late"]
-    assert names.role == "acme-analytics-internal-euw1-reporting-daily-scheduler"
+    assert names.role == "acme-analytics-internal-euw1-reporting_daily-scheduler"
     assert job_tags("reporting", "daily", job) == {
         "Team": "data",
         "ResourceOwner": "data-team",

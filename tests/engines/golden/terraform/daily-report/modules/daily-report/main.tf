@@ -3,7 +3,7 @@ data "aws_ecs_task_definition" "this" {
 }
 
 resource "aws_scheduler_schedule_group" "ecs" {
-  name = "acme-analytics-internal-use1-reporting-daily-report"
+  name = "acme-analytics-internal-use1-reporting_daily-report"
   tags = {
     ResourceOwner         = "data-team"
     BillingEntity         = "acme"
@@ -43,7 +43,7 @@ data "aws_iam_policy_document" "scheduler_assume_role" {
 }
 
 resource "aws_iam_role" "scheduler" {
-  name               = "acme-analytics-internal-use1-reporting-daily-report-scheduler"
+  name               = "acme-analytics-internal-use1-reporting_daily-report-scheduler"
   assume_role_policy = data.aws_iam_policy_document.scheduler_assume_role.json
   description        = "EventBridge Scheduler execution role of ecs-scheduler job daily-report (stack reporting): runs task family daily-report"
   tags = {
@@ -96,7 +96,7 @@ data "aws_iam_policy_document" "scheduler" {
     sid       = "SendToDeadLetterQueue"
     effect    = "Allow"
     actions   = ["sqs:SendMessage"]
-    resources = ["arn:aws:sqs:us-east-1:123456789012:acme-analytics-internal-use1-reporting-daily-report-dlq"]
+    resources = ["arn:aws:sqs:us-east-1:123456789012:acme-analytics-internal-use1-reporting_daily-report-dlq"]
   }
 
   statement {
@@ -130,13 +130,13 @@ data "aws_iam_policy_document" "scheduler" {
 }
 
 resource "aws_iam_role_policy" "scheduler" {
-  name   = "acme-analytics-internal-use1-reporting-daily-report-scheduler"
+  name   = "acme-analytics-internal-use1-reporting_daily-report-scheduler"
   role   = aws_iam_role.scheduler.id
   policy = data.aws_iam_policy_document.scheduler.json
 }
 
 resource "aws_sqs_queue" "dlq" {
-  name                              = "acme-analytics-internal-use1-reporting-daily-report-dlq"
+  name                              = "acme-analytics-internal-use1-reporting_daily-report-dlq"
   kms_master_key_id                 = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
   kms_data_key_reuse_period_seconds = 86400
   message_retention_seconds         = 1209600
@@ -169,7 +169,7 @@ data "aws_iam_policy_document" "dlq" {
       test     = "ArnLike"
       variable = "aws:SourceArn"
       values = [
-        "arn:aws:scheduler:us-east-1:123456789012:schedule/acme-analytics-internal-use1-reporting-daily-report/*",
+        "arn:aws:scheduler:us-east-1:123456789012:schedule/acme-analytics-internal-use1-reporting_daily-report/*",
       ]
     }
 
@@ -205,8 +205,8 @@ resource "aws_sqs_queue_policy" "dlq" {
 }
 
 resource "aws_cloudwatch_metric_alarm" "dlq_messages_visible" {
-  alarm_name          = "acme-analytics-internal-use1-reporting-daily-report-dlq-messages-visible"
-  alarm_description   = "Schedules of ecs-scheduler job daily-report (stack reporting) failed to start task daily-report: their events are in dead-letter queue acme-analytics-internal-use1-reporting-daily-report-dlq."
+  alarm_name          = "acme-analytics-internal-use1-reporting_daily-report-dlq-messages-visible"
+  alarm_description   = "Schedules of ecs-scheduler job daily-report (stack reporting) failed to start task daily-report: their events are in dead-letter queue acme-analytics-internal-use1-reporting_daily-report-dlq."
   namespace           = "AWS/SQS"
   metric_name         = "ApproximateNumberOfMessagesVisible"
   statistic           = "Maximum"
@@ -232,8 +232,8 @@ resource "aws_cloudwatch_metric_alarm" "dlq_messages_visible" {
 }
 
 resource "aws_cloudwatch_metric_alarm" "dlq_oldest_message" {
-  alarm_name          = "acme-analytics-internal-use1-reporting-daily-report-dlq-oldest-message"
-  alarm_description   = "A failed event of ecs-scheduler job daily-report (stack reporting) has waited more than 3600 seconds in dead-letter queue acme-analytics-internal-use1-reporting-daily-report-dlq."
+  alarm_name          = "acme-analytics-internal-use1-reporting_daily-report-dlq-oldest-message"
+  alarm_description   = "A failed event of ecs-scheduler job daily-report (stack reporting) has waited more than 3600 seconds in dead-letter queue acme-analytics-internal-use1-reporting_daily-report-dlq."
   namespace           = "AWS/SQS"
   metric_name         = "ApproximateAgeOfOldestMessage"
   statistic           = "Maximum"
@@ -261,7 +261,7 @@ resource "aws_cloudwatch_metric_alarm" "dlq_oldest_message" {
 locals {
   schedules = {
     "" = {
-      name                         = "acme-analytics-internal-use1-reporting-daily-report"
+      name                         = "acme-analytics-internal-use1-reporting_daily-report"
       description                  = "Runs ECS task daily-report on cluster reporting-cluster: At 06:00, every day (America/New_York)"
       schedule_expression          = "cron(0 6 * * ? *)"
       schedule_expression_timezone = "America/New_York"

@@ -3,7 +3,7 @@ data "aws_ecs_task_definition" "this" {
 }
 
 resource "aws_scheduler_schedule_group" "ecs" {
-  name = "acme-platform-internal-use1-maintenance-nightly-vacuum"
+  name = "acme-platform-internal-use1-maintenance_nightly-vacuum"
   tags = {
     ResourceOwner         = "platform-team"
     BillingEntity         = "acme"
@@ -43,7 +43,7 @@ data "aws_iam_policy_document" "scheduler_assume_role" {
 }
 
 resource "aws_iam_role" "scheduler" {
-  name                 = "acme-platform-internal-use1-maintenance-nightly-vacuum-scheduler"
+  name                 = "acme-platform-internal-use1-maintenance_nightly-vacuum-scheduler"
   assume_role_policy   = data.aws_iam_policy_document.scheduler_assume_role.json
   description          = "EventBridge Scheduler execution role of ecs-scheduler job nightly-vacuum (stack maintenance): runs task family db-vacuum"
   permissions_boundary = "arn:aws:iam::123456789012:policy/platform-boundary"
@@ -98,7 +98,7 @@ data "aws_iam_policy_document" "scheduler" {
     effect  = "Allow"
     actions = ["sqs:SendMessage"]
     resources = [
-      "arn:aws:sqs:us-east-1:123456789012:acme-platform-internal-use1-maintenance-nightly-vacuum-dlq",
+      "arn:aws:sqs:us-east-1:123456789012:acme-platform-internal-use1-maintenance_nightly-vacuum-dlq",
     ]
   }
 
@@ -133,13 +133,13 @@ data "aws_iam_policy_document" "scheduler" {
 }
 
 resource "aws_iam_role_policy" "scheduler" {
-  name   = "acme-platform-internal-use1-maintenance-nightly-vacuum-scheduler"
+  name   = "acme-platform-internal-use1-maintenance_nightly-vacuum-scheduler"
   role   = aws_iam_role.scheduler.id
   policy = data.aws_iam_policy_document.scheduler.json
 }
 
 resource "aws_sqs_queue" "dlq" {
-  name                              = "acme-platform-internal-use1-maintenance-nightly-vacuum-dlq"
+  name                              = "acme-platform-internal-use1-maintenance_nightly-vacuum-dlq"
   kms_master_key_id                 = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
   kms_data_key_reuse_period_seconds = 86400
   message_retention_seconds         = 1209600
@@ -172,7 +172,7 @@ data "aws_iam_policy_document" "dlq" {
       test     = "ArnLike"
       variable = "aws:SourceArn"
       values = [
-        "arn:aws:scheduler:us-east-1:123456789012:schedule/acme-platform-internal-use1-maintenance-nightly-vacuum/*",
+        "arn:aws:scheduler:us-east-1:123456789012:schedule/acme-platform-internal-use1-maintenance_nightly-vacuum/*",
       ]
     }
 
@@ -208,8 +208,8 @@ resource "aws_sqs_queue_policy" "dlq" {
 }
 
 resource "aws_cloudwatch_metric_alarm" "dlq_messages_visible" {
-  alarm_name          = "acme-platform-internal-use1-maintenance-nightly-vacuum-dlq-messages-visible"
-  alarm_description   = "Schedules of ecs-scheduler job nightly-vacuum (stack maintenance) failed to start task db-vacuum: their events are in dead-letter queue acme-platform-internal-use1-maintenance-nightly-vacuum-dlq."
+  alarm_name          = "acme-platform-internal-use1-maintenance_nightly-vacuum-dlq-messages-visible"
+  alarm_description   = "Schedules of ecs-scheduler job nightly-vacuum (stack maintenance) failed to start task db-vacuum: their events are in dead-letter queue acme-platform-internal-use1-maintenance_nightly-vacuum-dlq."
   namespace           = "AWS/SQS"
   metric_name         = "ApproximateNumberOfMessagesVisible"
   statistic           = "Maximum"
@@ -235,8 +235,8 @@ resource "aws_cloudwatch_metric_alarm" "dlq_messages_visible" {
 }
 
 resource "aws_cloudwatch_metric_alarm" "dlq_oldest_message" {
-  alarm_name          = "acme-platform-internal-use1-maintenance-nightly-vacuum-dlq-oldest-message"
-  alarm_description   = "A failed event of ecs-scheduler job nightly-vacuum (stack maintenance) has waited more than 3600 seconds in dead-letter queue acme-platform-internal-use1-maintenance-nightly-vacuum-dlq."
+  alarm_name          = "acme-platform-internal-use1-maintenance_nightly-vacuum-dlq-oldest-message"
+  alarm_description   = "A failed event of ecs-scheduler job nightly-vacuum (stack maintenance) has waited more than 3600 seconds in dead-letter queue acme-platform-internal-use1-maintenance_nightly-vacuum-dlq."
   namespace           = "AWS/SQS"
   metric_name         = "ApproximateAgeOfOldestMessage"
   statistic           = "Maximum"
@@ -264,7 +264,7 @@ resource "aws_cloudwatch_metric_alarm" "dlq_oldest_message" {
 locals {
   schedules = {
     "" = {
-      name                         = "acme-platform-internal-use1-maintenance-nightly-vacuum"
+      name                         = "acme-platform-internal-use1-maintenance_nightly-vacuum"
       description                  = "Runs ECS task db-vacuum on cluster maintenance: At 03:15, every day (UTC)"
       schedule_expression          = "cron(15 3 * * ? *)"
       schedule_expression_timezone = "UTC"

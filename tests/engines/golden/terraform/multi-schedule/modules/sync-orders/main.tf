@@ -3,7 +3,7 @@ data "aws_ecs_task_definition" "this" {
 }
 
 resource "aws_scheduler_schedule_group" "ecs" {
-  name = "acme-commerce-internal-use1-orders-sync-sync-orders"
+  name = "acme-commerce-internal-use1-orders-sync_sync-orders"
   tags = {
     Team                  = "commerce"
     ResourceOwner         = "commerce-team"
@@ -44,7 +44,7 @@ data "aws_iam_policy_document" "scheduler_assume_role" {
 }
 
 resource "aws_iam_role" "scheduler" {
-  name               = "acme-commerce-internal-use1-orders-sync-sync-orders-scheduler"
+  name               = "acme-commerce-internal-use1-orders-sync_sync-orders-scheduler"
   assume_role_policy = data.aws_iam_policy_document.scheduler_assume_role.json
   description        = "EventBridge Scheduler execution role of ecs-scheduler job sync-orders (stack orders-sync): runs task family sync-orders"
   tags = {
@@ -98,7 +98,7 @@ data "aws_iam_policy_document" "scheduler" {
     sid       = "SendToDeadLetterQueue"
     effect    = "Allow"
     actions   = ["sqs:SendMessage"]
-    resources = ["arn:aws:sqs:us-east-1:123456789012:acme-commerce-internal-use1-orders-sync-sync-orders-dlq"]
+    resources = ["arn:aws:sqs:us-east-1:123456789012:acme-commerce-internal-use1-orders-sync_sync-orders-dlq"]
   }
 
   statement {
@@ -138,13 +138,13 @@ data "aws_iam_policy_document" "scheduler" {
 }
 
 resource "aws_iam_role_policy" "scheduler" {
-  name   = "acme-commerce-internal-use1-orders-sync-sync-orders-scheduler"
+  name   = "acme-commerce-internal-use1-orders-sync_sync-orders-scheduler"
   role   = aws_iam_role.scheduler.id
   policy = data.aws_iam_policy_document.scheduler.json
 }
 
 resource "aws_sqs_queue" "dlq" {
-  name                              = "acme-commerce-internal-use1-orders-sync-sync-orders-dlq"
+  name                              = "acme-commerce-internal-use1-orders-sync_sync-orders-dlq"
   kms_master_key_id                 = "arn:aws:kms:us-east-1:123456789012:alias/ecs-scheduler"
   kms_data_key_reuse_period_seconds = 86400
   message_retention_seconds         = 1209600
@@ -178,7 +178,7 @@ data "aws_iam_policy_document" "dlq" {
       test     = "ArnLike"
       variable = "aws:SourceArn"
       values = [
-        "arn:aws:scheduler:us-east-1:123456789012:schedule/acme-commerce-internal-use1-orders-sync-sync-orders/*",
+        "arn:aws:scheduler:us-east-1:123456789012:schedule/acme-commerce-internal-use1-orders-sync_sync-orders/*",
       ]
     }
 
@@ -214,8 +214,8 @@ resource "aws_sqs_queue_policy" "dlq" {
 }
 
 resource "aws_cloudwatch_metric_alarm" "dlq_messages_visible" {
-  alarm_name          = "acme-commerce-internal-use1-orders-sync-sync-orders-dlq-messages-visible"
-  alarm_description   = "Schedules of ecs-scheduler job sync-orders (stack orders-sync) failed to start task sync-orders: their events are in dead-letter queue acme-commerce-internal-use1-orders-sync-sync-orders-dlq."
+  alarm_name          = "acme-commerce-internal-use1-orders-sync_sync-orders-dlq-messages-visible"
+  alarm_description   = "Schedules of ecs-scheduler job sync-orders (stack orders-sync) failed to start task sync-orders: their events are in dead-letter queue acme-commerce-internal-use1-orders-sync_sync-orders-dlq."
   namespace           = "AWS/SQS"
   metric_name         = "ApproximateNumberOfMessagesVisible"
   statistic           = "Maximum"
@@ -242,8 +242,8 @@ resource "aws_cloudwatch_metric_alarm" "dlq_messages_visible" {
 }
 
 resource "aws_cloudwatch_metric_alarm" "dlq_oldest_message" {
-  alarm_name          = "acme-commerce-internal-use1-orders-sync-sync-orders-dlq-oldest-message"
-  alarm_description   = "A failed event of ecs-scheduler job sync-orders (stack orders-sync) has waited more than 3600 seconds in dead-letter queue acme-commerce-internal-use1-orders-sync-sync-orders-dlq."
+  alarm_name          = "acme-commerce-internal-use1-orders-sync_sync-orders-dlq-oldest-message"
+  alarm_description   = "A failed event of ecs-scheduler job sync-orders (stack orders-sync) has waited more than 3600 seconds in dead-letter queue acme-commerce-internal-use1-orders-sync_sync-orders-dlq."
   namespace           = "AWS/SQS"
   metric_name         = "ApproximateAgeOfOldestMessage"
   statistic           = "Maximum"
@@ -272,7 +272,7 @@ resource "aws_cloudwatch_metric_alarm" "dlq_oldest_message" {
 locals {
   schedules = {
     "" = {
-      name                         = "acme-commerce-internal-use1-orders-sync-sync-orders"
+      name                         = "acme-commerce-internal-use1-orders-sync_sync-orders"
       description                  = "Sync orders from the ERP into the warehouse"
       schedule_expression          = "cron(0 9 ? * MON-FRI *)"
       schedule_expression_timezone = "Europe/London"
@@ -285,7 +285,7 @@ locals {
       task_count                   = 1
     }
     evening = {
-      name                         = "acme-commerce-internal-use1-orders-sync-sync-orders_evening"
+      name                         = "acme-commerce-internal-use1-orders-sync_sync-orders_evening"
       description                  = "Evening sync of the day's orders"
       schedule_expression          = "cron(0 18 ? * MON-FRI *)"
       schedule_expression_timezone = "Europe/London"
@@ -298,7 +298,7 @@ locals {
       task_count                   = 1
     }
     weekend = {
-      name                         = "acme-commerce-internal-use1-orders-sync-sync-orders_weekend"
+      name                         = "acme-commerce-internal-use1-orders-sync_sync-orders_weekend"
       description                  = "Weekend sync of the last day of orders"
       schedule_expression          = "cron(0 12 ? * SAT,SUN *)"
       schedule_expression_timezone = "Europe/London"

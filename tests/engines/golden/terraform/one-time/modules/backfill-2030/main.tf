@@ -1,5 +1,5 @@
 resource "aws_scheduler_schedule_group" "ecs" {
-  name = "acme-platform-internal-use1-migrations-backfill-2030"
+  name = "acme-platform-internal-use1-migrations_backfill-2030"
   tags = {
     ResourceOwner         = "platform-team"
     BillingEntity         = "acme"
@@ -39,7 +39,7 @@ data "aws_iam_policy_document" "scheduler_assume_role" {
 }
 
 resource "aws_iam_role" "scheduler" {
-  name               = "acme-platform-internal-use1-migrations-backfill-2030-scheduler"
+  name               = "acme-platform-internal-use1-migrations_backfill-2030-scheduler"
   assume_role_policy = data.aws_iam_policy_document.scheduler_assume_role.json
   description        = "EventBridge Scheduler execution role of ecs-scheduler job backfill-2030 (stack migrations): runs task family backfill-orders"
   tags = {
@@ -92,7 +92,7 @@ data "aws_iam_policy_document" "scheduler" {
     sid       = "SendToDeadLetterQueue"
     effect    = "Allow"
     actions   = ["sqs:SendMessage"]
-    resources = ["arn:aws:sqs:us-east-1:123456789012:acme-platform-internal-use1-migrations-backfill-2030-dlq"]
+    resources = ["arn:aws:sqs:us-east-1:123456789012:acme-platform-internal-use1-migrations_backfill-2030-dlq"]
   }
 
   statement {
@@ -126,13 +126,13 @@ data "aws_iam_policy_document" "scheduler" {
 }
 
 resource "aws_iam_role_policy" "scheduler" {
-  name   = "acme-platform-internal-use1-migrations-backfill-2030-scheduler"
+  name   = "acme-platform-internal-use1-migrations_backfill-2030-scheduler"
   role   = aws_iam_role.scheduler.id
   policy = data.aws_iam_policy_document.scheduler.json
 }
 
 resource "aws_sqs_queue" "dlq" {
-  name                              = "acme-platform-internal-use1-migrations-backfill-2030-dlq"
+  name                              = "acme-platform-internal-use1-migrations_backfill-2030-dlq"
   kms_master_key_id                 = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
   kms_data_key_reuse_period_seconds = 86400
   message_retention_seconds         = 1209600
@@ -165,7 +165,7 @@ data "aws_iam_policy_document" "dlq" {
       test     = "ArnLike"
       variable = "aws:SourceArn"
       values = [
-        "arn:aws:scheduler:us-east-1:123456789012:schedule/acme-platform-internal-use1-migrations-backfill-2030/*",
+        "arn:aws:scheduler:us-east-1:123456789012:schedule/acme-platform-internal-use1-migrations_backfill-2030/*",
       ]
     }
 
@@ -201,8 +201,8 @@ resource "aws_sqs_queue_policy" "dlq" {
 }
 
 resource "aws_cloudwatch_metric_alarm" "dlq_messages_visible" {
-  alarm_name          = "acme-platform-internal-use1-migrations-backfill-2030-dlq-messages-visible"
-  alarm_description   = "Schedules of ecs-scheduler job backfill-2030 (stack migrations) failed to start task backfill-orders: their events are in dead-letter queue acme-platform-internal-use1-migrations-backfill-2030-dlq."
+  alarm_name          = "acme-platform-internal-use1-migrations_backfill-2030-dlq-messages-visible"
+  alarm_description   = "Schedules of ecs-scheduler job backfill-2030 (stack migrations) failed to start task backfill-orders: their events are in dead-letter queue acme-platform-internal-use1-migrations_backfill-2030-dlq."
   namespace           = "AWS/SQS"
   metric_name         = "ApproximateNumberOfMessagesVisible"
   statistic           = "Maximum"
@@ -228,8 +228,8 @@ resource "aws_cloudwatch_metric_alarm" "dlq_messages_visible" {
 }
 
 resource "aws_cloudwatch_metric_alarm" "dlq_oldest_message" {
-  alarm_name          = "acme-platform-internal-use1-migrations-backfill-2030-dlq-oldest-message"
-  alarm_description   = "A failed event of ecs-scheduler job backfill-2030 (stack migrations) has waited more than 3600 seconds in dead-letter queue acme-platform-internal-use1-migrations-backfill-2030-dlq."
+  alarm_name          = "acme-platform-internal-use1-migrations_backfill-2030-dlq-oldest-message"
+  alarm_description   = "A failed event of ecs-scheduler job backfill-2030 (stack migrations) has waited more than 3600 seconds in dead-letter queue acme-platform-internal-use1-migrations_backfill-2030-dlq."
   namespace           = "AWS/SQS"
   metric_name         = "ApproximateAgeOfOldestMessage"
   statistic           = "Maximum"
@@ -257,7 +257,7 @@ resource "aws_cloudwatch_metric_alarm" "dlq_oldest_message" {
 locals {
   schedules = {
     "" = {
-      name                         = "acme-platform-internal-use1-migrations-backfill-2030"
+      name                         = "acme-platform-internal-use1-migrations_backfill-2030"
       description                  = "One-time backfill of the orders table"
       schedule_expression          = "at(2030-03-01T02:30:00)"
       schedule_expression_timezone = "Europe/Berlin"
