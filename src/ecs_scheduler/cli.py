@@ -9,10 +9,12 @@ which keeps ``validate``, ``next`` and ``schema`` fast.
 from __future__ import annotations
 
 import json
+import re
 import sys
 import tempfile
+import time
 import traceback
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -22,6 +24,7 @@ from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from ecs_scheduler import __version__
@@ -36,8 +39,10 @@ EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_CHANGES = 2
 
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+# Markup is ours alone: every value from the config or from AWS goes through ``escape``, and
+# emoji codes are off, so that ``[daily]`` or ``team:b:prod`` print as written.
+out = Console(highlight=False, soft_wrap=True, emoji=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
 
 app = typer.Typer(
     name="ecs-scheduler",
@@ -113,7 +118,7 @@ def load_config(path: Path) -> LoadResult:
 
     result = load(path)
     for warning in result.warnings:
-        err.print(f"[yellow]warning:[/] {warning}", markup=True)
+        err.print(f"[yellow]warning:[/] {escape(str(warning))}")
     return result
 
 
@@ -154,7 +159,7 @@ def run_preflight(desired: DesiredState, clients: AwsClients) -> None:
 
     report = preflight(desired, clients)
     for warning in report.warnings:
-        err.print(f"[yellow]warning:[/] {warning}")
+        err.print(f"[yellow]warning:[/] {escape(str(warning))}")
     if report.errors:
         raise AwsEngineError(
             "preflight failed, nothing was written:\n" + "\n".join(f"  {e}" for e in report.errors)
@@ -174,7 +179,10 @@ def parse_instant(text: str | None) -> datetime:
 
 
 def print_json(data: Any) -> None:
-    out.print_json(json.dumps(data, default=str), indent=2, highlight=False)
+    """``data`` as indented JSON on stdout, streamed: no rich, no copy of the whole text."""
+    json.dump(data, sys.stdout, indent=2, default=str, ensure_ascii=False)
+    sys.stdout.write("\n")
+    sys.stdout.flush()
 
 
 # --------------------------------------------------------------------------- offline commands
@@ -203,7 +211,8 @@ def validate(
         return
     schedules = sum(len(job.schedules) for job in result.stack.jobs.values())
     out.print(
-        f"[green]✓[/] {result.path}: stack [bold]{result.stack.stack}[/] is valid — "
+        f"[green]✓[/] {escape(str(result.path))}: stack [bold]{escape(result.stack.stack)}[/] "
+        "is valid — "
         f"{len(result.stack.jobs)} job(s), {schedules} schedule(s), "
         f"{len(desired.resources)} resource(s)"
     )
@@ -286,11 +295,14 @@ def next_runs(
         label = row["job"] + (f"/{row['schedule']}" if row["schedule"] else "")
         state = "" if row["enabled"] else " [yellow](disabled)[/]"
         table = Table(
-            title=f"[bold]{label}[/]{state}  {row['expression']}\n{row['description']}",
+            title=(
+                f"[bold]{escape(label)}[/]{state}  {escape(row['expression'])}\n"
+                f"{escape(row['description'])}"
+            ),
             title_justify="left",
         )
         table.add_column("#", justify="right")
-        table.add_column(f"local ({row['timezone']})")
+        table.add_column(f"local ({escape(row['timezone'])})")
         table.add_column("UTC")
         window = row["flexible_time_window_minutes"]
         if window:
@@ -354,7 +366,7 @@ def export_cloudformation(
 
 def report_files(files: Sequence[Path]) -> None:
     for path in files:
-        out.print(f"wrote {path}")
+        out.print(f"wrote {escape(str(path))}")
 
 
 # --------------------------------------------------------------------------- AWS commands
@@ -365,19 +377,44 @@ ACTION_STYLE = {
     "replace": ("-/+", "magenta", "must be replaced"),
     "delete": ("-", "red", "will be destroyed"),
 }
+DONE_VERB = {"create": "created", "update": "updated", "replace": "replaced", "delete": "destroyed"}
+# Environment variables whose values text output never shows (--json is the exact record).
+SECRET_NAME = re.compile(r"PASSWORD|SECRET|TOKEN|KEY", re.IGNORECASE)
+MASKED = "(sensitive value hidden)"
+# Role fields the live state reports beyond the config: what apply does to each entry.
+ROLE_EXTRAS = {
+    "OtherInlinePolicies": "extra inline policy {} will be removed",
+    "ManagedPolicyArns": "managed policy {} will be detached",
+}
+# A read or an apply without a terminal (CI logs) reports at most this often.
+LOG_PROGRESS_INTERVAL_SECONDS = 5.0
+
+
+def masked(value: Any) -> Any:
+    """``value`` with the value of every ``{name, value}`` pair whose name looks secret hidden."""
+    if isinstance(value, Mapping):
+        name = value.get("name")
+        if isinstance(name, str) and "value" in value and SECRET_NAME.search(name):
+            return {**value, "value": MASKED}
+        return {key: masked(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [masked(item) for item in value]
+    return value
 
 
 def render_value(value: Any) -> str:
+    """One value as JSON, secrets hidden, escaped for printing with markup."""
+    value = masked(value)
     if isinstance(value, str):
-        return json.dumps(value)
-    return json.dumps(value, default=str, sort_keys=True)
+        return escape(json.dumps(value, ensure_ascii=False))
+    return escape(json.dumps(value, default=str, sort_keys=True, ensure_ascii=False))
 
 
 def render_plan(plan: Plan) -> None:
     for blocked in plan.blocked:
-        err.print(f"[red]✗ left alone:[/] {blocked}")
+        err.print(f"[red]✗ left alone:[/] {escape(blocked)}")
     for skipped in plan.skipped:
-        out.print(f"[dim]  = not created again:[/] {skipped}")
+        out.print(f"[dim]  = not created again:[/] {escape(skipped)}")
     if not plan.changes:
         if plan.blocked:
             out.print(
@@ -396,23 +433,80 @@ def render_plan(plan: Plan) -> None:
     )
 
 
+def render_destroy_plan(plan: Plan) -> None:
+    """A destroy's plan: the same lines, but "nothing to destroy" when there is nothing."""
+    if plan.changes:
+        render_plan(plan)
+        return
+    for blocked in plan.blocked:
+        err.print(f"[red]✗ left alone:[/] {escape(blocked)}")
+    if plan.blocked:
+        out.print(
+            f"[red]Nothing can be destroyed:[/] {len(plan.blocked)} resource(s) left alone "
+            "(see above)."
+        )
+    else:
+        out.print("[green]Nothing to destroy.[/] This stack owns nothing in AWS.")
+
+
 def render_change(change: Change) -> None:
     symbol, colour, verb = ACTION_STYLE[change.action]
-    reason = f" — {change.reason}" if change.reason else ""
-    out.print(f"[{colour}]{symbol:>3}[/] [bold]{change.address}[/] {verb}{reason}")
+    reason = f" — {escape(change.reason)}" if change.reason else ""
+    out.print(f"[{colour}]{symbol:>3}[/] [bold]{escape(change.address)}[/] {verb}{reason}")
     if change.action == "delete":
         return
+    for line in diff_lines(change):
+        out.print(f"      {line}")
+
+
+def diff_lines(change: Change) -> list[str]:
+    """The field lines of a change, in markup: tags per key, role extras in words."""
+    lines: list[str] = []
     for field, (old, new) in change.diff.items():
-        if change.action == "create":
-            out.print(f"      [green]+[/] {field} = {render_value(new)}")
-        else:
-            out.print(
-                f"      [yellow]~[/] {field}: {render_value(old)} [dim]→[/] {render_value(new)}"
+        if field == "tags":
+            lines.extend(tag_lines(old or {}, new or {}))
+        elif field in ROLE_EXTRAS and change.action != "create":
+            kept = set(new or [])
+            lines.extend(
+                f"[red]-[/] {escape(ROLE_EXTRAS[field].format(item))}"
+                for item in old or []
+                if item not in kept
             )
+        elif change.action == "create":
+            lines.append(f"[green]+[/] {escape(field)} = {render_value(new)}")
+        else:
+            lines.append(
+                f"[yellow]~[/] {escape(field)}: {render_value(old)} [dim]→[/] {render_value(new)}"
+            )
+    return lines
+
+
+def tag_lines(old: Mapping[str, str], new: Mapping[str, str]) -> list[str]:
+    """A tag change key by key, as ``terraform plan`` shows a map: added, changed, removed."""
+    lines: list[str] = []
+    for key in sorted(old.keys() | new.keys()):
+        field = escape(f"tags.{key}")
+        if key not in old:
+            lines.append(f"[green]+[/] {field} = {render_value(new[key])}")
+        elif key not in new:
+            lines.append(f"[red]-[/] {field} = {render_value(old[key])}")
+        elif old[key] != new[key]:
+            lines.append(
+                f"[yellow]~[/] {field}: {render_value(old[key])} [dim]→[/] {render_value(new[key])}"
+            )
+    return lines
 
 
 @contextmanager
 def progress_bar(total: int) -> Iterator[Callable[[Change], None]]:
+    """Apply's progress: a bar on a terminal, one line per change in logs (no terminal)."""
+    if not err.is_terminal:
+
+        def log(change: Change) -> None:
+            out.print(f"{escape(change.address)}: {DONE_VERB[change.action]}")
+
+        yield log
+        return
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
     with Progress(
@@ -428,6 +522,44 @@ def progress_bar(total: int) -> Iterator[Callable[[Change], None]]:
 
         def advance(change: Change) -> None:
             progress.advance(task)
+
+        yield advance
+
+
+@contextmanager
+def read_progress(
+    clock: Callable[[], float] = time.monotonic,
+) -> Iterator[Callable[[int, int], None]]:
+    """Reading live state: a transient bar on a terminal, a line every few seconds in logs."""
+    if not err.is_terminal:
+        started = clock()
+        last = started
+
+        def log(done: int, total: int) -> None:
+            nonlocal last
+            now = clock()
+            if now - last >= LOG_PROGRESS_INTERVAL_SECONDS and done < total:
+                last = now
+                err.print(
+                    f"reading live state: {done} of {total} jobs read ({now - started:.0f} s)"
+                )
+
+        yield log
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("reading live state (jobs)", total=None)
+
+        def advance(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
 
         yield advance
 
@@ -452,14 +584,24 @@ def make_plan(
     clients = connect(result, profile, region, endpoint_url)
     if not (destroy_jobs or destroy_all):
         run_preflight(desired, clients)
-    return (
-        plan(desired, clients, destroy_jobs=destroy_jobs or None, destroy_all=destroy_all),
-        clients,
-    )
+    with read_progress() as reading:
+        the_plan = plan(
+            desired,
+            clients,
+            destroy_jobs=destroy_jobs or None,
+            destroy_all=destroy_all,
+            progress=reading,
+        )
+    return the_plan, clients
 
 
 def confirm_and_apply(
-    the_plan: Plan, clients: AwsClients, *, auto_approve: bool, force_delete_dlq: bool
+    the_plan: Plan,
+    clients: AwsClients,
+    *,
+    auto_approve: bool,
+    force_delete_dlq: bool,
+    destroying: bool = False,
 ) -> None:
     from ecs_scheduler.engines.aws import apply
 
@@ -473,7 +615,13 @@ def confirm_and_apply(
         result = apply(
             the_plan, clients, force_delete_dlq_messages=force_delete_dlq, progress=advance
         )
-    out.print(f"[green]Apply complete.[/] {result}")
+    if destroying:
+        out.print(
+            f"[green]Destroy complete.[/] {result.summary()['delete']} destroyed in "
+            f"{result.seconds:.1f} s ({result.api_calls} API calls)."
+        )
+    else:
+        out.print(f"[green]Apply complete.[/] {result}")
 
 
 @app.command(name="plan")
@@ -538,9 +686,13 @@ def destroy(
     the_plan, clients = make_plan(
         config, profile, region, endpoint_url, destroy_jobs=jobs, destroy_all=not jobs
     )
-    render_plan(the_plan)
+    render_destroy_plan(the_plan)
     confirm_and_apply(
-        the_plan, clients, auto_approve=auto_approve, force_delete_dlq=force_delete_dlq_messages
+        the_plan,
+        clients,
+        auto_approve=auto_approve,
+        force_delete_dlq=force_delete_dlq_messages,
+        destroying=True,
     )
 
 
@@ -558,25 +710,41 @@ def outputs(
 
     result = load_config(config)
     clients = connect(result, profile, region, endpoint_url)
-    values = read_outputs(build_desired(result), clients)
+    with read_progress() as reading:
+        values = read_outputs(build_desired(result), clients, progress=reading)
     if as_json:
         print_json(values)
         return
     render_outputs(values)
 
 
-def render_outputs(values: dict[str, dict[str, Any]]) -> None:
+def render_outputs(values: Mapping[str, Mapping[str, Any]]) -> None:
+    """Each job's outputs: a table on a terminal, one unwrapped line per value in logs."""
     for job, job_outputs in values.items():
-        table = Table(title=f"[bold]{job}[/]", title_justify="left", show_header=False)
+        if not any(job_outputs.values()):
+            out.print(f"[bold]{escape(job)}[/]: nothing is deployed (run apply to create it).")
+            continue
+        if not out.is_terminal:
+            out.print(f"[bold]{escape(job)}[/]")
+            for name, value in job_outputs.items():
+                for key, text in output_items(value):
+                    label = f"{name} {key}" if key else name
+                    out.print(f"  {escape(label)}: {escape(text)}")
+            continue
+        table = Table(title=f"[bold]{escape(job)}[/]", title_justify="left", show_header=False)
         table.add_column("output", style="cyan", no_wrap=True)
         table.add_column("value", overflow="fold")
         for name, value in job_outputs.items():
-            if isinstance(value, dict):
-                rendered = "\n".join(f"{key or '(primary)'}: {item}" for key, item in value.items())
-            else:
-                rendered = str(value)
-            table.add_row(name, rendered)
+            cell = "\n".join(f"{key}: {text}" if key else text for key, text in output_items(value))
+            table.add_row(escape(name), escape(cell))
         out.print(table)
+
+
+def output_items(value: Any) -> list[tuple[str, str]]:
+    """An output as (key, text) pairs: one per key of a map (``(primary)`` for ``""``)."""
+    if isinstance(value, Mapping) and value:
+        return [(str(key) or "(primary)", str(item)) for key, item in value.items()]
+    return [("", "(none)" if value is None or value == {} else str(value))]
 
 
 @app.command()
