@@ -192,6 +192,20 @@ class _Loader(yaml.SafeLoader):
     """YAML 1.2-style scalars: only true/false are booleans (``no`` stays the string ``no``),
     and date-times stay strings so that pydantic checks their offset."""
 
+    _composing_depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        """PyYAML composes nested nodes by recursion, so a file of a thousand ``[`` would end
+        in RecursionError: stop at MAX_DEPTH instead, at the line of the node too deep."""
+        if self._composing_depth > MAX_DEPTH:
+            raise _too_deep(self.peek_event().start_mark)  # type: ignore[no-untyped-call]
+        self._composing_depth += 1
+        try:
+            node: yaml.Node | None = super().compose_node(parent, index)
+        finally:
+            self._composing_depth -= 1
+        return node
+
 
 _Loader.yaml_implicit_resolvers = {
     first: [(tag, regexp) for tag, regexp in resolvers if tag not in (_BOOL_TAG, _TIMESTAMP_TAG)]
@@ -203,7 +217,17 @@ _Loader.add_implicit_resolver(
 
 
 class _TooBigError(Exception):
-    """The document's aliases expand it beyond what a config file needs."""
+    """The document nests or expands beyond what a config file needs; ``mark`` is where."""
+
+    def __init__(self, message: str, mark: yaml.Mark | None) -> None:
+        super().__init__(message)
+        self.mark = mark
+
+
+def _too_deep(mark: yaml.Mark | None) -> _TooBigError:
+    return _TooBigError(
+        f"the document nests deeper than {MAX_DEPTH} levels (recursive alias?)", mark
+    )
 
 
 class _Document:
@@ -221,6 +245,9 @@ class _Document:
         # reported once, and whatever validation says about them after is left out.
         self.unreadable: set[Loc] = set()
         self._nodes = 0
+        # The mappings whose '<<' merges are being read, innermost last: a merge of one of
+        # them is a cycle, and a chain of merges is as deep as the nesting it stands for.
+        self._merging: list[yaml.MappingNode] = []
         self._loader: _Loader | None = None
 
     def read(self, text: str) -> Any:
@@ -257,22 +284,29 @@ class _Document:
         except yaml.YAMLError as error:
             self.problems.append(_Problem((), f"invalid YAML: {error}"))
         except _TooBigError as error:
-            self.problems.append(_Problem((), str(error)))
+            self.problems.append(
+                _Problem((), str(error), mark=_Mark.of(error.mark) if error.mark else None)
+            )
         finally:
             if self._loader is not None:
                 self._loader.dispose()
         return None
 
-    def _build(self, node: yaml.Node, loc: Loc, depth: int) -> Any:
+    def _count(self, node: yaml.Node) -> None:
+        """Count one value read, built or merged: aliases and merge keys repeat what they
+        refer to, so this (not the file's size) bounds the time and memory of reading it."""
         self._nodes += 1
         if self._nodes > MAX_NODES:
             raise _TooBigError(
-                f"the document expands to more than {MAX_NODES} values (YAML aliases?)"
+                f"the document expands to more than {MAX_NODES} values (YAML aliases?)",
+                # The outermost mapping whose merges expand, else the value that crossed.
+                (self._merging[0] if self._merging else node).start_mark,
             )
+
+    def _build(self, node: yaml.Node, loc: Loc, depth: int) -> Any:
+        self._count(node)
         if depth > MAX_DEPTH:
-            raise _TooBigError(
-                f"the document nests deeper than {MAX_DEPTH} levels (recursive alias?)"
-            )
+            raise _too_deep(node.start_mark)
         self.values.setdefault(loc, _Mark.of(node.start_mark))
         if isinstance(node, yaml.MappingNode):
             if node.tag != _MAP_TAG:
@@ -312,8 +346,10 @@ class _Document:
         own: dict[str, yaml.Node] = {}
         merged: dict[str, yaml.Node] = {}
         for key_node, value_node in node.value:
+            self._count(key_node)
             if key_node.tag == _MERGE_TAG:
-                for key, merged_node in self._merge_sources(value_node, loc).items():
+                sources = self._merge_sources(node, key_node, value_node, loc)
+                for key, merged_node in sources.items():
                     merged.setdefault(key, merged_node)
                 continue
             if not isinstance(key_node, yaml.ScalarNode):
@@ -342,21 +378,39 @@ class _Document:
             own.setdefault(key, merged_node)
         return own
 
-    def _merge_sources(self, node: yaml.Node, loc: Loc) -> dict[str, yaml.Node]:
+    def _merge_sources(
+        self, mapping: yaml.MappingNode, merge_key: yaml.Node, node: yaml.Node, loc: Loc
+    ) -> dict[str, yaml.Node]:
         sources = node.value if isinstance(node, yaml.SequenceNode) else [node]
         entries: dict[str, yaml.Node] = {}
-        for source in sources:
-            if not isinstance(source, yaml.MappingNode):
-                self.problems.append(
-                    _Problem(
-                        loc,
-                        "a '<<' merge key takes a mapping or a list of mappings",
-                        mark=_Mark.of(source.start_mark),
+        self._merging.append(mapping)
+        try:
+            if len(self._merging) > MAX_DEPTH:
+                raise _too_deep(self._merging[0].start_mark)
+            for source in sources:
+                self._count(source)
+                if not isinstance(source, yaml.MappingNode):
+                    self.problems.append(
+                        _Problem(
+                            loc,
+                            "a '<<' merge key takes a mapping or a list of mappings",
+                            mark=_Mark.of(source.start_mark),
+                        )
                     )
-                )
-                continue
-            for key, value_node in self._entries(source, loc).items():
-                entries.setdefault(key, value_node)
+                    continue
+                if any(source is merging for merging in self._merging):
+                    self.problems.append(
+                        _Problem(
+                            loc,
+                            "a '<<' merge key refers to a mapping that contains it (a cycle)",
+                            mark=_Mark.of(merge_key.start_mark),
+                        )
+                    )
+                    continue
+                for key, value_node in self._entries(source, loc).items():
+                    entries.setdefault(key, value_node)
+        finally:
+            self._merging.pop()
         return entries
 
     # ----------------------------------------------------------------------- reporting
