@@ -30,6 +30,22 @@ _POSITIVE_DECIMAL = r"(?:[1-9][0-9]*(?:\.[0-9]+)?|0\.[0-9]*[1-9][0-9]*)"
 TASK_CPU_PATTERN = rf"^(?:{_POSITIVE_WHOLE}|{_POSITIVE_DECIMAL} [vV][cC][pP][uU])$"
 TASK_MEMORY_PATTERN = rf"^(?:{_POSITIVE_WHOLE}|{_POSITIVE_DECIMAL} [gG][bB])$"
 DESCRIPTION_MAX_LENGTH = 512
+# ECS CreateCluster: "Up to 255 letters (uppercase and lowercase), numbers, underscores, and
+# hyphens are allowed." The name also goes into the scheduler role's policy (task/<name>/*).
+CLUSTER_NAME_PATTERN = r"^[A-Za-z0-9_-]+$"
+# Every ARN of the config ends up in an IAM policy (iam:PassRole, kms:*, ecs:RunTask, the
+# alarm's actions). IAM reads '*' and '?' in a policy's Resource as wildcards ("Including
+# wildcards in resource ARNs", IAM User Guide, reference_policies_elements_resource.html),
+# so 'role/*/admin' would let the scheduler pass every role named admin: no ARN may hold one.
+ARN_WITHOUT_WILDCARDS_PATTERN = r"^[^*?]*$"
+
+ExactArn = Annotated[
+    str,
+    Field(
+        pattern=ARN_WITHOUT_WILDCARDS_PATTERN,
+        description="An ARN naming one resource: '*' and '?' are refused (IAM wildcards).",
+    ),
+]
 
 T = TypeVar("T")
 
@@ -123,8 +139,8 @@ class TaskOverrides(StrictModel):
     containerOverrides: list[ContainerOverride] | None = None  # noqa: N815
     cpu: str | None = Field(default=None, pattern=TASK_CPU_PATTERN)
     memory: str | None = Field(default=None, pattern=TASK_MEMORY_PATTERN)
-    taskRoleArn: str | None = None  # noqa: N815
-    executionRoleArn: str | None = None  # noqa: N815
+    taskRoleArn: ExactArn | None = None  # noqa: N815
+    executionRoleArn: ExactArn | None = None  # noqa: N815
     ephemeralStorage: EphemeralStorage | None = None  # noqa: N815
 
     @property
@@ -179,13 +195,13 @@ class Job(StrictModel):
     """One scheduled ECS task: the variables of the ECS Scheduler module, v2."""
 
     # Required.
-    cluster_name: str = Field(min_length=1, max_length=255)
-    ecs_cluster_arn: str
+    cluster_name: str = Field(min_length=1, max_length=255, pattern=CLUSTER_NAME_PATTERN)
+    ecs_cluster_arn: ExactArn
     task_name: str = Field(min_length=1, max_length=255, pattern=TASK_FAMILY_PATTERN)
     schedule_expression: str
     trusted_compute_subnets: list[str] = Field(min_length=1, max_length=16)
     security_group_ids: list[str] = Field(min_length=1, max_length=5)
-    kms_key_arn: str
+    kms_key_arn: ExactArn
     resource_owner: str = Field(min_length=1)
     billing_entity: str = Field(min_length=1)
     billing_domain: str = Field(min_length=1)
@@ -210,8 +226,8 @@ class Job(StrictModel):
     platform_version: str | None = Field(default=None, min_length=1)
     task_count: int = Field(default=1, ge=1, le=10)
     task_definition_revision: int | None = Field(default=None, ge=1)
-    task_role_arn: str | None = None
-    execution_role_arn: str | None = None
+    task_role_arn: ExactArn | None = None
+    execution_role_arn: ExactArn | None = None
     overrides: TaskOverrides | None = None
     propagate_tags: bool = False
     enable_ecs_managed_tags: bool = False
@@ -227,12 +243,12 @@ class Job(StrictModel):
     dlq_message_retention_seconds: int = Field(default=1209600, ge=60, le=1209600)
 
     # Security.
-    permissions_boundary_arn: str | None = None
+    permissions_boundary_arn: ExactArn | None = None
 
     # Alarms.
     enable_dlq_alarm: bool = True
-    dlq_alarm_actions: list[str] = Field(default_factory=list)
-    dlq_ok_actions: list[str] = Field(default_factory=list)
+    dlq_alarm_actions: list[ExactArn] = Field(default_factory=list)
+    dlq_ok_actions: list[ExactArn] = Field(default_factory=list)
     dlq_oldest_message_threshold_seconds: int = Field(default=3600, ge=60, le=1209600)
 
     tags: dict[str, str] = Field(default_factory=dict)

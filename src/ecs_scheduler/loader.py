@@ -32,6 +32,8 @@ from pydantic import AwareDatetime, BaseModel, TypeAdapter, ValidationError
 from pydantic.fields import FieldInfo
 
 from ecs_scheduler.config import (
+    ARN_WITHOUT_WILDCARDS_PATTERN,
+    CLUSTER_NAME_PATTERN,
     DEPRECATED_JOB_FIELDS,
     NAME_PATTERN,
     Arn,
@@ -666,6 +668,7 @@ _LIST_NOUNS = {
 }
 _PATTERN_MESSAGES = {
     "task_name": "is not a valid task definition family: use letters, digits, '_' and '-'",
+    "cluster_name": "is not a valid ECS cluster name: use letters, digits, '_' and '-'",
     "name": "is not a valid schedule name: use letters, digits, '_', '.' and '-'",
     "cpu": "is not a task cpu override: write CPU units as a positive whole number"
     " ('256', '1024') or vCPUs ('1 vCPU', '0.25 vCPU')",
@@ -706,6 +709,13 @@ def _pydantic_problem(model: type[BaseModel], prefix: Loc, detail: Mapping[str, 
             message += " (the empty key is the primary schedule's)"
     elif kind == "string_too_long":
         message = f"is {len(str(value))} characters long; at most {context['max_length']} allowed"
+    elif kind == "string_pattern_mismatch" and context.get("pattern") == (
+        ARN_WITHOUT_WILDCARDS_PATTERN
+    ):
+        message = (
+            f"{_show(value)} holds a wildcard ('*' or '?'): it goes into an IAM policy, "
+            "where it would match other resources; name exactly one"
+        )
     elif kind == "string_pattern_mismatch":
         message = f"{_show(value)} " + _PATTERN_MESSAGES.get(
             name, f"does not match {context.get('pattern')}"
@@ -901,8 +911,8 @@ class _JobRules:
 
     def _cluster(self) -> _Cluster | None:
         text = self.job.get("ecs_cluster_arn")
-        if not isinstance(text, str):
-            return None
+        if not isinstance(text, str) or _has_wildcard(text):
+            return None  # a wildcard is reported by pydantic
         arn = parse_arn(text)
         resource = _CLUSTER_RESOURCE.fullmatch(arn.resource) if arn else None
         if (
@@ -919,7 +929,11 @@ class _JobRules:
             )
             return None
         name = self.job.get("cluster_name")
-        if isinstance(name, str) and name != resource["name"]:
+        if (
+            isinstance(name, str)
+            and re.fullmatch(CLUSTER_NAME_PATTERN, name) is not None
+            and name != resource["name"]
+        ):
             self.add(
                 ("cluster_name",),
                 f"{name!r} does not match the cluster of ecs_cluster_arn ({resource['name']!r})",
@@ -967,8 +981,8 @@ class _JobRules:
         cluster: _Cluster | None,
     ) -> None:
         text = self._value(loc)
-        if not isinstance(text, str):
-            return
+        if not isinstance(text, str) or _has_wildcard(text):
+            return  # a wildcard is reported by pydantic
         arn = parse_arn(text)
         regional = service != "iam"
         # Only AWS managed policies live in the pseudo-account "aws".
@@ -1251,6 +1265,10 @@ class _JobRules:
                     f"{_show(value)}: a tag value must be at most 256 letters, digits, spaces "
                     "or _ . : / = + - @",
                 )
+
+
+def _has_wildcard(text: str) -> bool:
+    return re.fullmatch(ARN_WITHOUT_WILDCARDS_PATTERN, text) is None
 
 
 def _disagreement(arn: Arn, cluster: _Cluster, regional: bool) -> str | None:
