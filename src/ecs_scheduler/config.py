@@ -9,13 +9,23 @@ account, resolved schedules) can be trusted without checking again.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
 from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, Strict
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    Strict,
+    WithJsonSchema,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from ecs_scheduler.expressions import AtExpression, Expression, describe, parse
 
@@ -38,6 +48,42 @@ CLUSTER_NAME_PATTERN = r"^[A-Za-z0-9_-]+$"
 # wildcards in resource ARNs", IAM User Guide, reference_policies_elements_resource.html),
 # so 'role/*/admin' would let the scheduler pass every role named admin: no ARN may hold one.
 ARN_WITHOUT_WILDCARDS_PATTERN = r"^[^*?]*$"
+
+# The characters every service that receives our tags accepts. IAM is the strictest:
+# tagKeyType/tagValueType are [\p{L}\p{Z}\p{N}_.:/=+\-@] (IAM API Reference, Tag; botocore
+# iam service-2). SQS allows the same set ("Quotas related to queues", Queue tag); Scheduler
+# (Tag) and CloudWatch (Tag) only bound the length. Scheduler's TagValue and SQS's tag value
+# must not be empty (botocore scheduler TagValue min 1; SQS "Queue tag" quota).
+TAG_TEXT_PATTERN = r"^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$"
+# JSON Schema tools (ECMA-262 without the u flag, Python's re) know no \p{...}: the schema
+# carries the ASCII half of the rule, refusing the ASCII symbols and controls IAM refuses.
+_TAG_TEXT_SCHEMA_PATTERN = r"^[^\x00-\x1f\x7f!\"#$%&'()*,;<>?\[\\\]^`{|}~]*$"
+TAG_KEY_MAX_LENGTH = 128
+TAG_VALUE_MAX_LENGTH = 256
+TagValueText = Annotated[
+    str,
+    Field(min_length=1, max_length=TAG_VALUE_MAX_LENGTH, pattern=TAG_TEXT_PATTERN),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": TAG_VALUE_MAX_LENGTH,
+            "pattern": _TAG_TEXT_SCHEMA_PATTERN,
+        }
+    ),
+]
+TagKeyText = Annotated[
+    str, Field(min_length=1, max_length=TAG_KEY_MAX_LENGTH, pattern=TAG_TEXT_PATTERN)
+]
+# ECS RunTask: "A total of 8192 characters are allowed for overrides. This limit includes the
+# JSON formatting characters of the override structure." The overrides are the schedule
+# target's Input, written as compact JSON.
+OVERRIDES_MAX_JSON_LENGTH = 8192
+# CloudWatch PutMetricAlarm: AlarmActions and OKActions hold at most 5 ARNs each.
+ALARM_ACTIONS_MAX = 5
+# Scheduler CreateSchedule: ScheduleExpression is 1-256 characters; PlatformVersion 1-64.
+SCHEDULE_EXPRESSION_MAX_LENGTH = 256
+PLATFORM_VERSION_MAX_LENGTH = 64
 
 ExactArn = Annotated[
     str,
@@ -143,6 +189,21 @@ class TaskOverrides(StrictModel):
     executionRoleArn: ExactArn | None = None  # noqa: N815
     ephemeralStorage: EphemeralStorage | None = None  # noqa: N815
 
+    @model_validator(mode="after")
+    def _fits_ecs(self) -> TaskOverrides:
+        length = len(self.as_json())
+        if length > OVERRIDES_MAX_JSON_LENGTH:
+            raise PydanticCustomError(
+                "overrides_too_long",
+                "the overrides are {length} characters as JSON; ECS RunTask takes at most {limit}",
+                {"length": length, "limit": OVERRIDES_MAX_JSON_LENGTH},
+            )
+        return self
+
+    def as_json(self) -> str:
+        """The overrides as the schedule target's ``Input`` carries them: compact JSON."""
+        return json.dumps(self.model_dump(mode="json", exclude_none=True), separators=(",", ":"))
+
     @property
     def role_arns(self) -> tuple[str, ...]:
         """The roles this override passes to ECS (they need ``iam:PassRole``)."""
@@ -202,10 +263,10 @@ class Job(StrictModel):
     trusted_compute_subnets: list[str] = Field(min_length=1, max_length=16)
     security_group_ids: list[str] = Field(min_length=1, max_length=5)
     kms_key_arn: ExactArn
-    resource_owner: str = Field(min_length=1)
-    billing_entity: str = Field(min_length=1)
-    billing_domain: str = Field(min_length=1)
-    security_domain: str = Field(min_length=1)
+    resource_owner: TagValueText
+    billing_entity: TagValueText
+    billing_domain: TagValueText
+    security_domain: TagValueText
     aws_region_short_code: str = Field(min_length=1)
 
     # Schedule.
@@ -223,7 +284,9 @@ class Job(StrictModel):
     capacity_provider_strategy: list[CapacityProviderStrategyItem] = Field(
         default_factory=list, max_length=6
     )
-    platform_version: str | None = Field(default=None, min_length=1)
+    platform_version: str | None = Field(
+        default=None, min_length=1, max_length=PLATFORM_VERSION_MAX_LENGTH
+    )
     task_count: int = Field(default=1, ge=1, le=10)
     task_definition_revision: int | None = Field(default=None, ge=1)
     task_role_arn: ExactArn | None = None
@@ -247,8 +310,8 @@ class Job(StrictModel):
 
     # Alarms.
     enable_dlq_alarm: bool = True
-    dlq_alarm_actions: list[ExactArn] = Field(default_factory=list)
-    dlq_ok_actions: list[ExactArn] = Field(default_factory=list)
+    dlq_alarm_actions: list[ExactArn] = Field(default_factory=list, max_length=ALARM_ACTIONS_MAX)
+    dlq_ok_actions: list[ExactArn] = Field(default_factory=list, max_length=ALARM_ACTIONS_MAX)
     dlq_oldest_message_threshold_seconds: int = Field(default=3600, ge=60, le=1209600)
 
     tags: dict[str, str] = Field(default_factory=dict)

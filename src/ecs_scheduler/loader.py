@@ -36,9 +36,13 @@ from ecs_scheduler.config import (
     CLUSTER_NAME_PATTERN,
     DEPRECATED_JOB_FIELDS,
     NAME_PATTERN,
+    SCHEDULE_EXPRESSION_MAX_LENGTH,
+    TAG_TEXT_PATTERN,
     Arn,
     Job,
     Stack,
+    TagKeyText,
+    TagValueText,
     parse_arn,
 )
 from ecs_scheduler.errors import EcsSchedulerError
@@ -716,6 +720,8 @@ def _pydantic_problem(model: type[BaseModel], prefix: Loc, detail: Mapping[str, 
             f"{_show(value)} holds a wildcard ('*' or '?'): it goes into an IAM policy, "
             "where it would match other resources; name exactly one"
         )
+    elif kind == "string_pattern_mismatch" and context.get("pattern") == TAG_TEXT_PATTERN:
+        message = f"{_show(value)} becomes a tag value: {_TAG_CHARACTERS}"
     elif kind == "string_pattern_mismatch":
         message = f"{_show(value)} " + _PATTERN_MESSAGES.get(
             name, f"does not match {context.get('pattern')}"
@@ -862,7 +868,12 @@ _POLICY_RESOURCE = re.compile(r"^policy/(?:[\x21-\x7e]*/)?[\w+=,.@-]{1,128}$")
 _TOPIC_RESOURCE = re.compile(r"^[A-Za-z0-9_-]{1,256}(?:\.fifo)?$")
 _SUBNET_ID = re.compile(r"^subnet-[0-9a-f]{8,17}$")
 _SECURITY_GROUP_ID = re.compile(r"^sg-[0-9a-f]{8,17}$")
-_TAG_TEXT = re.compile(r"^[\w .:/=+\-@]*$")
+_TAG_KEY: TypeAdapter[str] = TypeAdapter(TagKeyText)
+_TAG_VALUE: TypeAdapter[str] = TypeAdapter(TagValueText)
+_TAG_CHARACTERS = (
+    "IAM and SQS tags allow only letters, digits, spaces and _ . : / = + - @"
+    " (no '&', ',', '<', '>' or line breaks)"
+)
 _AWARE_DATETIME: TypeAdapter[datetime] = TypeAdapter(AwareDatetime)
 
 
@@ -1190,6 +1201,13 @@ class _JobRules:
         except ExpressionError as error:
             self.add((*loc, "schedule_expression"), str(error))
             return
+        if len(text) > SCHEDULE_EXPRESSION_MAX_LENGTH:
+            self.add(
+                (*loc, "schedule_expression"),
+                f"is {len(text)} characters long; Scheduler takes at most "
+                f"{SCHEDULE_EXPRESSION_MAX_LENGTH}",
+            )
+            return
         if isinstance(expression, AtExpression):
             # Such an at() never fires; say why rather than only that it never fires.
             if not FIRST_YEAR <= expression.at.year <= LAST_YEAR:
@@ -1247,24 +1265,54 @@ class _JobRules:
             return
         if len(tags) > budget:
             self.add((name,), f"has {len(tags)} tags; at most {budget} allowed")
+        # IAM tag keys are not case sensitive ("you can't have separate Department and
+        # department tag keys", IAM User Guide, Tagging IAM resources): the user's tags go on
+        # the role; ECS task tags do not, and ECS keeps keys of different case apart.
+        on_role = name == "tags"
+        own_keys = {own.lower() for own in OWN_TAG_KEYS}
+        seen: dict[str, str] = {}
         for key, value in tags.items():
             loc: Loc = (name, key)
-            if key.lower().startswith("aws:"):
+            folded = key.lower()
+            if folded.startswith("aws:"):
                 self.add(loc, "the tag key prefix 'aws:' is reserved by AWS", "key")
             elif key.startswith(OWN_TAG_PREFIX) or key in OWN_TAG_KEYS:
                 self.add(loc, "this tag key is set by ecs-scheduler itself", "key")
-            elif not 1 <= len(key) <= 128 or _TAG_TEXT.fullmatch(key) is None:
+            elif on_role and (folded.startswith(OWN_TAG_PREFIX) or folded in own_keys):
+                self.add(
+                    loc,
+                    "differs only in letter case from a tag key ecs-scheduler sets itself;"
+                    " IAM tag keys ignore case",
+                    "key",
+                )
+            elif not _fits(_TAG_KEY, key):
                 self.add(
                     loc,
                     "a tag key must be 1-128 letters, digits, spaces or _ . : / = + - @",
                     "key",
                 )
-            if isinstance(value, str) and (len(value) > 256 or _TAG_TEXT.fullmatch(value) is None):
+            elif on_role and folded in seen:
                 self.add(
                     loc,
-                    f"{_show(value)}: a tag value must be at most 256 letters, digits, spaces "
-                    "or _ . : / = + - @",
+                    f"differs only in letter case from tag key {seen[folded]!r};"
+                    " IAM tag keys ignore case",
+                    "key",
                 )
+            seen.setdefault(folded, key)
+            if isinstance(value, str) and not _fits(_TAG_VALUE, value):
+                self.add(
+                    loc,
+                    f"{_show(value)}: a tag value must be 1-256 letters, digits, spaces "
+                    "or _ . : / = + - @ (Scheduler and SQS refuse an empty value)",
+                )
+
+
+def _fits(adapter: TypeAdapter[str], text: str) -> bool:
+    try:
+        adapter.validate_python(text)
+    except ValidationError:
+        return False
+    return True
 
 
 def _has_wildcard(text: str) -> bool:
