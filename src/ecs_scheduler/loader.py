@@ -352,7 +352,6 @@ class _Document:
         own: dict[str, yaml.Node] = {}
         merged: dict[str, yaml.Node] = {}
         for key_node, value_node in node.value:
-            self._count(key_node)
             if key_node.tag == _MERGE_TAG:
                 sources = self._merge_sources(node, key_node, value_node, loc)
                 for key, merged_node in sources.items():
@@ -414,6 +413,8 @@ class _Document:
                     )
                     continue
                 for key, value_node in self._entries(source, loc).items():
+                    # Merged entries are values read again: they count like aliased values.
+                    self._count(value_node)
                     entries.setdefault(key, value_node)
         finally:
             self._merging.pop()
