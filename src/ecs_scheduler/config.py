@@ -231,7 +231,8 @@ class EphemeralStorage(StrictModel):
 
 
 class TaskOverrides(StrictModel):
-    """The ECS task override sent as the schedule target's ``Input``."""
+    """The ECS task override sent as the schedule target's ``Input``: at most 8192 characters
+    as compact JSON, the limit of ECS RunTask's overrides."""
 
     containerOverrides: list[ContainerOverride] | None = Field(  # noqa: N815
         default=None, description="Per-container overrides."
