@@ -17,7 +17,8 @@ Shapes, per type (optional values are omitted when unset, booleans always presen
 - ``aws_scheduler_schedule_group``: ``{}`` (a group has only a name and tags).
 - ``aws_scheduler_schedule``: CreateSchedule without ``Name``/``GroupName``:
   ScheduleExpression, ScheduleExpressionTimezone, StartDate/EndDate (aware datetimes), State,
-  Description, FlexibleTimeWindow, ActionAfterCompletion and Target (Arn, RoleArn,
+  Description, FlexibleTimeWindow, ActionAfterCompletion, KmsKeyArn (the job's key: the
+  target payload is encrypted with it) and Target (Arn, RoleArn,
   DeadLetterConfig, RetryPolicy, Input, EcsParameters). The group is the job's
   ``aws_scheduler_schedule_group``; schedules cannot carry tags.
 - ``aws_iam_role``: CreateRole: AssumeRolePolicyDocument, Description, PermissionsBoundary.
@@ -240,6 +241,7 @@ def schedule_properties(
         else {"Mode": "FLEXIBLE", "MaximumWindowInMinutes": spec.flexible_time_window_minutes}
     )
     properties["ActionAfterCompletion"] = spec.action_after_completion
+    properties["KmsKeyArn"] = job.kms_key_arn
     target: dict[str, Any] = {
         "Arn": job.ecs_cluster_arn,
         "RoleArn": arns.role,
@@ -327,6 +329,8 @@ def job_resources(stack: str, job_key: str, job: Job) -> list[Resource]:
         cluster_arn=job.ecs_cluster_arn,
         cluster_name=job.cluster_name,
         task_family=job.task_name,
+        task_revision=job.task_definition_revision,
+        group=names.schedule_group,
         queue_arn=arns.queue,
         kms_key_arn=job.kms_key_arn,
         passed_roles=passed_roles(job_key, job),
@@ -358,16 +362,9 @@ def job_resources(stack: str, job_key: str, job: Job) -> list[Resource]:
         "dlq",
         names.queue,
         arns.queue,
-        {
-            "Policy": policies.dead_letter_queue_policy(
-                partition=partition,
-                region=region,
-                account=account,
-                group=names.schedule_group,
-                queue_arn=arns.queue,
-            )
-        },
-        depends_on=(queue.address,),
+        {"Policy": policies.dead_letter_queue_policy(queue_arn=arns.queue, role_arn=arns.role)},
+        # The policy names the role as a principal, which AWS accepts only once it exists.
+        depends_on=(queue.address, role.address),
     )
     resources = [group, role, role_policy, queue, queue_policy]
     if job.enable_dlq_alarm:
