@@ -187,25 +187,63 @@ def validate(
     debug: DebugOption = False,
 ) -> None:
     """Check the whole stack file offline; report every error with file:line:col and field."""
+    if as_json:
+        validate_as_json(config)
+        return
     result = load_config(config)
     desired = build_desired(result)
-    if as_json:
-        print_json(
-            {
-                "valid": True,
-                "stack": result.stack.stack,
-                "jobs": sorted(result.stack.jobs),
-                "schedules": sum(len(job.schedules) for job in result.stack.jobs.values()),
-                "resources": len(desired.resources),
-                "warnings": [str(w) for w in result.warnings],
-            }
-        )
-        return
     schedules = sum(len(job.schedules) for job in result.stack.jobs.values())
     out.print(
         f"[green]✓[/] {result.path}: stack [bold]{result.stack.stack}[/] is valid — "
         f"{len(result.stack.jobs)} job(s), {schedules} schedule(s), "
         f"{len(desired.resources)} resource(s)"
+    )
+
+
+def validate_as_json(config: Path) -> None:
+    """``{"valid", "errors", "warnings", ...}`` on stdout, valid or not; exit 1 when invalid."""
+    from ecs_scheduler.loader import ConfigError, ConfigIssue
+
+    def issue(item: ConfigIssue) -> dict[str, Any]:
+        return {
+            "file": item.file,
+            "line": item.line,
+            "column": item.column,
+            "path": item.path,
+            "message": item.message,
+        }
+
+    try:
+        result = load_config(config)
+        desired = build_desired(result)
+    except ConfigError as error:
+        print_json(
+            {
+                "valid": False,
+                "errors": [issue(item) for item in error.issues],
+                "warnings": [issue(item) for item in error.warnings],
+            }
+        )
+        raise typer.Exit(EXIT_ERROR) from None
+    except EcsSchedulerError as error:
+        print_json(
+            {
+                "valid": False,
+                "errors": [issue(ConfigIssue(str(config), None, None, "", str(error)))],
+                "warnings": [],
+            }
+        )
+        raise typer.Exit(EXIT_ERROR) from None
+    print_json(
+        {
+            "valid": True,
+            "errors": [],
+            "warnings": [issue(item) for item in result.warnings],
+            "stack": result.stack.stack,
+            "jobs": sorted(result.stack.jobs),
+            "schedules": sum(len(job.schedules) for job in result.stack.jobs.values()),
+            "resources": len(desired.resources),
+        }
     )
 
 

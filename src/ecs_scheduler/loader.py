@@ -90,8 +90,9 @@ class ConfigIssue:
 class ConfigError(EcsSchedulerError):
     """The config file is invalid; ``str()`` gives one line per issue, sorted by line."""
 
-    def __init__(self, issues: Sequence[ConfigIssue]) -> None:
+    def __init__(self, issues: Sequence[ConfigIssue], warnings: Sequence[ConfigIssue] = ()) -> None:
         self.issues = tuple(issues)
+        self.warnings = tuple(warnings)
         super().__init__("\n".join(str(issue) for issue in self.issues))
 
 
@@ -143,7 +144,7 @@ def loads(
     root = document.read(text)
     stack = _Validator(document, now or datetime.now(UTC)).validate(root)
     if document.problems:
-        raise ConfigError(document.issues(document.problems))
+        raise ConfigError(document.issues(document.problems), document.issues(document.warnings))
     if stack is None:
         raise AssertionError("a stack without problems is always built")
     return LoadResult(stack=stack, warnings=document.issues(document.warnings), path=filename)

@@ -175,3 +175,61 @@ def test_help_lists_every_command() -> None:
         "demo",
     ):
         assert command in result.stdout
+
+
+def test_validate_json_reports_every_error_with_its_position(tmp_path: Path) -> None:
+    """An invalid file used to print nothing on stdout with --json."""
+    text = (EXAMPLES_DIR / "daily-report.yaml").read_text()
+    text = text.replace(
+        "    task_name:",
+        "    security_group_id: sg-0a1b2c3d\n    timezon: x\n    task_name:",
+        1,
+    )
+    config = tmp_path / "bad.yaml"
+    config.write_text(text)
+    result = run_cli("validate", "-c", str(config), "--json")
+    assert result.returncode == 1, result.stderr
+    report = json.loads(result.stdout)
+    assert report["valid"] is False
+    (error,) = report["errors"]
+    line = text.splitlines().index("    timezon: x") + 1
+    assert error == {
+        "file": str(config),
+        "line": line,
+        "column": 5,
+        "path": error["path"],
+        "message": error["message"],
+    }
+    assert error["path"].endswith(".timezon")
+    assert "unknown field" in error["message"]
+    (warning,) = report["warnings"]
+    assert set(warning) == {"file", "line", "column", "path", "message"}
+    assert warning["line"] == line - 1
+    assert "deprecated" in warning["message"]
+
+
+def test_validate_json_for_a_file_that_cannot_be_read(tmp_path: Path) -> None:
+    missing = tmp_path / "missing.yaml"
+    result = run_cli("validate", "-c", str(missing), "--json")
+    assert result.returncode == 1
+    assert json.loads(result.stdout) == {
+        "valid": False,
+        "errors": [
+            {
+                "file": str(missing),
+                "line": None,
+                "column": None,
+                "path": "",
+                "message": "no such file",
+            }
+        ],
+        "warnings": [],
+    }
+
+
+def test_validate_json_shape_of_a_valid_file() -> None:
+    result = run_cli("validate", "-c", str(EXAMPLES_DIR / "daily-report.yaml"), "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert set(report) == {"valid", "errors", "warnings", "stack", "jobs", "schedules", "resources"}
+    assert (report["valid"], report["errors"], report["warnings"]) == (True, [], [])
