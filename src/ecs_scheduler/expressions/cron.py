@@ -128,9 +128,6 @@ def shown(text: str, longest: int = _LONGEST_SHOWN) -> str:
     return f"{text[: longest - 1]}…"
 
 
-_ASCII_WHITESPACE = re.compile(r"[ \t\n\r\f\v]+")
-
-
 def aws_weekday(year: int, month: int, day: int) -> int:
     """AWS day-of-week number of a date: 1=SUN … 7=SAT."""
     return (calendar.weekday(year, month, day) + 1) % 7 + 1
@@ -358,10 +355,11 @@ def _field_order(problem: str) -> float:
 
 
 def parse_cron(text: str, body: str) -> CronExpression:
-    """Parse the inside of ``cron(...)``; ``text`` is the whole expression, kept verbatim."""
-    fields = _ASCII_WHITESPACE.split(body.strip(" \t\n\r\f\v"))
-    if fields == [""]:
-        fields = []
+    """Parse the inside of ``cron(...)``; ``text`` is the whole expression, kept verbatim.
+
+    ``parse()`` has checked the white space: the fields are separated by single spaces.
+    """
+    fields = body.split(" ") if body else []
     if len(fields) != 6:
         raise ExpressionError(
             "cron: expected 6 fields (minutes hours day-of-month month day-of-week year),"
