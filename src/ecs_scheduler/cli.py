@@ -173,6 +173,10 @@ def parse_instant(text: str | None) -> datetime:
     return instant if instant.tzinfo else instant.replace(tzinfo=UTC)
 
 
+def utc_text(instant: datetime) -> str:
+    return instant.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
 def print_json(data: Any) -> None:
     out.print_json(json.dumps(data, default=str), indent=2, highlight=False)
 
@@ -258,14 +262,29 @@ def next_runs(
     ] = 5,
     start: Annotated[
         str | None,
-        typer.Option("--from", help="ISO-8601 instant to start after (default: now)."),
+        typer.Option(
+            "--from",
+            help=(
+                "ISO-8601 instant to start after (default: now). Without an offset it is UTC: "
+                "2026-03-08T00:00:00 means 2026-03-08T00:00:00Z."
+            ),
+        ),
     ] = None,
     config: ConfigOption = DEFAULT_CONFIG,
     as_json: JsonOption = False,
     debug: DebugOption = False,
 ) -> None:
-    """Upcoming fire times of each schedule, local and UTC, with a plain-English description."""
-    from ecs_scheduler.expressions import describe, fire_times, flexible_window
+    """Upcoming fire times of each schedule, local and UTC, with a plain-English description.
+
+    Times a daylight-saving change skips, repeats or moves are marked.
+    """
+    from ecs_scheduler.expressions import (
+        RateExpression,
+        describe,
+        dst_changes,
+        fire_times,
+        flexible_window,
+    )
 
     result = load_config(config)
     after = parse_instant(start)
@@ -294,6 +313,15 @@ def next_runs(
                 runs.append(fire_time)
                 if len(runs) == count:
                     break
+            notes: list[str] = []
+            if isinstance(spec.expression, RateExpression) and spec.start_date is None:
+                # A rate schedule without a StartDate "starts invoking the target immediately"
+                # on creation: https://docs.aws.amazon.com/scheduler/latest/UserGuide/
+                # schedule-types.html#rate-based
+                notes.append(
+                    "AWS counts rate() from when the schedule is created (it has no "
+                    "start_date); these times count from --from (default: now)"
+                )
             rows.append(
                 {
                     "job": job_name,
@@ -304,6 +332,8 @@ def next_runs(
                     "description": describe(spec.expression, spec.timezone),
                     "flexible_time_window_minutes": spec.flexible_time_window_minutes,
                     "runs": runs,
+                    "dst_changes": dst_changes(spec.expression, spec.timezone, runs, after=after),
+                    "notes": notes,
                 }
             )
     if as_json:
@@ -311,9 +341,15 @@ def next_runs(
             [
                 {
                     **row,
-                    "runs": [
-                        run.astimezone(UTC).isoformat().replace("+00:00", "Z")
-                        for run in row["runs"]
+                    "runs": [utc_text(run) for run in row["runs"]],
+                    "dst_changes": [
+                        {
+                            "kind": change.kind,
+                            "at": utc_text(change.instant),
+                            "wall_time": change.wall_time.isoformat(),
+                            "message": change.message,
+                        }
+                        for change in row["dst_changes"]
                     ],
                 }
                 for row in rows
@@ -323,8 +359,9 @@ def next_runs(
     for row in rows:
         label = row["job"] + (f"/{row['schedule']}" if row["schedule"] else "")
         state = "" if row["enabled"] else " [yellow](disabled)[/]"
+        note_lines = "".join(f"\nnote: {note}" for note in row["notes"])
         table = Table(
-            title=f"[bold]{label}[/]{state}  {row['expression']}\n{row['description']}",
+            title=f"[bold]{label}[/]{state}  {row['expression']}\n{row['description']}{note_lines}",
             title_justify="left",
         )
         table.add_column("#", justify="right")
@@ -333,8 +370,15 @@ def next_runs(
         window = row["flexible_time_window_minutes"]
         if window:
             table.add_column(f"window ({window} min, UTC)")
+        changes = list(row["dst_changes"])
+        if changes:
+            table.add_column("daylight saving time")
         zone = ZoneInfo(row["timezone"])
         for index, run in enumerate(row["runs"], start=1):
+            while changes and changes[0].kind == "skipped" and changes[0].instant < run:
+                skipped = changes.pop(0)
+                cells = ["–", f"{skipped.wall_time:%a %Y-%m-%d %H:%M}", ""]
+                table.add_row(*cells, *([""] if window else []), f"⚠ {skipped.message}")
             cells = [
                 str(index),
                 run.astimezone(zone).strftime("%a %Y-%m-%d %H:%M %Z"),
@@ -343,6 +387,11 @@ def next_runs(
             if window:
                 begin, end = flexible_window(run, window)
                 cells.append(f"{begin:%H:%M} – {end:%H:%M}")
+            if row["dst_changes"]:
+                marked = changes[0] if changes and changes[0].instant == run else None
+                if marked is not None:
+                    changes.pop(0)
+                cells.append(f"⚠ {marked.message}" if marked else "")
             table.add_row(*cells)
         if not row["runs"]:
             table.add_row("–", "no fire times after " + after.isoformat(), "")

@@ -48,6 +48,7 @@ from ecs_scheduler.expressions import (
     ExpressionError,
     first_fire_time,
     load_timezone,
+    never_fires_reason,
     parse,
 )
 
@@ -1159,7 +1160,7 @@ class _JobRules:
             window = " between its start_date and end_date" if start or end else ""
             self.add(
                 (*loc, "schedule_expression"),
-                f"{text} never fires{window}",
+                f"{text} never fires{window}{never_fires_reason(expression, timezone)}",
                 across_fields=bool(window),
             )
         elif upcoming is None:
