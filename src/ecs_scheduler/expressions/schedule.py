@@ -28,6 +28,9 @@ from ecs_scheduler.expressions.parsing import AtExpression, Expression, RateExpr
 from ecs_scheduler.expressions.timezones import load_timezone
 
 _ONE_MICROSECOND = timedelta(microseconds=1)
+_NO_OFFSET = timedelta(0)
+_NOON = timedelta(hours=12)
+_LAST_MINUTE = timedelta(hours=23, minutes=59)
 _BEGINNING = datetime(FIRST_YEAR, 1, 1, tzinfo=UTC) - timedelta(days=2)
 # The year field ends at 2199 in any zone; no schedule fires after that year is over anywhere.
 _END_OF_TIME = datetime(LAST_YEAR + 1, 1, 2, tzinfo=UTC)
@@ -67,7 +70,7 @@ def _cron_fire_times(
         expression.years,
     )
     day_rule = expression.day_rule
-    for year in years[bisect_left(years, year0) :]:
+    for year in itertools.islice(years, bisect_left(years, year0), None):  # 230 years: no copy
         in_first_year = year == year0
         for month in months[bisect_left(months, month0) if in_first_year else 0 :]:
             in_first_month = in_first_year and month == month0
@@ -75,18 +78,19 @@ def _cron_fire_times(
             for day in days[bisect_left(days, day0) if in_first_month else 0 :]:
                 in_first_day = in_first_month and day == day0
                 midnight = datetime(year, month, day)
-                offset = zone.utcoffset(midnight) or timedelta(0)
+                offset = zone.utcoffset(midnight) or _NO_OFFSET
                 # Most days have one UTC offset throughout: then wall → UTC is a subtraction.
-                single_offset = offset == zone.utcoffset(
-                    midnight + timedelta(hours=12)
-                ) and offset == zone.utcoffset(midnight + timedelta(hours=23, minutes=59))
-                utc_midnight = midnight.replace(tzinfo=UTC) - offset
+                single_offset = (
+                    offset
+                    == zone.utcoffset(midnight + _NOON)
+                    == zone.utcoffset(midnight + _LAST_MINUTE)
+                )
                 for hour in hours[bisect_left(hours, hour0) if in_first_day else 0 :]:
                     in_first_hour = in_first_day and hour == hour0
                     for minute in minutes[bisect_left(minutes, minute0) if in_first_hour else 0 :]:
                         if single_offset:
-                            instant: datetime | None = utc_midnight + timedelta(
-                                minutes=hour * 60 + minute
+                            instant: datetime | None = (
+                                datetime(year, month, day, hour, minute, tzinfo=UTC) - offset
                             )
                         else:
                             instant = _wall_to_utc(zone, datetime(year, month, day, hour, minute))
