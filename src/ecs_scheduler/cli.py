@@ -10,24 +10,23 @@ from __future__ import annotations
 
 import json
 import sys
-import tempfile
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, cast
 from zoneinfo import ZoneInfo
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from ecs_scheduler import __version__
 from ecs_scheduler.errors import EcsSchedulerError
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from ecs_scheduler.engines.aws import AwsClients, Change, Plan
     from ecs_scheduler.loader import LoadResult
     from ecs_scheduler.resources import DesiredState
@@ -36,8 +35,35 @@ EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_CHANGES = 2
 
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+class _LazyConsole:
+    """A rich ``Console`` made on first use: importing rich takes longer than all of
+    ``validate``, which prints without it (benchmarks/startup.py)."""
+
+    def __init__(self, **options: Any) -> None:
+        self._options = options
+        self._console: Console | None = None
+
+    @property
+    def console(self) -> Console:
+        """The console itself, for rich objects that take one (``Progress(console=...)``)."""
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(**self._options)
+        return self._console
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.console, name)
+
+
+def real_console(console: Console) -> Console:
+    """``out`` or ``err`` as the rich Console itself."""
+    return cast("_LazyConsole", console).console if isinstance(console, _LazyConsole) else console
+
+
+out = cast("Console", _LazyConsole(highlight=False, soft_wrap=True))
+err = cast("Console", _LazyConsole(stderr=True, highlight=False, soft_wrap=True))
 
 app = typer.Typer(
     name="ecs-scheduler",
@@ -178,7 +204,8 @@ def utc_text(instant: datetime) -> str:
 
 
 def print_json(data: Any) -> None:
-    out.print_json(json.dumps(data, default=str), indent=2, highlight=False)
+    # What rich's print_json wrote (indent 2, no ASCII escapes), without importing rich.
+    typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
 
 
 # --------------------------------------------------------------------------- offline commands
@@ -197,8 +224,10 @@ def validate(
     result = load_config(config)
     desired = build_desired(result)
     schedules = sum(len(job.schedules) for job in result.stack.jobs.values())
-    out.print(
-        f"[green]✓[/] {result.path}: stack [bold]{result.stack.stack}[/] is valid — "
+    # click's echo and style (colour on a terminal only), not rich: see _LazyConsole.
+    typer.echo(
+        f"{typer.style('✓', fg='green')} {result.path}: stack"
+        f" {typer.style(result.stack.stack, bold=True)} is valid — "
         f"{len(result.stack.jobs)} job(s), {schedules} schedule(s), "
         f"{len(desired.resources)} resource(s)"
     )
@@ -356,6 +385,8 @@ def next_runs(
             ]
         )
         return
+    from rich.table import Table
+
     for row in rows:
         label = row["job"] + (f"/{row['schedule']}" if row["schedule"] else "")
         state = "" if row["enabled"] else " [yellow](disabled)[/]"
@@ -507,7 +538,7 @@ def progress_bar(total: int) -> Iterator[Callable[[Change], None]]:
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
-        console=err,
+        console=real_console(err),
         transient=True,
         disable=total < 10,
     ) as progress:
@@ -653,6 +684,8 @@ def outputs(
 
 
 def render_outputs(values: dict[str, dict[str, Any]]) -> None:
+    from rich.table import Table
+
     for job, job_outputs in values.items():
         table = Table(title=f"[bold]{job}[/]", title_justify="left", show_header=False)
         table.add_column("output", style="cyan", no_wrap=True)
@@ -674,6 +707,8 @@ def demo(
     debug: DebugOption = False,
 ) -> None:
     """Run the whole cycle on the embedded emulator: validate, plan, apply, next, destroy."""
+    import tempfile
+
     from ecs_scheduler.engines.aws import AwsClients, apply, plan, read_outputs
     from ecs_scheduler.local import Emulator, provision_prerequisites, write_demo_config
 
