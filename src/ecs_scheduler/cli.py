@@ -361,7 +361,13 @@ def next_runs(
                     "description": describe(spec.expression, spec.timezone),
                     "flexible_time_window_minutes": spec.flexible_time_window_minutes,
                     "runs": runs,
-                    "dst_changes": dst_changes(spec.expression, spec.timezone, runs, after=after),
+                    "dst_changes": dst_changes(
+                        spec.expression,
+                        spec.timezone,
+                        runs,
+                        # Nothing before the schedule's start_date counts as skipped.
+                        after=max(after, spec.start_date) if spec.start_date else after,
+                    ),
                     "notes": notes,
                 }
             )

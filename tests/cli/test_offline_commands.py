@@ -302,3 +302,16 @@ def test_next_help_says_from_without_offset_is_utc() -> None:
     assert result.returncode == 0
     words = " ".join(result.stdout.replace("│", " ").split())
     assert "Without an offset it is UTC" in words
+
+
+def test_next_reports_nothing_skipped_before_the_start_date(tmp_path: Path) -> None:
+    config = config_with_expression(
+        tmp_path, "cron(30 2 * * ? *)\n    start_date: 2026-03-09T00:00:00Z"
+    )
+    result = run_cli(
+        "next", "-c", str(config), "-n", "2", "--from", "2026-03-06T12:00:00Z", "--json"
+    )
+    assert result.returncode == 0, result.stderr
+    (entry,) = json.loads(result.stdout)
+    assert entry["runs"] == ["2026-03-09T06:30:00Z", "2026-03-10T06:30:00Z"]
+    assert entry["dst_changes"] == []
