@@ -66,8 +66,6 @@ class StrictModel(BaseModel):
     """Unknown fields are errors; values are immutable once validated; no type coercion
     (``task_count: true`` or ``enabled: 1`` are mistakes, not 1 and True)."""
 
-    # defer_build: a model's validator is built when it is first used, not at import; the
-    # nested models are then built once, inside Job's, instead of once each as well.
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
