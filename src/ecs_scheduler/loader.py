@@ -54,6 +54,7 @@ from ecs_scheduler.expressions import (
     ExpressionError,
     first_fire_time,
     load_timezone,
+    never_fires_reason,
     parse,
 )
 
@@ -96,8 +97,9 @@ class ConfigIssue:
 class ConfigError(EcsSchedulerError):
     """The config file is invalid; ``str()`` gives one line per issue, sorted by line."""
 
-    def __init__(self, issues: Sequence[ConfigIssue]) -> None:
+    def __init__(self, issues: Sequence[ConfigIssue], warnings: Sequence[ConfigIssue] = ()) -> None:
         self.issues = tuple(issues)
+        self.warnings = tuple(warnings)
         super().__init__("\n".join(str(issue) for issue in self.issues))
 
 
@@ -149,7 +151,7 @@ def loads(
     root = document.read(text)
     stack = _Validator(document, now or datetime.now(UTC)).validate(root)
     if document.problems:
-        raise ConfigError(document.issues(document.problems))
+        raise ConfigError(document.issues(document.problems), document.issues(document.warnings))
     if stack is None:
         raise AssertionError("a stack without problems is always built")
     return LoadResult(stack=stack, warnings=document.issues(document.warnings), path=filename)
@@ -1245,7 +1247,7 @@ class _JobRules:
             window = " between its start_date and end_date" if start or end else ""
             self.add(
                 (*loc, "schedule_expression"),
-                f"{text} never fires{window}",
+                f"{text} never fires{window}{never_fires_reason(expression, timezone)}",
                 across_fields=bool(window),
             )
         elif upcoming is None:

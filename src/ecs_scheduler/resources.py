@@ -114,9 +114,15 @@ class DesiredState:
     outputs: Mapping[str, Mapping[str, Any]]  # job -> output name -> value
 
 
+def module_name(job: str) -> str:
+    """The Terraform module name of a job: its key, or ``job_<key>`` for a key that does not
+    start with a letter (a Terraform name must). Job keys hold no ``_``, so the two never meet."""
+    return job if job[:1].isalpha() else f"job_{job}"
+
+
 def address(job: str, resource_type: ResourceType, name: str, key: str | None = None) -> str:
-    """``module.<job>.<type>.<name>``, plus ``["<key>"]`` for a keyed (for_each) resource."""
-    base = f"module.{job}.{resource_type}.{name}"
+    """``module.<module>.<type>.<name>``, plus ``["<key>"]`` for a keyed (for_each) resource."""
+    base = f"module.{module_name(job)}.{resource_type}.{name}"
     return base if key is None else f"{base}[{json.dumps(key)}]"
 
 
