@@ -448,7 +448,7 @@ def next_runs(
             while changes and changes[0].kind == "skipped" and changes[0].instant < run:
                 skipped = changes.pop(0)
                 cells = ["–", f"{skipped.wall_time:%a %Y-%m-%d %H:%M}", ""]
-                table.add_row(*cells, *([""] if window else []), f"⚠ {skipped.message}")
+                table.add_row(*cells, *([""] if window else []), f"⚠ {escape(skipped.message)}")
             cells = [
                 str(index),
                 run.astimezone(zone).strftime("%a %Y-%m-%d %H:%M %Z"),
@@ -919,7 +919,7 @@ def demo(
             "KMS key, ECS cluster, task definition with task and execution roles, SNS topic."
         )
         config = write_demo_config(prerequisites, quickstart, Path(tmp) / "ecs-scheduler.yaml")
-        out.print(f"Config written from the quickstart example: {config}")
+        out.print(f"Config written from the quickstart example: {escape(str(config))}")
 
         step("1. ecs-scheduler validate")
         validate(config=config)
