@@ -1,0 +1,160 @@
+"""The Terraform export applied: every example, on the embedded emulator, with a real provider.
+
+Needs ``terraform`` on PATH and hashicorp/aws in a filesystem mirror (``TF_PLUGIN_MIRROR``,
+by default /opt/tf-plugins); skipped, with the reason, where either is missing. Every example
+is exported with the emulator's prerequisites, all of them are applied from one root (one
+``terraform init``, one apply in parallel), and then both the AWS engine's plan and
+``terraform plan`` must find nothing to change: the engines agree on every resource.
+
+The provider's endpoints and credentials for the emulator live only in the test's override
+file next to each export's ``main.tf``; the exported files themselves are the user's.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from ecs_scheduler.engines.aws import AwsClients, plan
+from ecs_scheduler.engines.terraform import export_terraform
+from ecs_scheduler.loader import loads
+from ecs_scheduler.local import Emulator, provision_prerequisites, write_demo_config
+from ecs_scheduler.resources import DesiredState, build
+from tests.conftest import EXAMPLES_DIR
+from tests.engines.test_terraform import without_task_tags
+
+pytestmark = pytest.mark.slow
+
+MIRROR = Path(os.environ.get("TF_PLUGIN_MIRROR", "/opt/tf-plugins"))
+# Examples the local provider cannot apply, each with the reason.
+NOT_APPLIED: Mapping[str, str] = {
+    "one-time": (
+        "action_after_completion needs hashicorp/aws >= 6.14; the mirror holds an older provider"
+    ),
+}
+APPLIED = sorted(
+    path.stem for path in EXAMPLES_DIR.glob("*.yaml") if path.stem not in NOT_APPLIED
+)
+# The services an export talks to; every one is pointed at the emulator.
+EMULATED_SERVICES = ("cloudwatch", "ecs", "iam", "kms", "scheduler", "sqs", "sts")
+TIMEOUT_SECONDS = 600
+
+
+def _provider_override(endpoint_url: str) -> str:
+    endpoints = "\n".join(f'    {service} = "{endpoint_url}"' for service in EMULATED_SERVICES)
+    return (
+        'provider "aws" {\n'
+        '  access_key                  = "testing"\n'
+        '  secret_key                  = "testing"\n'
+        "  skip_credentials_validation = true\n"
+        "  skip_metadata_api_check     = true\n"
+        "  skip_region_validation      = true\n"
+        "  endpoints {\n"
+        f"{endpoints}\n"
+        "  }\n"
+        "}\n"
+    )
+
+
+@dataclass(frozen=True)
+class Terraform:
+    binary: str
+    root: Path
+    environment: Mapping[str, str]
+
+    def run(self, *arguments: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [self.binary, *arguments],
+            cwd=self.root,
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT_SECONDS,
+            check=False,
+            env=dict(self.environment),
+        )
+
+
+@dataclass(frozen=True)
+class AppliedExports:
+    terraform: Terraform
+    clients: AwsClients
+    desired: Mapping[str, DesiredState]
+
+
+def _terraform_or_skip() -> str:
+    binary = shutil.which("terraform")
+    if binary is None:
+        pytest.skip("terraform is not on PATH: the Terraform export is not applied")
+    if not (MIRROR / "registry.terraform.io" / "hashicorp" / "aws").is_dir():
+        pytest.skip(f"no hashicorp/aws provider in the filesystem mirror {MIRROR}")
+    return binary
+
+
+@pytest.fixture(scope="module")
+def applied(
+    emulator: Emulator, emulator_clients: AwsClients, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[AppliedExports]:
+    """Every applicable example exported to one root and applied to an emptied emulator."""
+    binary = _terraform_or_skip()
+    emulator.reset()
+    prereqs = provision_prerequisites(emulator_clients)
+    work = tmp_path_factory.mktemp("terraform-apply")
+    root = work / "root"
+    calls: list[str] = []
+    desired: dict[str, DesiredState] = {}
+    for example in APPLIED:
+        config = write_demo_config(prereqs, EXAMPLES_DIR / f"{example}.yaml", work / example)
+        text = without_task_tags(config.read_text(encoding="utf-8"))
+        desired[example] = build(loads(text, config.name).stack)
+        export_terraform(desired[example], root / example)
+        (root / example / "emulator_override.tf").write_text(
+            _provider_override(emulator.endpoint_url), encoding="utf-8"
+        )
+        calls.append(f'module "{example}" {{\n  source = "./{example}"\n}}\n')
+    (root / "main.tf").write_text("\n".join(calls), encoding="utf-8")
+    cache = work / "plugin-cache"
+    cache.mkdir()
+    cli_config = work / "terraform.rc"
+    cli_config.write_text(
+        f'plugin_cache_dir = "{cache}"\n'
+        f'provider_installation {{\n  filesystem_mirror {{\n    path = "{MIRROR}"\n  }}\n}}\n',
+        encoding="utf-8",
+    )
+    terraform = Terraform(
+        binary,
+        root,
+        {
+            **os.environ,
+            "TF_CLI_CONFIG_FILE": str(cli_config),
+            "TF_IN_AUTOMATION": "1",
+            "TF_INPUT": "0",
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+        },
+    )
+    for command in (
+        ("init", "-backend=false", "-no-color"),
+        ("apply", "-auto-approve", "-no-color", "-parallelism=16"),
+    ):
+        completed = terraform.run(*command)
+        assert completed.returncode == 0, completed.stdout + completed.stderr
+    yield AppliedExports(terraform, emulator_clients, desired)
+
+
+@pytest.mark.parametrize("example", APPLIED)
+def test_the_aws_engine_finds_nothing_to_change_after_terraform_apply(
+    applied: AppliedExports, example: str
+) -> None:
+    changes = plan(applied.desired[example], applied.clients).changes
+    assert [change.to_json() for change in changes] == []
+
+
+def test_terraform_plan_finds_nothing_to_change_after_apply(applied: AppliedExports) -> None:
+    completed = applied.terraform.run("plan", "-detailed-exitcode", "-no-color")
+    assert completed.returncode == 0, completed.stdout + completed.stderr
