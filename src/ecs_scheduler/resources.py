@@ -476,13 +476,12 @@ def start_date_passed(start_date: datetime, now: datetime) -> bool:
 
 def without_passed_start_dates(desired: DesiredState, now: datetime) -> DesiredState:
     """``desired`` with the start date of every schedule whose start date has passed left out."""
-    resources: dict[str, Resource] = {}
+    resources = dict(desired.resources)
     for resource_address, resource in desired.resources.items():
         start_date = resource.properties.get("StartDate")
         if isinstance(start_date, datetime) and start_date_passed(start_date, now):
             properties = {k: v for k, v in resource.properties.items() if k != "StartDate"}
-            resource = dataclasses.replace(resource, properties=properties)
-        resources[resource_address] = resource
+            resources[resource_address] = dataclasses.replace(resource, properties=properties)
     return dataclasses.replace(desired, resources=resources)
 
 

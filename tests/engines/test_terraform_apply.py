@@ -38,9 +38,7 @@ NOT_APPLIED: Mapping[str, str] = {
         "action_after_completion needs hashicorp/aws >= 6.14; the mirror holds an older provider"
     ),
 }
-APPLIED = sorted(
-    path.stem for path in EXAMPLES_DIR.glob("*.yaml") if path.stem not in NOT_APPLIED
-)
+APPLIED = sorted(path.stem for path in EXAMPLES_DIR.glob("*.yaml") if path.stem not in NOT_APPLIED)
 # The services an export talks to; every one is pointed at the emulator.
 EMULATED_SERVICES = ("cloudwatch", "ecs", "iam", "kms", "scheduler", "sqs", "sts")
 TIMEOUT_SECONDS = 600
