@@ -24,7 +24,12 @@ import pytest
 from ecs_scheduler.engines.aws import AwsClients, plan
 from ecs_scheduler.engines.terraform import export_terraform
 from ecs_scheduler.loader import loads
-from ecs_scheduler.local import Emulator, provision_prerequisites, write_demo_config
+from ecs_scheduler.local import (
+    Emulator,
+    Prerequisites,
+    provision_prerequisites,
+    write_demo_config,
+)
 from ecs_scheduler.resources import DesiredState, build
 from tests.conftest import EXAMPLES_DIR
 from tests.engines.test_terraform import without_task_tags
@@ -82,6 +87,7 @@ class Terraform:
 class AppliedExports:
     terraform: Terraform
     clients: AwsClients
+    prereqs: Prerequisites
     desired: Mapping[str, DesiredState]
 
 
@@ -132,8 +138,6 @@ def applied(
             "TF_CLI_CONFIG_FILE": str(cli_config),
             "TF_IN_AUTOMATION": "1",
             "TF_INPUT": "0",
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
         },
     )
     for command in (
@@ -142,7 +146,7 @@ def applied(
     ):
         completed = terraform.run(*command)
         assert completed.returncode == 0, completed.stdout + completed.stderr
-    yield AppliedExports(terraform, emulator_clients, desired)
+    yield AppliedExports(terraform, emulator_clients, prereqs, desired)
 
 
 @pytest.mark.parametrize("example", APPLIED)
@@ -156,3 +160,32 @@ def test_the_aws_engine_finds_nothing_to_change_after_terraform_apply(
 def test_terraform_plan_finds_nothing_to_change_after_apply(applied: AppliedExports) -> None:
     completed = applied.terraform.run("plan", "-detailed-exitcode", "-no-color")
     assert completed.returncode == 0, completed.stdout + completed.stderr
+
+
+def test_terraform_removes_policies_attached_to_the_role_by_hand(applied: AppliedExports) -> None:
+    """As the AWS engine does: the role keeps the job's inline policy and nothing else."""
+    resources = applied.desired["daily-report"].resources.values()
+    [role] = [resource for resource in resources if resource.type == "aws_iam_role"]
+    [own_policy] = [resource for resource in resources if resource.type == "aws_iam_role_policy"]
+    iam = applied.clients.iam
+    iam.attach_role_policy(
+        RoleName=role.aws_name, PolicyArn=applied.prereqs.permissions_boundary_arn
+    )
+    iam.put_role_policy(
+        RoleName=role.aws_name,
+        PolicyName="added-by-hand",
+        PolicyDocument='{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", '
+        '"Action": "ecs:*", "Resource": "*"}]}',
+    )
+    module = "module.daily-report.module.daily-report"
+    completed = applied.terraform.run(
+        "apply",
+        "-auto-approve",
+        "-no-color",
+        f"-target={module}.aws_iam_role_policy_attachments_exclusive.scheduler",
+        f"-target={module}.aws_iam_role_policies_exclusive.scheduler",
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert "0 added, 2 changed, 0 destroyed" in completed.stdout
+    assert iam.list_attached_role_policies(RoleName=role.aws_name)["AttachedPolicies"] == []
+    assert iam.list_role_policies(RoleName=role.aws_name)["PolicyNames"] == [own_policy.aws_name]
