@@ -17,9 +17,11 @@ import shutil
 import subprocess
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import yaml
 
 from ecs_scheduler.engines.aws import AwsClients, plan
 from ecs_scheduler.engines.terraform import export_terraform
@@ -44,6 +46,8 @@ NOT_APPLIED: Mapping[str, str] = {
     ),
 }
 APPLIED = sorted(path.stem for path in EXAMPLES_DIR.glob("*.yaml") if path.stem not in NOT_APPLIED)
+# daily-report with a start and an end date ahead: both engines must write the same dates.
+DATED = "daily-report-dated"
 # The services an export talks to; every one is pointed at the emulator.
 EMULATED_SERVICES = ("cloudwatch", "ecs", "iam", "kms", "scheduler", "sqs", "sts")
 TIMEOUT_SECONDS = 600
@@ -100,6 +104,17 @@ def _terraform_or_skip() -> str:
     return binary
 
 
+def _dated(text: str) -> str:
+    """daily-report as another stack, with a start and an end date still ahead."""
+    document = yaml.safe_load(text)
+    document["stack"] = "reporting-dated"
+    now = datetime.now(UTC).replace(microsecond=0)
+    for job in document["jobs"].values():
+        job["start_date"] = (now + timedelta(days=30)).isoformat()
+        job["end_date"] = (now + timedelta(days=400)).isoformat()
+    return yaml.safe_dump(document, sort_keys=False)
+
+
 @pytest.fixture(scope="module")
 def applied(
     emulator: Emulator, emulator_clients: AwsClients, tmp_path_factory: pytest.TempPathFactory
@@ -116,7 +131,10 @@ def applied(
         config = write_demo_config(prereqs, EXAMPLES_DIR / f"{example}.yaml", work / example)
         text = without_task_tags(config.read_text(encoding="utf-8"))
         desired[example] = build(loads(text, config.name).stack)
-        export_terraform(desired[example], root / example)
+        if example == "daily-report":
+            desired[DATED] = build(loads(_dated(text), f"{DATED}.yaml").stack)
+    for example, state in desired.items():
+        export_terraform(state, root / example)
         (root / example / "emulator_override.tf").write_text(
             _provider_override(emulator.endpoint_url), encoding="utf-8"
         )
@@ -149,7 +167,7 @@ def applied(
     yield AppliedExports(terraform, emulator_clients, prereqs, desired)
 
 
-@pytest.mark.parametrize("example", APPLIED)
+@pytest.mark.parametrize("example", [*APPLIED, DATED])
 def test_the_aws_engine_finds_nothing_to_change_after_terraform_apply(
     applied: AppliedExports, example: str
 ) -> None:
