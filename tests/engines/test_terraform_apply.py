@@ -48,6 +48,10 @@ NOT_APPLIED: Mapping[str, str] = {
 APPLIED = sorted(path.stem for path in EXAMPLES_DIR.glob("*.yaml") if path.stem not in NOT_APPLIED)
 # daily-report with a start and an end date ahead: both engines must write the same dates.
 DATED = "daily-report-dated"
+# ec2-placement as another stack, with its task_tags written as the provider's `tags` argument
+# by hand (the export refuses them): shows what the provider sends instead.
+TAGGED = "ec2-placement-tagged"
+TASK_TAGS: Mapping[str, str] = {"Purpose": "maintenance"}  # ec2-placement's task_tags
 # The services an export talks to; every one is pointed at the emulator.
 EMULATED_SERVICES = ("cloudwatch", "ecs", "iam", "kms", "scheduler", "sqs", "sts")
 TIMEOUT_SECONDS = 600
@@ -115,6 +119,25 @@ def _dated(text: str) -> str:
     return yaml.safe_dump(document, sort_keys=False)
 
 
+def _renamed(text: str, stack: str) -> str:
+    document = yaml.safe_load(text)
+    document["stack"] = stack
+    return yaml.safe_dump(document, sort_keys=False)
+
+
+def _with_provider_task_tags(module_main: Path, tags: Mapping[str, str]) -> None:
+    """Add ``tags`` to ``ecs_parameters``, as a user would write the provider's argument."""
+    entries = ", ".join(f'"{key}" = "{value}"' for key, value in tags.items())
+    text = module_main.read_text(encoding="utf-8")
+    assert "    ecs_parameters {\n" in text
+    module_main.write_text(
+        text.replace(
+            "    ecs_parameters {\n", f"    ecs_parameters {{\n      tags = {{ {entries} }}\n"
+        ),
+        encoding="utf-8",
+    )
+
+
 @pytest.fixture(scope="module")
 def applied(
     emulator: Emulator, emulator_clients: AwsClients, tmp_path_factory: pytest.TempPathFactory
@@ -127,18 +150,25 @@ def applied(
     root = work / "root"
     calls: list[str] = []
     desired: dict[str, DesiredState] = {}
+    exported: dict[str, DesiredState] = {}
     for example in APPLIED:
         config = write_demo_config(prereqs, EXAMPLES_DIR / f"{example}.yaml", work / example)
         text = without_task_tags(config.read_text(encoding="utf-8"))
-        desired[example] = build(loads(text, config.name).stack)
+        exported[example] = desired[example] = build(loads(text, config.name).stack)
         if example == "daily-report":
-            desired[DATED] = build(loads(_dated(text), f"{DATED}.yaml").stack)
-    for example, state in desired.items():
+            exported[DATED] = desired[DATED] = build(loads(_dated(text), f"{DATED}.yaml").stack)
+        if example == "ec2-placement":
+            tagged = _renamed(config.read_text(encoding="utf-8"), "maintenance-tagged")
+            desired[TAGGED] = build(loads(tagged, f"{TAGGED}.yaml").stack)
+            exported[TAGGED] = build(loads(without_task_tags(tagged), f"{TAGGED}.yaml").stack)
+    for example, state in exported.items():
         export_terraform(state, root / example)
         (root / example / "emulator_override.tf").write_text(
             _provider_override(emulator.endpoint_url), encoding="utf-8"
         )
         calls.append(f'module "{example}" {{\n  source = "./{example}"\n}}\n')
+    [tagged_job] = desired[TAGGED].task_definitions
+    _with_provider_task_tags(root / TAGGED / "modules" / tagged_job / "main.tf", TASK_TAGS)
     (root / "main.tf").write_text("\n".join(calls), encoding="utf-8")
     cache = work / "plugin-cache"
     cache.mkdir()
@@ -207,3 +237,30 @@ def test_terraform_removes_policies_attached_to_the_role_by_hand(applied: Applie
     assert "0 added, 2 changed, 0 destroyed" in completed.stdout
     assert iam.list_attached_role_policies(RoleName=role.aws_name)["AttachedPolicies"] == []
     assert iam.list_role_policies(RoleName=role.aws_name)["PolicyNames"] == [own_policy.aws_name]
+
+
+def test_the_provider_writes_task_tags_in_a_shape_the_aws_engine_does_not(
+    applied: AppliedExports,
+) -> None:
+    """Why the export refuses task_tags (terraform-provider-aws issues 45629 and 32259).
+
+    When this fails, the provider sends the tags as Scheduler documents them, and the export
+    can write ``tags`` again (with this test turned into an equality).
+    """
+    [schedule] = [
+        resource
+        for resource in applied.desired[TAGGED].resources.values()
+        if resource.type == "aws_scheduler_schedule"
+    ]
+    assert schedule.properties["Target"]["EcsParameters"]["Tags"] == [TASK_TAGS]
+    [group] = [
+        resource
+        for resource in applied.desired[TAGGED].resources.values()
+        if resource.type == "aws_scheduler_schedule_group"
+    ]
+    live = applied.clients.scheduler.get_schedule(Name=schedule.aws_name, GroupName=group.aws_name)
+    assert live["Target"]["EcsParameters"]["Tags"] == [
+        {"key": key, "value": value} for key, value in TASK_TAGS.items()
+    ]
+    changes = plan(applied.desired[TAGGED], applied.clients).changes
+    assert [(change.address, change.action) for change in changes] == [(schedule.address, "update")]
