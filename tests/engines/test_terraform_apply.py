@@ -36,7 +36,8 @@ from ecs_scheduler.resources import DesiredState, build
 from tests.conftest import EXAMPLES_DIR
 from tests.engines.test_terraform import without_task_tags
 
-pytestmark = pytest.mark.slow
+# One worker applies once for all of these tests (pytest-xdist runs with --dist loadgroup).
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("terraform-apply")]
 
 MIRROR = Path(os.environ.get("TF_PLUGIN_MIRROR", "/opt/tf-plugins"))
 # Examples the local provider cannot apply, each with the reason.
