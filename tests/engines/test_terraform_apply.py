@@ -226,7 +226,7 @@ def test_the_aws_engine_finds_nothing_to_change_after_terraform_apply(
 
 
 def test_terraform_plan_finds_nothing_to_change_after_apply(applied: AppliedExports) -> None:
-    completed = applied.terraform.run("plan", "-detailed-exitcode", "-no-color")
+    completed = applied.terraform.run("plan", "-detailed-exitcode", "-no-color", "-parallelism=16")
     assert completed.returncode == 0, completed.stdout + completed.stderr
 
 
