@@ -38,6 +38,7 @@ import dataclasses
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Final, Literal
 
 from ecs_scheduler import policies
@@ -513,6 +514,27 @@ def build(stack: Stack) -> DesiredState:
         task_definitions={key: task_definition_ref(job) for key, job in stack.jobs.items()},
         outputs={key: job_outputs(stack.stack, key, job) for key, job in stack.jobs.items()},
     )
+
+
+def start_date_passed(start_date: datetime, now: datetime) -> bool:
+    """Whether a schedule's start date is at or before ``now``: every engine then leaves it out.
+
+    A passed start date changes nothing about when a schedule fires, and CreateSchedule and
+    UpdateSchedule reject one more than 5 minutes old ("The StartDate you specify cannot be
+    earlier than 5 minutes ago", Scheduler API reference, CreateSchedule: StartDate).
+    """
+    return start_date <= now
+
+
+def without_passed_start_dates(desired: DesiredState, now: datetime) -> DesiredState:
+    """``desired`` with the start date of every schedule whose start date has passed left out."""
+    resources = dict(desired.resources)
+    for resource_address, resource in desired.resources.items():
+        start_date = resource.properties.get("StartDate")
+        if isinstance(start_date, datetime) and start_date_passed(start_date, now):
+            properties = {k: v for k, v in resource.properties.items() if k != "StartDate"}
+            resources[resource_address] = dataclasses.replace(resource, properties=properties)
+    return dataclasses.replace(desired, resources=resources)
 
 
 _MISSING: Final = object()

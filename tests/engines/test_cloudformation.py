@@ -7,11 +7,14 @@ Regenerate the golden files after an intended change with::
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import shutil
+import subprocess
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +36,7 @@ from ecs_scheduler.engines.cloudformation import (
 from ecs_scheduler.engines.cloudformation_yaml import PythonTemplateDumper, dump_template
 from ecs_scheduler.loader import load
 from ecs_scheduler.resources import DesiredState, Lookup, LookupAttribute, build, resolve
-from tests.conftest import EXAMPLES_DIR
+from tests.conftest import EXAMPLES_DIR, REPO_ROOT
 
 GOLDEN_DIR = Path(__file__).parent / "golden" / "cloudformation"
 EXAMPLES = sorted(path.stem for path in EXAMPLES_DIR.glob("*.yaml"))
@@ -185,6 +188,38 @@ def test_examples_exist() -> None:
 @pytest.mark.parametrize("name", ALL_EXPORTS)
 def test_template_passes_cfn_lint(name: str, lint_findings: dict[str, list[str]]) -> None:
     assert lint_findings[name] == []
+
+
+def test_checkov_finds_no_failed_check_in_any_template(
+    exports: dict[str, Export], tmp_path: Path
+) -> None:
+    """No check is skipped here: a justified skip would be written into the template itself."""
+    binary = os.environ.get("CHECKOV") or str(REPO_ROOT / ".venv-checkov" / "bin" / "checkov")
+    if not Path(binary).exists() and shutil.which(binary) is None:
+        pytest.skip("checkov is not installed (set CHECKOV or create .venv-checkov)")
+    for name, export in exports.items():
+        shutil.copy(export.path, tmp_path / f"{name}.yaml")
+    completed = subprocess.run(
+        [
+            binary,
+            *("-d", str(tmp_path), "--framework", "cloudformation"),
+            *("--quiet", "--compact", "-o", "json", "--skip-download"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    reports = json.loads(completed.stdout)
+    for report in reports if isinstance(reports, list) else [reports]:
+        failed = [
+            (check["check_id"], check["resource"], check["file_path"])
+            for check in report["results"]["failed_checks"]
+        ]
+        assert failed == []
+        assert report["summary"]["parsing_errors"] == 0
+        assert report["summary"]["passed"] > 0
+        assert report["summary"]["skipped"] == 0
 
 
 @pytest.mark.parametrize("name", ALL_EXPORTS)
@@ -618,6 +653,25 @@ def test_a_stack_over_cloudformation_quotas_is_refused_with_the_reason() -> None
     assert "stack big (16 jobs)" in message
     assert "208 outputs (at most 200)" in message
     assert "split the jobs into several config files" in message
+
+
+def test_a_start_date_that_has_passed_is_left_out_as_the_aws_engine_does() -> None:
+    start = datetime(2030, 1, 1, tzinfo=UTC)
+    stack = Stack.model_validate(
+        {"stack": "dated", "jobs": {"report": {**BASE_JOB, "start_date": start.isoformat()}}}
+    )
+    desired = build(stack)
+
+    def start_dates(now: datetime) -> list[Any]:
+        template = build_template(desired, now=now)
+        return [
+            body["Properties"].get("StartDate")
+            for body in template["Resources"].values()
+            if body["Type"] == "AWS::Scheduler::Schedule"
+        ]
+
+    assert start_dates(start - timedelta(seconds=1)) == ["2030-01-01T00:00:00Z"]
+    assert start_dates(start) == [None]
 
 
 @pytest.mark.parametrize("example", EXAMPLES)

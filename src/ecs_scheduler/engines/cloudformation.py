@@ -45,6 +45,7 @@ from ecs_scheduler.resources import (
     Resource,
     ResourceType,
     TaskDefinitionRef,
+    without_passed_start_dates,
 )
 
 
@@ -193,9 +194,11 @@ _HASH_LENGTH: Final = 8
 _PRIMARY_KEY_WORD: Final = "primary"
 
 
-def export_cloudformation(desired: DesiredState, out_dir: Path) -> list[Path]:
+def export_cloudformation(
+    desired: DesiredState, out_dir: Path, *, now: datetime | None = None
+) -> list[Path]:
     """Write ``<out_dir>/<stack>.yaml``; returns the files written."""
-    text = render_template(desired)
+    text = render_template(desired, now=now)
     path = out_dir / f"{desired.stack}.yaml"
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -207,9 +210,9 @@ def export_cloudformation(desired: DesiredState, out_dir: Path) -> list[Path]:
     return [path]
 
 
-def render_template(desired: DesiredState) -> str:
+def render_template(desired: DesiredState, *, now: datetime | None = None) -> str:
     """The stack's template as YAML text, byte-for-byte the same for the same desired state."""
-    template = build_template(desired)
+    template = build_template(desired, now=now)
     text = dump_template(template)
     _check_quotas(desired.stack, template, text)
     return text
@@ -234,8 +237,13 @@ def _check_quotas(stack: str, template: Mapping[str, Any], text: str) -> None:
         )
 
 
-def build_template(desired: DesiredState) -> dict[str, Any]:
-    """The stack's template as a dict; intrinsics are the dataclasses of cloudformation_yaml."""
+def build_template(desired: DesiredState, *, now: datetime | None = None) -> dict[str, Any]:
+    """The stack's template as a dict; intrinsics are the dataclasses of cloudformation_yaml.
+
+    A start date that has passed by ``now`` (default: the current time) is left out, as the
+    AWS engine leaves it out: Scheduler would reject it.
+    """
+    desired = without_passed_start_dates(desired, now or datetime.now(UTC))
     context = _Context.of(desired)
     resources = {
         context.resource_ids[resource.address]: _render_resource(resource, context)

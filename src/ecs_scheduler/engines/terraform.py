@@ -18,6 +18,7 @@ their own. With the ``json`` format every ``.tf`` is written as ``.tf.json`` ins
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import Final, Literal
 
@@ -29,7 +30,12 @@ from ecs_scheduler.engines.terraform_syntax import (
     render_hcl,
     render_json,
 )
-from ecs_scheduler.resources import DesiredState, Resource, module_name
+from ecs_scheduler.resources import (
+    DesiredState,
+    Resource,
+    module_name,
+    without_passed_start_dates,
+)
 
 __all__ = ["OutputFormat", "TerraformExportError", "export_terraform", "render_terraform"]
 
@@ -37,7 +43,9 @@ OutputFormat = Literal["hcl", "json"]
 
 TERRAFORM_VERSION: Final = ">= 1.5"
 AWS_PROVIDER_SOURCE: Final = "hashicorp/aws"
-AWS_PROVIDER_VERSION: Final = ">= 5.0"
+# The first hashicorp/aws release with aws_iam_role_policy_attachments_exclusive (5.72.0;
+# aws_iam_role_policies_exclusive came in 5.68.0): terraform-provider-aws issue 39379, CHANGELOG.
+AWS_PROVIDER_VERSION: Final = ">= 5.72"
 # The first hashicorp/aws release with aws_scheduler_schedule.action_after_completion.
 AWS_PROVIDER_VERSION_WITH_ACTION_AFTER_COMPLETION: Final = ">= 6.14"
 _SUFFIXES: Final = {"hcl": ".tf", "json": ".tf.json"}
@@ -103,9 +111,14 @@ def _module_call(job: str, location: tuple[str, str], aliased: bool) -> Block:
 
 
 def render_terraform(
-    desired: DesiredState, output_format: OutputFormat = "hcl"
+    desired: DesiredState, output_format: OutputFormat = "hcl", *, now: datetime | None = None
 ) -> dict[PurePosixPath, str]:
-    """Every file of the export by its path relative to the output directory."""
+    """Every file of the export by its path relative to the output directory.
+
+    A start date that has passed by ``now`` (default: the current time) is left out, as the
+    AWS engine leaves it out: Scheduler would reject it.
+    """
+    desired = without_passed_start_dates(desired, now or datetime.now(UTC))
     jobs: dict[str, list[Resource]] = {job: [] for job in desired.task_definitions}
     for resource in desired.resources.values():
         jobs.setdefault(resource.job, []).append(resource)
@@ -148,14 +161,18 @@ def render_terraform(
 
 
 def export_terraform(
-    desired: DesiredState, out_dir: Path, *, output_format: OutputFormat = "hcl"
+    desired: DesiredState,
+    out_dir: Path,
+    *,
+    output_format: OutputFormat = "hcl",
+    now: datetime | None = None,
 ) -> list[Path]:
     """Write the Terraform configuration of ``desired`` under ``out_dir``; the files, sorted.
 
     Refuses to write next to the other format's files of the same name: Terraform would load
     both and report every block twice.
     """
-    files = render_terraform(desired, output_format)
+    files = render_terraform(desired, output_format, now=now)
     other_suffix = _SUFFIXES["json" if output_format == "hcl" else "hcl"]
     suffix = _SUFFIXES[output_format]
     clashes = [

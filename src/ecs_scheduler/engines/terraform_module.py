@@ -484,11 +484,15 @@ class JobModule:
             value = ecs.take(key)
             if value is not None:
                 body.append(Attribute(argument, self.value(value)))
-        tags = ecs.take("Tags")
-        if tags:
-            # The provider takes a map and sends it as RunTask's list of one-tag maps.
-            body.append(
-                Attribute("tags", {key: value for tag in tags for key, value in tag.items()})
+        if ecs.take("Tags"):
+            raise TerraformExportError(
+                f"Job {self.job}: task_tags cannot be exported to Terraform. hashicorp/aws "
+                "sends aws_scheduler_schedule's ecs_parameters tags as RunTask's "
+                '{"key": ..., "value": ...} pairs, which EventBridge Scheduler stores as tags '
+                'named "key" and "value" (terraform-provider-aws issue 45629, before it '
+                "32259), so Terraform and ecs-scheduler would undo each other's tags. Apply "
+                "this job with ecs-scheduler apply or the CloudFormation export, or leave "
+                "task_tags out (propagate_tags copies the task definition's tags)."
             )
         network = ecs.nested("NetworkConfiguration")
         awsvpc = network.nested("awsvpcConfiguration")
@@ -600,9 +604,40 @@ class JobModule:
             raise TerraformExportError(f"{resource.address}: the Terraform export cannot write it.")
         self._policy_blocks = []
         body = translate(resource)
-        return [
+        blocks = [
             *self._policy_blocks,
             Block("resource", (resource.type, resource.name), (*body, *self._depends_on(resource))),
+        ]
+        if resource.type == "aws_iam_role_policy":
+            blocks.extend(self._exclusive_role_policies(resource))
+        return blocks
+
+    def _exclusive_role_policies(self, role_policy: Resource) -> list[Block]:
+        """The role holds the job's inline policy and nothing else, as the AWS engine keeps it.
+
+        A policy attached or put by hand (a managed ``AmazonECS_FullAccess``, say) would widen
+        what every schedule of the job may do; these resources make ``terraform plan`` show it
+        and ``terraform apply`` remove it (hashicorp/aws >= 5.72, see docs/terraform.md).
+        """
+        role = self.dependency(role_policy, "aws_iam_role")
+        role_name = Reference(f"{role.type}.{role.name}.name")
+        return [
+            Block(
+                "resource",
+                ("aws_iam_role_policies_exclusive", role.name),
+                (
+                    Attribute("role_name", role_name),
+                    Attribute(
+                        "policy_names",
+                        [Reference(f"{role_policy.type}.{role_policy.name}.name")],
+                    ),
+                ),
+            ),
+            Block(
+                "resource",
+                ("aws_iam_role_policy_attachments_exclusive", role.name),
+                (Attribute("role_name", role_name), Attribute("policy_arns", [])),
+            ),
         ]
 
     def _check_address(self, resource: Resource) -> None:

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from ecs_scheduler import resources
 from ecs_scheduler.resources import ResourceType
 
 # Fields that name the resource rather than describe it: a different value is a different
@@ -228,13 +229,13 @@ def _canonical_alarm(fields: dict[str, Any]) -> dict[str, Any]:
 
 
 def start_date_passed(start_date: Any) -> bool:
-    """A start date in the past changes nothing, and Scheduler rejects one older than 5 min.
-
-    So a past start date is treated as none on both sides, and apply does not send it.
-    """
+    """The model's rule (:func:`ecs_scheduler.resources.start_date_passed`) applied now, to a
+    desired or live start date: a passed one is treated as none on both sides, and apply does
+    not send it."""
     if start_date is None:
         return False
-    return datetime.fromisoformat(canonical_timestamp(start_date)) <= datetime.now(UTC)
+    moment = datetime.fromisoformat(canonical_timestamp(start_date))
+    return resources.start_date_passed(moment, datetime.now(UTC))
 
 
 def comparable_live_properties(

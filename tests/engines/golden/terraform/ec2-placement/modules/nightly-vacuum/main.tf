@@ -147,6 +147,16 @@ resource "aws_iam_role_policy" "scheduler" {
   policy = data.aws_iam_policy_document.scheduler.json
 }
 
+resource "aws_iam_role_policies_exclusive" "scheduler" {
+  role_name    = aws_iam_role.scheduler.name
+  policy_names = [aws_iam_role_policy.scheduler.name]
+}
+
+resource "aws_iam_role_policy_attachments_exclusive" "scheduler" {
+  role_name   = aws_iam_role.scheduler.name
+  policy_arns = []
+}
+
 resource "aws_sqs_queue" "dlq" {
   name                              = "acme-platform-internal-use1-maintenance_nightly-vacuum-dlq"
   kms_master_key_id                 = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
@@ -283,7 +293,6 @@ locals {
       description                  = "Runs ECS task db-vacuum on cluster maintenance: At 03:15, every day (UTC)"
       schedule_expression          = "cron(15 3 * * ? *)"
       schedule_expression_timezone = "UTC"
-      start_date                   = "2026-01-01T00:00:00Z"
       state                        = "ENABLED"
       flexible_time_window_mode    = "OFF"
       maximum_retry_attempts       = 5
@@ -300,7 +309,6 @@ resource "aws_scheduler_schedule" "ecs" {
   description                  = each.value.description
   schedule_expression          = each.value.schedule_expression
   schedule_expression_timezone = each.value.schedule_expression_timezone
-  start_date                   = each.value.start_date
   state                        = each.value.state
   kms_key_arn                  = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 
@@ -328,9 +336,6 @@ resource "aws_scheduler_schedule" "ecs" {
       propagate_tags          = "TASK_DEFINITION"
       enable_ecs_managed_tags = true
       enable_execute_command  = false
-      tags = {
-        Purpose = "maintenance"
-      }
 
       network_configuration {
         subnets          = ["subnet-0a1b2c3d4e5f60718", "subnet-0f9e8d7c6b5a40312", "subnet-04c3b2a1908f7e6d5"]

@@ -158,6 +158,16 @@ resource "aws_iam_role_policy" "scheduler" {
   policy = data.aws_iam_policy_document.scheduler.json
 }
 
+resource "aws_iam_role_policies_exclusive" "scheduler" {
+  role_name    = aws_iam_role.scheduler.name
+  policy_names = [aws_iam_role_policy.scheduler.name]
+}
+
+resource "aws_iam_role_policy_attachments_exclusive" "scheduler" {
+  role_name   = aws_iam_role.scheduler.name
+  policy_arns = []
+}
+
 resource "aws_sqs_queue" "dlq" {
   name                              = "acme-commerce-internal-use1-orders-sync_sync-orders-dlq"
   kms_master_key_id                 = "arn:aws:kms:us-east-1:123456789012:alias/ecs-scheduler"

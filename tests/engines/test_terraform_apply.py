@@ -1,0 +1,286 @@
+"""The Terraform export applied: every example, on the embedded emulator, with a real provider.
+
+Needs ``terraform`` on PATH and hashicorp/aws in a filesystem mirror (``TF_PLUGIN_MIRROR``,
+by default /opt/tf-plugins); skipped, with the reason, where either is missing. Every example
+is exported with the emulator's prerequisites, all of them are applied from one root (one
+``terraform init``, one apply in parallel), and then both the AWS engine's plan and
+``terraform plan`` must find nothing to change: the engines agree on every resource.
+
+The provider's endpoints and credentials for the emulator live only in the test's override
+file next to each export's ``main.tf``; the exported files themselves are the user's.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path, PurePosixPath
+
+import pytest
+import yaml
+
+from ecs_scheduler.engines.aws import AwsClients, plan
+from ecs_scheduler.engines.terraform import export_terraform, render_terraform
+from ecs_scheduler.loader import loads
+from ecs_scheduler.local import (
+    Emulator,
+    Prerequisites,
+    provision_prerequisites,
+    write_demo_config,
+)
+from ecs_scheduler.resources import DesiredState, build
+from tests.conftest import EXAMPLES_DIR
+from tests.engines.test_terraform import desired_state, mirrored_aws_versions, without_task_tags
+
+# One worker applies once for all of these tests (pytest-xdist runs with --dist loadgroup).
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("terraform-apply")]
+
+MIRROR = Path(os.environ.get("TF_PLUGIN_MIRROR", "/opt/tf-plugins"))
+NEWEST_MIRRORED = max(mirrored_aws_versions(MIRROR), default=()) if MIRROR.is_dir() else ()
+
+
+def _required_aws_version(example: str) -> tuple[int, ...]:
+    """The oldest hashicorp/aws the example's export accepts (6.14 with action_after_completion)."""
+    versions = render_terraform(desired_state(example))[PurePosixPath("versions.tf")]
+    match = re.search(r'"hashicorp/aws"\s+version\s*=\s*">= ([0-9.]+)"', versions)
+    assert match is not None, versions
+    return tuple(int(part) for part in match.group(1).split("."))
+
+
+# Examples whose export needs a newer provider than the mirror holds are not applied; each is
+# reported as skipped, with the version it needs.
+REQUIRED = {path.stem: _required_aws_version(path.stem) for path in EXAMPLES_DIR.glob("*.yaml")}
+APPLIED = sorted(example for example, version in REQUIRED.items() if version <= NEWEST_MIRRORED)
+NOT_APPLIED = sorted(set(REQUIRED) - set(APPLIED))
+# daily-report with a start and an end date ahead: both engines must write the same dates.
+DATED = "daily-report-dated"
+# ec2-placement as another stack, with its task_tags written as the provider's `tags` argument
+# by hand (the export refuses them): shows what the provider sends instead.
+TAGGED = "ec2-placement-tagged"
+TASK_TAGS: Mapping[str, str] = {"Purpose": "maintenance"}  # ec2-placement's task_tags
+# The services an export talks to; every one is pointed at the emulator.
+EMULATED_SERVICES = ("cloudwatch", "ecs", "iam", "kms", "scheduler", "sqs", "sts")
+TIMEOUT_SECONDS = 600
+
+
+def _provider_override(endpoint_url: str) -> str:
+    endpoints = "\n".join(f'    {service} = "{endpoint_url}"' for service in EMULATED_SERVICES)
+    return (
+        'provider "aws" {\n'
+        '  access_key                  = "testing"\n'
+        '  secret_key                  = "testing"\n'
+        "  skip_credentials_validation = true\n"
+        "  skip_metadata_api_check     = true\n"
+        "  skip_region_validation      = true\n"
+        "  endpoints {\n"
+        f"{endpoints}\n"
+        "  }\n"
+        "}\n"
+    )
+
+
+@dataclass(frozen=True)
+class Terraform:
+    binary: str
+    root: Path
+    environment: Mapping[str, str]
+
+    def run(self, *arguments: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [self.binary, *arguments],
+            cwd=self.root,
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT_SECONDS,
+            check=False,
+            env=dict(self.environment),
+        )
+
+
+@dataclass(frozen=True)
+class AppliedExports:
+    terraform: Terraform
+    clients: AwsClients
+    prereqs: Prerequisites
+    desired: Mapping[str, DesiredState]
+
+
+def _terraform_or_skip() -> str:
+    binary = shutil.which("terraform")
+    if binary is None:
+        pytest.skip("terraform is not on PATH: the Terraform export is not applied")
+    if not (MIRROR / "registry.terraform.io" / "hashicorp" / "aws").is_dir():
+        pytest.skip(f"no hashicorp/aws provider in the filesystem mirror {MIRROR}")
+    return binary
+
+
+def _dated(text: str) -> str:
+    """daily-report as another stack, with a start and an end date still ahead."""
+    document = yaml.safe_load(text)
+    document["stack"] = "reporting-dated"
+    now = datetime.now(UTC).replace(microsecond=0)
+    for job in document["jobs"].values():
+        job["start_date"] = (now + timedelta(days=30)).isoformat()
+        job["end_date"] = (now + timedelta(days=400)).isoformat()
+    return yaml.safe_dump(document, sort_keys=False)
+
+
+def _renamed(text: str, stack: str) -> str:
+    document = yaml.safe_load(text)
+    document["stack"] = stack
+    return yaml.safe_dump(document, sort_keys=False)
+
+
+def _with_provider_task_tags(module_main: Path, tags: Mapping[str, str]) -> None:
+    """Add ``tags`` to ``ecs_parameters``, as a user would write the provider's argument."""
+    entries = ", ".join(f'"{key}" = "{value}"' for key, value in tags.items())
+    text = module_main.read_text(encoding="utf-8")
+    assert "    ecs_parameters {\n" in text
+    module_main.write_text(
+        text.replace(
+            "    ecs_parameters {\n", f"    ecs_parameters {{\n      tags = {{ {entries} }}\n"
+        ),
+        encoding="utf-8",
+    )
+
+
+@pytest.fixture(scope="module")
+def applied(
+    emulator: Emulator, emulator_clients: AwsClients, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[AppliedExports]:
+    """Every applicable example exported to one root and applied to an emptied emulator."""
+    binary = _terraform_or_skip()
+    emulator.reset()
+    prereqs = provision_prerequisites(emulator_clients)
+    work = tmp_path_factory.mktemp("terraform-apply")
+    root = work / "root"
+    calls: list[str] = []
+    desired: dict[str, DesiredState] = {}
+    exported: dict[str, DesiredState] = {}
+    for example in APPLIED:
+        config = write_demo_config(prereqs, EXAMPLES_DIR / f"{example}.yaml", work / example)
+        text = without_task_tags(config.read_text(encoding="utf-8"))
+        exported[example] = desired[example] = build(loads(text, config.name).stack)
+        if example == "daily-report":
+            exported[DATED] = desired[DATED] = build(loads(_dated(text), f"{DATED}.yaml").stack)
+        if example == "ec2-placement":
+            tagged = _renamed(config.read_text(encoding="utf-8"), "maintenance-tagged")
+            desired[TAGGED] = build(loads(tagged, f"{TAGGED}.yaml").stack)
+            exported[TAGGED] = build(loads(without_task_tags(tagged), f"{TAGGED}.yaml").stack)
+    for example, state in exported.items():
+        export_terraform(state, root / example)
+        (root / example / "emulator_override.tf").write_text(
+            _provider_override(emulator.endpoint_url), encoding="utf-8"
+        )
+        calls.append(f'module "{example}" {{\n  source = "./{example}"\n}}\n')
+    [tagged_job] = desired[TAGGED].task_definitions
+    _with_provider_task_tags(root / TAGGED / "modules" / tagged_job / "main.tf", TASK_TAGS)
+    (root / "main.tf").write_text("\n".join(calls), encoding="utf-8")
+    cache = work / "plugin-cache"
+    cache.mkdir()
+    cli_config = work / "terraform.rc"
+    cli_config.write_text(
+        f'plugin_cache_dir = "{cache}"\n'
+        f'provider_installation {{\n  filesystem_mirror {{\n    path = "{MIRROR}"\n  }}\n}}\n',
+        encoding="utf-8",
+    )
+    terraform = Terraform(
+        binary,
+        root,
+        {
+            **os.environ,
+            "TF_CLI_CONFIG_FILE": str(cli_config),
+            "TF_IN_AUTOMATION": "1",
+            "TF_INPUT": "0",
+        },
+    )
+    for command in (
+        ("init", "-backend=false", "-no-color"),
+        ("apply", "-auto-approve", "-no-color", "-parallelism=16"),
+    ):
+        completed = terraform.run(*command)
+        assert completed.returncode == 0, completed.stdout + completed.stderr
+    yield AppliedExports(terraform, emulator_clients, prereqs, desired)
+
+
+@pytest.mark.parametrize("example", NOT_APPLIED)
+def test_examples_the_mirrored_provider_cannot_apply_are_reported(example: str) -> None:
+    pytest.skip(
+        f"{example} is not applied: its export needs hashicorp/aws >= "
+        f"{'.'.join(map(str, REQUIRED[example]))}, the mirror {MIRROR} holds "
+        f"{'.'.join(map(str, NEWEST_MIRRORED)) or 'none'} (docs/terraform.md, provider version)"
+    )
+
+
+@pytest.mark.parametrize("example", [*APPLIED, DATED])
+def test_the_aws_engine_finds_nothing_to_change_after_terraform_apply(
+    applied: AppliedExports, example: str
+) -> None:
+    changes = plan(applied.desired[example], applied.clients).changes
+    assert [change.to_json() for change in changes] == []
+
+
+def test_terraform_plan_finds_nothing_to_change_after_apply(applied: AppliedExports) -> None:
+    completed = applied.terraform.run("plan", "-detailed-exitcode", "-no-color", "-parallelism=16")
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+
+
+def test_terraform_removes_policies_attached_to_the_role_by_hand(applied: AppliedExports) -> None:
+    """As the AWS engine does: the role keeps the job's inline policy and nothing else."""
+    resources = applied.desired["daily-report"].resources.values()
+    [role] = [resource for resource in resources if resource.type == "aws_iam_role"]
+    [own_policy] = [resource for resource in resources if resource.type == "aws_iam_role_policy"]
+    iam = applied.clients.iam
+    iam.attach_role_policy(
+        RoleName=role.aws_name, PolicyArn=applied.prereqs.permissions_boundary_arn
+    )
+    iam.put_role_policy(
+        RoleName=role.aws_name,
+        PolicyName="added-by-hand",
+        PolicyDocument='{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", '
+        '"Action": "ecs:*", "Resource": "*"}]}',
+    )
+    module = "module.daily-report.module.daily-report"
+    completed = applied.terraform.run(
+        "apply",
+        "-auto-approve",
+        "-no-color",
+        f"-target={module}.aws_iam_role_policy_attachments_exclusive.scheduler",
+        f"-target={module}.aws_iam_role_policies_exclusive.scheduler",
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert "0 added, 2 changed, 0 destroyed" in completed.stdout
+    assert iam.list_attached_role_policies(RoleName=role.aws_name)["AttachedPolicies"] == []
+    assert iam.list_role_policies(RoleName=role.aws_name)["PolicyNames"] == [own_policy.aws_name]
+
+
+def test_the_provider_writes_task_tags_in_a_shape_the_aws_engine_does_not(
+    applied: AppliedExports,
+) -> None:
+    """Why the export refuses task_tags (terraform-provider-aws issues 45629 and 32259).
+
+    When this fails, the provider sends the tags as Scheduler documents them, and the export
+    can write ``tags`` again (with this test turned into an equality).
+    """
+    [schedule] = [
+        resource
+        for resource in applied.desired[TAGGED].resources.values()
+        if resource.type == "aws_scheduler_schedule"
+    ]
+    assert schedule.properties["Target"]["EcsParameters"]["Tags"] == [TASK_TAGS]
+    [group] = [
+        resource
+        for resource in applied.desired[TAGGED].resources.values()
+        if resource.type == "aws_scheduler_schedule_group"
+    ]
+    live = applied.clients.scheduler.get_schedule(Name=schedule.aws_name, GroupName=group.aws_name)
+    assert live["Target"]["EcsParameters"]["Tags"] == [
+        {"key": key, "value": value} for key, value in TASK_TAGS.items()
+    ]
+    changes = plan(applied.desired[TAGGED], applied.clients).changes
+    assert [(change.address, change.action) for change in changes] == [(schedule.address, "update")]
