@@ -189,6 +189,8 @@ def connect(
 def interrupts_stop_calls(clients: AwsClients) -> Iterator[None]:
     """Ctrl-C as terraform handles it: the first starts no new AWS call and lets the calls in
     flight finish (the command then ends with exit code 130); the second exits at once."""
+    from ecs_scheduler.engines.aws import ApplyInterruptedError, InterruptedByUserError
+
     if threading.current_thread() is not threading.main_thread():
         yield  # only the main thread may handle signals
         return
@@ -215,6 +217,11 @@ def interrupts_stop_calls(clients: AwsClients) -> Iterator[None]:
     previous = signal.signal(signal.SIGINT, on_interrupt)
     try:
         yield
+    except ApplyInterruptedError:
+        raise
+    except InterruptedByUserError:
+        stopped = "Interrupted while reading AWS: nothing was changed."
+        raise InterruptedByUserError(stopped) from None
     finally:
         signal.signal(signal.SIGINT, previous)
 

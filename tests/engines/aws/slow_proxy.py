@@ -1,9 +1,9 @@
 """An HTTP proxy on 127.0.0.1 that forwards every call to the emulator, holding writes a while.
 
 Writes are slow enough that a batch of them is in flight at any moment, so a signal sent during
-an apply lands mid-batch; reads pass at once, to keep the plan before it short. The proxy keeps
-a log of every call (when it arrived, whether its answer reached the client) and the largest
-number of writes it held at once.
+an apply lands mid-batch; reads pass at once (unless told otherwise), to keep the plan short.
+The proxy keeps a log of every call (when it arrived, whether its answer reached the client)
+and the largest number of writes it held at once.
 """
 
 from __future__ import annotations
@@ -32,12 +32,13 @@ class Call:
 
 
 class SlowProxy:
-    def __init__(self, upstream: str, *, write_delay: float) -> None:
+    def __init__(self, upstream: str, *, write_delay: float, read_delay: float = 0) -> None:
         parsed = urllib.parse.urlsplit(upstream)
         if parsed.hostname is None or parsed.port is None:
             raise ValueError(f"upstream must be http://host:port, not {upstream}")
         self.upstream_host, self.upstream_port = parsed.hostname, parsed.port
         self.write_delay = write_delay
+        self.read_delay = read_delay
         self.calls: list[Call] = []
         self.most_concurrent_writes = 0
         self._writes_in_flight = 0
@@ -125,8 +126,7 @@ def _handler_for(proxy: SlowProxy) -> type[BaseHTTPRequestHandler]:
                         proxy.most_concurrent_writes, proxy._writes_in_flight
                     )
             try:
-                if write:
-                    time.sleep(proxy.write_delay)
+                time.sleep(proxy.write_delay if write else proxy.read_delay)
                 self._answer(call, *self._forward(body))
             finally:
                 if write:

@@ -163,6 +163,35 @@ def test_a_second_ctrl_c_exits_at_once(emulated_account: EmulatedAccount, tmp_pa
     assert "Two interrupts received: exiting now" in stderr
 
 
+def test_ctrl_c_while_reading_changes_nothing(
+    emulated_account: EmulatedAccount, tmp_path: Path
+) -> None:
+    config = _stack_config(emulated_account, tmp_path / "stack.yaml")
+    with SlowProxy(emulated_account.endpoint_url, write_delay=0, read_delay=1) as proxy:
+        args = _cli("apply", config, proxy.endpoint_url)
+        child, log = _start(args, tmp_path)
+        try:
+            deadline = time.monotonic() + 60
+            while len(proxy.snapshot()) < 3:
+                assert child.poll() is None and time.monotonic() < deadline
+                time.sleep(0.02)
+            interrupted_at = time.monotonic()
+            child.send_signal(signal.SIGINT)
+            child.wait(timeout=30)
+            took = time.monotonic() - interrupted_at
+        finally:
+            child.kill()
+            child.wait()
+        calls = proxy.snapshot()
+    stderr = log.read_text(encoding="utf-8")
+
+    assert child.returncode == 130, stderr
+    assert took < EXIT_WITHIN_SECONDS, stderr
+    assert stderr.rstrip().endswith("Interrupted while reading AWS: nothing was changed."), stderr
+    assert not any(call.write for call in calls)
+    assert all(call.answered for call in calls)
+
+
 # Applies through the library, with Python's own SIGINT handling (KeyboardInterrupt).
 _APPLY_IN_CHILD = """
 import sys
