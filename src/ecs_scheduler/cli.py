@@ -39,8 +39,8 @@ EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_CHANGES = 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports a process ended by Ctrl-C
-# typer up to 0.2x re-exports click's exceptions, later releases bundle a copy of click: the
-# base class of ``typer.BadParameter`` is the ``ClickException`` of whichever click typer runs.
+# typer bundles its own copy of click since 0.26 (earlier releases used click's package), so
+# ``click.ClickException`` is not what it raises: the base of ``typer.BadParameter`` always is.
 CLICK_EXCEPTION: type[Exception] = next(
     base for base in typer.BadParameter.__mro__ if base.__name__ == "ClickException"
 )
