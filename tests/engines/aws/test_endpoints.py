@@ -167,7 +167,7 @@ def test_a_silent_endpoint_ends_at_the_deadline_the_user_gave(
     line = one_line(err)
     assert line.startswith(f"Gave up: {endpoint} did not finish within this command's deadline")
     assert "--timeout" in line
-    assert 2 <= seconds < 6
+    assert 2 <= seconds < 10  # the deadline, plus loading the file and making the clients
 
 
 def test_the_deadline_can_come_from_the_environment(

@@ -130,12 +130,10 @@ def test_ctrl_c_mid_batch_stops_cleanly_every_time(
             assert unanswered == [], f"the process left before these calls ended: {unanswered}"
 
             # Whatever the interrupt left behind, running again converges.
-            if command == "apply":
-                apply(plan(desired, clients), clients)
-                assert plan(desired, clients).changes == ()
-            else:
-                apply(plan(desired, clients, destroy_all=True), clients)
-                assert plan(desired, clients, destroy_all=True).changes == ()
+            destroy_all = command == "destroy"
+            apply(plan(desired, clients, destroy_all=destroy_all), clients)
+            again = plan(desired, clients, destroy_all=destroy_all)
+            assert (again.changes, again.blocked) == ((), ()), again
         assert proxy.most_concurrent_writes <= PARALLELISM
 
 
