@@ -840,4 +840,7 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
                 markup=False,
             )
         sys.exit(EXIT_ERROR)
+    if exit_code == EXIT_INTERRUPTED:
+        # typer turns a KeyboardInterrupt outside the AWS calls' own handling into this code.
+        err.print("Interrupted.")
     sys.exit(exit_code if isinstance(exit_code, int) else EXIT_OK)

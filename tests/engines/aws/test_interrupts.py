@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from ecs_scheduler import cli
 from ecs_scheduler.engines.aws import apply, plan
 from ecs_scheduler.loader import load
 from ecs_scheduler.resources import DesiredState, build
@@ -234,3 +235,17 @@ def test_ctrl_c_stops_a_library_apply_too(
     # The library's default pool has 16 workers, each with at most one call in flight.
     assert len([call for call in calls if call.arrived >= interrupted_at]) <= 16
     assert all(call.answered for call in calls)
+
+
+def test_ctrl_c_before_any_aws_call_says_so(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    def interrupted(path: Path) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "load_config", interrupted)
+    with pytest.raises(SystemExit) as ended:
+        cli.main(["plan", "-c", str(tmp_path / "stack.yaml")])
+
+    assert ended.value.code == 130
+    assert capsys.readouterr().err == "Interrupted.\n"
