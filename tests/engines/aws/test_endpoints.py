@@ -220,9 +220,19 @@ def test_reading_a_task_definition_from_an_html_page_is_an_endpoint_error() -> N
             clients.ecs.describe_task_definition(taskDefinition="daily-report")
 
 
-def test_a_json_service_answering_something_else_is_an_endpoint_error() -> None:
+@pytest.mark.parametrize(
+    ("service", "operation", "name"),
+    [
+        ("scheduler", "list_schedule_groups", "ListScheduleGroups"),  # rest-json
+        ("sqs", "list_queues", "ListQueues"),  # json
+        ("cloudwatch", "describe_alarms", "DescribeAlarms"),  # json, of the protocols it offers
+    ],
+)
+def test_a_json_service_answering_something_else_is_an_endpoint_error(
+    service: str, operation: str, name: str
+) -> None:
     with answering_endpoint(b"OK", "application/json") as endpoint:
         clients = AwsClients.create(region=REGION, endpoint_url=endpoint)
-        not_json = r"answered scheduler\.ListScheduleGroups with a body that is not JSON"
+        not_json = rf"answered {service}\.{name} with a body that is not JSON"
         with pytest.raises(EndpointError, match=not_json):
-            clients.scheduler.list_schedule_groups()
+            getattr(getattr(clients, service), operation)()

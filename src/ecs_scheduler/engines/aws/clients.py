@@ -81,9 +81,15 @@ class CallGuard:
     failure, and lets one raised in ``needs-retry`` or ``before-parse`` propagate).
     """
 
-    def __init__(self, endpoint_url: str | None, deadline_seconds: float | None) -> None:
+    def __init__(
+        self,
+        endpoint_url: str | None,
+        deadline_seconds: float | None,
+        read_timeout: float = READ_TIMEOUT_SECONDS,
+    ) -> None:
         self.endpoint_url = endpoint_url
         self.deadline_seconds = deadline_seconds
+        self.read_timeout = read_timeout
         self._deadline = None if deadline_seconds is None else time.monotonic() + deadline_seconds
         self._stopped = threading.Event()
 
@@ -123,7 +129,7 @@ class CallGuard:
             raise caught_exception
         self._check_deadline(url)
         if isinstance(caught_exception, _CONNECTION_ERRORS) and attempts >= CONNECTION_ATTEMPTS:
-            raise EndpointError(_unreachable(caught_exception, _origin(url), _name(operation)))
+            raise EndpointError(self._unreachable(caught_exception, url, operation))
 
     def before_parse(self, operation_model: Any, response_dict: dict[str, Any], **_: Any) -> None:
         """A 2xx answer must be what the service's protocol sends; botocore would otherwise
@@ -136,7 +142,7 @@ class CallGuard:
         what = None
         if start.startswith((b"<!doctype html", b"<html")):
             what = "an HTML page"
-        elif operation_model.service_model.protocol in _JSON_PROTOCOLS and body.strip():
+        elif _protocol(operation_model) in _JSON_PROTOCOLS and body.strip():
             try:
                 json.loads(body)
             except ValueError:
@@ -148,6 +154,21 @@ class CallGuard:
                 f"(HTTP {response_dict['status_code']}), not an AWS response; "
                 "check --endpoint-url or AWS_ENDPOINT_URL."
             )
+
+    def _unreachable(self, error: BaseException, url: str, operation: Any) -> str:
+        endpoint, attempts = _origin(url), CONNECTION_ATTEMPTS
+        if isinstance(error, ReadTimeoutError):
+            return (
+                f"{endpoint} accepted the connection but did not answer {_name(operation)} "
+                f"within {self.read_timeout:g} s ({attempts} attempts); is it an AWS endpoint?"
+            )
+        if isinstance(error, ConnectionClosedError):
+            return f"{endpoint} closed the connection without answering {_name(operation)}."
+        return (
+            f"Could not connect to {endpoint} ({attempts} attempts): nothing answers there "
+            f"within {CONNECT_TIMEOUT_SECONDS:g} s; check --endpoint-url or AWS_ENDPOINT_URL, "
+            "and that the service is running."
+        )
 
     def _check_deadline(self, url: str) -> None:
         if self._deadline is not None and time.monotonic() > self._deadline:
@@ -166,18 +187,12 @@ def _origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}" if parts.netloc else url
 
 
-def _unreachable(error: BaseException, endpoint: str, operation: str) -> str:
-    if isinstance(error, ReadTimeoutError):
-        return (
-            f"{endpoint} accepted the connection but did not answer {operation} within "
-            f"{READ_TIMEOUT_SECONDS:g} s ({CONNECTION_ATTEMPTS} attempts); is it an AWS endpoint?"
-        )
-    if isinstance(error, ConnectionClosedError):
-        return f"{endpoint} closed the connection without answering {operation}."
-    return (
-        f"Could not connect to {endpoint} ({CONNECTION_ATTEMPTS} attempts): nothing answers "
-        "there; check --endpoint-url or AWS_ENDPOINT_URL, and that the service is running."
-    )
+def _protocol(operation: Any) -> str:
+    """The protocol botocore speaks to the service. Newer botocore picks one of the protocols a
+    service offers (``resolved_protocol``: JSON for CloudWatch, whose model lists CBOR first);
+    older releases know one per service (``protocol``)."""
+    service = operation.service_model
+    return str(getattr(service, "resolved_protocol", service.protocol))
 
 
 def _check_endpoint(endpoint: str) -> None:
@@ -246,7 +261,7 @@ class AwsClients:
             read_timeout=read_timeout,
         )
         counter = ApiCallCounter()
-        guard = CallGuard(endpoint, deadline_seconds)
+        guard = CallGuard(endpoint, deadline_seconds, read_timeout)
 
         def client(service: str) -> Any:
             made = session.client(service, endpoint_url=endpoint, config=config)
