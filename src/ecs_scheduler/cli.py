@@ -12,7 +12,6 @@ import json
 import os
 import signal
 import sys
-import tempfile
 import threading
 import traceback
 from collections.abc import Callable, Iterator, Sequence
@@ -20,17 +19,17 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, cast
 from zoneinfo import ZoneInfo
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from ecs_scheduler import __version__
 from ecs_scheduler.errors import EcsSchedulerError
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from ecs_scheduler.engines.aws import AwsClients, Change, Plan
     from ecs_scheduler.loader import LoadResult
     from ecs_scheduler.resources import DesiredState
@@ -45,8 +44,35 @@ CLICK_EXCEPTION: type[Exception] = next(
     base for base in typer.BadParameter.__mro__ if base.__name__ == "ClickException"
 )
 
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+class _LazyConsole:
+    """A rich ``Console`` made on first use: importing rich takes longer than all of
+    ``validate``, which prints without it (benchmarks/startup.py)."""
+
+    def __init__(self, **options: Any) -> None:
+        self._options = options
+        self._console: Console | None = None
+
+    @property
+    def console(self) -> Console:
+        """The console itself, for rich objects that take one (``Progress(console=...)``)."""
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(**self._options)
+        return self._console
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.console, name)
+
+
+def real_console(console: Console) -> Console:
+    """``out`` or ``err`` as the rich Console itself."""
+    return cast("_LazyConsole", console).console if isinstance(console, _LazyConsole) else console
+
+
+out = cast("Console", _LazyConsole(highlight=False, soft_wrap=True))
+err = cast("Console", _LazyConsole(stderr=True, highlight=False, soft_wrap=True))
 
 app = typer.Typer(
     name="ecs-scheduler",
@@ -257,8 +283,13 @@ def check_instant(text: str | None) -> str | None:
     return text
 
 
+def utc_text(instant: datetime) -> str:
+    return instant.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
 def print_json(data: Any) -> None:
-    out.print_json(json.dumps(data, default=str), indent=2, highlight=False)
+    # What rich's print_json wrote (indent 2, no ASCII escapes), without importing rich.
+    typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
 
 
 # --------------------------------------------------------------------------- offline commands
@@ -271,25 +302,65 @@ def validate(
     debug: DebugOption = False,
 ) -> None:
     """Check the whole stack file offline; report every error with file:line:col and field."""
+    if as_json:
+        validate_as_json(config)
+        return
     result = load_config(config)
     desired = build_desired(result)
-    if as_json:
-        print_json(
-            {
-                "valid": True,
-                "stack": result.stack.stack,
-                "jobs": sorted(result.stack.jobs),
-                "schedules": sum(len(job.schedules) for job in result.stack.jobs.values()),
-                "resources": len(desired.resources),
-                "warnings": [str(w) for w in result.warnings],
-            }
-        )
-        return
     schedules = sum(len(job.schedules) for job in result.stack.jobs.values())
-    out.print(
-        f"[green]✓[/] {result.path}: stack [bold]{result.stack.stack}[/] is valid — "
+    # click's echo and style (colour on a terminal only), not rich: see _LazyConsole.
+    typer.echo(
+        f"{typer.style('✓', fg='green')} {result.path}: stack"
+        f" {typer.style(result.stack.stack, bold=True)} is valid — "
         f"{len(result.stack.jobs)} job(s), {schedules} schedule(s), "
         f"{len(desired.resources)} resource(s)"
+    )
+
+
+def validate_as_json(config: Path) -> None:
+    """``{"valid", "errors", "warnings", ...}`` on stdout, valid or not; exit 1 when invalid."""
+    from ecs_scheduler.loader import ConfigError, ConfigIssue
+
+    def issue(item: ConfigIssue) -> dict[str, Any]:
+        return {
+            "file": item.file,
+            "line": item.line,
+            "column": item.column,
+            "path": item.path,
+            "message": item.message,
+        }
+
+    try:
+        result = load_config(config)
+        desired = build_desired(result)
+    except ConfigError as error:
+        print_json(
+            {
+                "valid": False,
+                "errors": [issue(item) for item in error.issues],
+                "warnings": [issue(item) for item in error.warnings],
+            }
+        )
+        raise typer.Exit(EXIT_ERROR) from None
+    except EcsSchedulerError as error:
+        print_json(
+            {
+                "valid": False,
+                "errors": [issue(ConfigIssue(str(config), None, None, "", str(error)))],
+                "warnings": [],
+            }
+        )
+        raise typer.Exit(EXIT_ERROR) from None
+    print_json(
+        {
+            "valid": True,
+            "errors": [],
+            "warnings": [issue(item) for item in result.warnings],
+            "stack": result.stack.stack,
+            "jobs": sorted(result.stack.jobs),
+            "schedules": sum(len(job.schedules) for job in result.stack.jobs.values()),
+            "resources": len(desired.resources),
+        }
     )
 
 
@@ -307,15 +378,27 @@ def next_runs(
         typer.Option(
             "--from",
             callback=check_instant,
-            help="ISO-8601 instant to start after (default: now).",
+            help=(
+                "ISO-8601 instant to start after (default: now). Without an offset it is UTC: "
+                "2026-03-08T00:00:00 means 2026-03-08T00:00:00Z."
+            ),
         ),
     ] = None,
     config: ConfigOption = DEFAULT_CONFIG,
     as_json: JsonOption = False,
     debug: DebugOption = False,
 ) -> None:
-    """Upcoming fire times of each schedule, local and UTC, with a plain-English description."""
-    from ecs_scheduler.expressions import describe, fire_times, flexible_window
+    """Upcoming fire times of each schedule, local and UTC, with a plain-English description.
+
+    Times a daylight-saving change skips, repeats or moves are marked.
+    """
+    from ecs_scheduler.expressions import (
+        RateExpression,
+        describe,
+        dst_changes,
+        fire_times,
+        flexible_window,
+    )
 
     result = load_config(config)
     after = parse_instant(start)
@@ -344,6 +427,15 @@ def next_runs(
                 runs.append(fire_time)
                 if len(runs) == count:
                     break
+            notes: list[str] = []
+            if isinstance(spec.expression, RateExpression) and spec.start_date is None:
+                # A rate schedule without a StartDate "starts invoking the target immediately"
+                # on creation: https://docs.aws.amazon.com/scheduler/latest/UserGuide/
+                # schedule-types.html#rate-based
+                notes.append(
+                    "AWS counts rate() from when the schedule is created (it has no "
+                    "start_date); these times count from --from (default: now)"
+                )
             rows.append(
                 {
                     "job": job_name,
@@ -354,6 +446,14 @@ def next_runs(
                     "description": describe(spec.expression, spec.timezone),
                     "flexible_time_window_minutes": spec.flexible_time_window_minutes,
                     "runs": runs,
+                    "dst_changes": dst_changes(
+                        spec.expression,
+                        spec.timezone,
+                        runs,
+                        # Nothing before the schedule's start_date counts as skipped.
+                        after=max(after, spec.start_date) if spec.start_date else after,
+                    ),
+                    "notes": notes,
                 }
             )
     if as_json:
@@ -361,20 +461,29 @@ def next_runs(
             [
                 {
                     **row,
-                    "runs": [
-                        run.astimezone(UTC).isoformat().replace("+00:00", "Z")
-                        for run in row["runs"]
+                    "runs": [utc_text(run) for run in row["runs"]],
+                    "dst_changes": [
+                        {
+                            "kind": change.kind,
+                            "at": utc_text(change.instant),
+                            "wall_time": change.wall_time.isoformat(),
+                            "message": change.message,
+                        }
+                        for change in row["dst_changes"]
                     ],
                 }
                 for row in rows
             ]
         )
         return
+    from rich.table import Table
+
     for row in rows:
         label = row["job"] + (f"/{row['schedule']}" if row["schedule"] else "")
         state = "" if row["enabled"] else " [yellow](disabled)[/]"
+        note_lines = "".join(f"\nnote: {note}" for note in row["notes"])
         table = Table(
-            title=f"[bold]{label}[/]{state}  {row['expression']}\n{row['description']}",
+            title=f"[bold]{label}[/]{state}  {row['expression']}\n{row['description']}{note_lines}",
             title_justify="left",
         )
         table.add_column("#", justify="right")
@@ -383,8 +492,15 @@ def next_runs(
         window = row["flexible_time_window_minutes"]
         if window:
             table.add_column(f"window ({window} min, UTC)")
+        changes = list(row["dst_changes"])
+        if changes:
+            table.add_column("daylight saving time")
         zone = ZoneInfo(row["timezone"])
         for index, run in enumerate(row["runs"], start=1):
+            while changes and changes[0].kind == "skipped" and changes[0].instant < run:
+                skipped = changes.pop(0)
+                cells = ["–", f"{skipped.wall_time:%a %Y-%m-%d %H:%M}", ""]
+                table.add_row(*cells, *([""] if window else []), f"⚠ {skipped.message}")
             cells = [
                 str(index),
                 run.astimezone(zone).strftime("%a %Y-%m-%d %H:%M %Z"),
@@ -393,6 +509,11 @@ def next_runs(
             if window:
                 begin, end = flexible_window(run, window)
                 cells.append(f"{begin:%H:%M} – {end:%H:%M}")
+            if row["dst_changes"]:
+                marked = changes[0] if changes and changes[0].instant == run else None
+                if marked is not None:
+                    changes.pop(0)
+                cells.append(f"⚠ {marked.message}" if marked else "")
             table.add_row(*cells)
         if not row["runs"]:
             table.add_row("–", "no fire times after " + after.isoformat(), "")
@@ -508,7 +629,7 @@ def progress_bar(total: int) -> Iterator[Callable[[Change], None]]:
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
-        console=err,
+        console=real_console(err),
         transient=True,
         disable=total < 10,
     ) as progress:
@@ -704,6 +825,8 @@ def outputs(
 
 
 def render_outputs(values: dict[str, dict[str, Any]]) -> None:
+    from rich.table import Table
+
     for job, job_outputs in values.items():
         table = Table(title=f"[bold]{job}[/]", title_justify="left", show_header=False)
         table.add_column("output", style="cyan", no_wrap=True)
@@ -725,6 +848,8 @@ def demo(
     debug: DebugOption = False,
 ) -> None:
     """Run the whole cycle on the embedded emulator: validate, plan, apply, next, destroy."""
+    import tempfile
+
     from ecs_scheduler.engines.aws import AwsClients, apply, plan, read_outputs
     from ecs_scheduler.local import Emulator, provision_prerequisites, write_demo_config
 
