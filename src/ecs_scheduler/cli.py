@@ -9,8 +9,11 @@ which keeps ``validate``, ``next`` and ``schema`` fast.
 from __future__ import annotations
 
 import json
+import os
 import re
+import signal
 import sys
+import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -36,6 +39,12 @@ if TYPE_CHECKING:
 EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_CHANGES = 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports a process ended by Ctrl-C
+# typer bundles its own copy of click since 0.26 (earlier releases used click's package), so
+# ``click.ClickException`` is not what it raises: the base of ``typer.BadParameter`` always is.
+CLICK_EXCEPTION: type[Exception] = next(
+    base for base in typer.BadParameter.__mro__ if base.__name__ == "ClickException"
+)
 
 
 class _LazyConsole:
@@ -139,7 +148,24 @@ ForceDlqOption = Annotated[
         help="Allow deleting dead-letter queues that still hold messages (the messages are lost).",
     ),
 ]
+TimeoutOption = Annotated[
+    float,
+    typer.Option(
+        "--timeout",
+        envvar="ECS_SCHEDULER_TIMEOUT",
+        min=1,
+        metavar="SECONDS",
+        help="Give up when AWS has not finished after this many seconds; also "
+        "ECS_SCHEDULER_TIMEOUT.",
+    ),
+]
+ParallelismOption = Annotated[
+    int,
+    typer.Option("--parallelism", min=1, metavar="N", help="Make at most N AWS calls at once."),
+]
 DEFAULT_CONFIG = Path("ecs-scheduler.yaml")
+DEFAULT_TIMEOUT_SECONDS = 1800.0
+DEFAULT_PARALLELISM = 16
 
 
 # --------------------------------------------------------------------------- shared steps
@@ -177,13 +203,65 @@ def stack_region(result: LoadResult, requested: str | None) -> str:
 
 
 def connect(
-    result: LoadResult, profile: str | None, region: str | None, endpoint_url: str | None
+    result: LoadResult,
+    profile: str | None,
+    region: str | None,
+    endpoint_url: str | None,
+    *,
+    timeout: float = DEFAULT_TIMEOUT_SECONDS,
+    parallelism: int = DEFAULT_PARALLELISM,
 ) -> AwsClients:
     from ecs_scheduler.engines.aws import AwsClients
 
     return AwsClients.create(
-        region=stack_region(result, region), profile=profile, endpoint_url=endpoint_url
+        region=stack_region(result, region),
+        profile=profile,
+        endpoint_url=endpoint_url,
+        deadline_seconds=timeout,
+        # plan reads with two pools of ``parallelism`` threads each (jobs, and their reads).
+        max_pool_connections=max(32, 2 * parallelism),
     )
+
+
+@contextmanager
+def interrupts_stop_calls(clients: AwsClients) -> Iterator[None]:
+    """Ctrl-C as terraform handles it: the first starts no new AWS call and lets the calls in
+    flight finish (the command then ends with exit code 130); the second exits at once."""
+    from ecs_scheduler.engines.aws import ApplyInterruptedError, InterruptedByUserError
+
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may handle signals
+        return
+    received = 0
+
+    def on_interrupt(signum: int, frame: object) -> None:
+        nonlocal received
+        received += 1
+        if received == 1:
+            err.print(
+                "Interrupt received: starting no new AWS calls, waiting for the calls in "
+                "flight to finish (press Ctrl-C again to exit at once).",
+                markup=False,
+            )
+            clients.guard.stop()
+        else:
+            err.print(
+                "Two interrupts received: exiting now; calls in flight may still take effect, "
+                "run the command again to converge.",
+                markup=False,
+            )
+            os._exit(EXIT_INTERRUPTED)  # nothing may wait: threads are still in their calls
+
+    previous = signal.signal(signal.SIGINT, on_interrupt)
+    try:
+        yield
+    except ApplyInterruptedError:
+        raise
+    except InterruptedByUserError:
+        stopped = "Interrupted while reading AWS: nothing was changed."
+        raise InterruptedByUserError(stopped) from None
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def run_preflight(desired: DesiredState, clients: AwsClients) -> None:
@@ -205,10 +283,16 @@ def parse_instant(text: str | None) -> datetime:
     try:
         instant = datetime.fromisoformat(text)
     except ValueError:
-        raise UsageError(
-            f"--from {text!r} is not an ISO-8601 date-time (e.g. 2026-03-08T00:00:00Z)"
+        # A malformed option value is a usage error (exit 2), as click reports its own.
+        raise typer.BadParameter(
+            f"{text!r} is not an ISO-8601 date-time (e.g. 2026-03-08T00:00:00Z)"
         ) from None
     return instant if instant.tzinfo else instant.replace(tzinfo=UTC)
+
+
+def check_instant(text: str | None) -> str | None:
+    parse_instant(text)
+    return text
 
 
 def utc_text(instant: datetime) -> str:
@@ -323,6 +407,7 @@ def next_runs(
         str | None,
         typer.Option(
             "--from",
+            callback=check_instant,
             help=(
                 "ISO-8601 instant to start after (default: now). Without an offset it is UTC: "
                 "2026-03-08T00:00:00 means 2026-03-08T00:00:00Z."
@@ -715,6 +800,8 @@ def make_plan(
     region: str | None,
     endpoint_url: str | None,
     *,
+    timeout: float = DEFAULT_TIMEOUT_SECONDS,
+    parallelism: int = DEFAULT_PARALLELISM,
     destroy_jobs: Sequence[str] | None = None,
     destroy_all: bool = False,
 ) -> tuple[Plan, AwsClients]:
@@ -726,17 +813,21 @@ def make_plan(
         unknown = sorted(set(destroy_jobs) - set(result.stack.jobs))
         if unknown:
             raise UsageError(f"no job {', '.join(map(repr, unknown))} in {result.path}")
-    clients = connect(result, profile, region, endpoint_url)
-    if not (destroy_jobs or destroy_all):
-        run_preflight(desired, clients)
-    with read_progress() as reading:
-        the_plan = plan(
-            desired,
-            clients,
-            destroy_jobs=destroy_jobs or None,
-            destroy_all=destroy_all,
-            progress=reading,
-        )
+    clients = connect(
+        result, profile, region, endpoint_url, timeout=timeout, parallelism=parallelism
+    )
+    with interrupts_stop_calls(clients):
+        if not (destroy_jobs or destroy_all):
+            run_preflight(desired, clients)
+        with read_progress() as reading:
+            the_plan = plan(
+                desired,
+                clients,
+                destroy_jobs=destroy_jobs or None,
+                destroy_all=destroy_all,
+                max_workers=parallelism,
+                progress=reading,
+            )
     return the_plan, clients
 
 
@@ -747,8 +838,9 @@ def confirm_and_apply(
     auto_approve: bool,
     force_delete_dlq: bool,
     destroying: bool = False,
+    parallelism: int = DEFAULT_PARALLELISM,
 ) -> None:
-    from ecs_scheduler.engines.aws import apply
+    from ecs_scheduler.engines.aws import ApplyInterruptedError, apply
 
     if not the_plan.changes:
         return
@@ -756,10 +848,18 @@ def confirm_and_apply(
         if not sys.stdin.isatty():
             raise UsageError("refusing to change AWS without a terminal; pass --auto-approve")
         typer.confirm("Apply these changes?", abort=True)
-    with progress_bar(len(the_plan.changes)) as advance:
-        result = apply(
-            the_plan, clients, force_delete_dlq_messages=force_delete_dlq, progress=advance
-        )
+    try:
+        with interrupts_stop_calls(clients), progress_bar(len(the_plan.changes)) as advance:
+            result = apply(
+                the_plan,
+                clients,
+                force_delete_dlq_messages=force_delete_dlq,
+                max_workers=parallelism,
+                progress=advance,
+            )
+    except ApplyInterruptedError as stopped:
+        command = "destroy" if destroying else "apply"
+        raise ApplyInterruptedError(stopped.applied, stopped.total, command=command) from None
     if destroying:
         out.print(
             f"[green]Destroy complete.[/] {result.summary()['delete']} destroyed in "
@@ -779,11 +879,15 @@ def plan_command(
     profile: ProfileOption = None,
     region: RegionOption = None,
     endpoint_url: EndpointOption = None,
+    timeout: TimeoutOption = DEFAULT_TIMEOUT_SECONDS,
+    parallelism: ParallelismOption = DEFAULT_PARALLELISM,
     as_json: JsonOption = False,
     debug: DebugOption = False,
 ) -> None:
     """Show what apply would change in live AWS (live AWS is the state; nothing is written)."""
-    the_plan, _ = make_plan(config, profile, region, endpoint_url)
+    the_plan, _ = make_plan(
+        config, profile, region, endpoint_url, timeout=timeout, parallelism=parallelism
+    )
     if as_json:
         print_json(the_plan.to_json())
     else:
@@ -802,13 +906,21 @@ def apply(
     profile: ProfileOption = None,
     region: RegionOption = None,
     endpoint_url: EndpointOption = None,
+    timeout: TimeoutOption = DEFAULT_TIMEOUT_SECONDS,
+    parallelism: ParallelismOption = DEFAULT_PARALLELISM,
     debug: DebugOption = False,
 ) -> None:
     """Converge live AWS to the config: preflight, plan, confirm, apply."""
-    the_plan, clients = make_plan(config, profile, region, endpoint_url)
+    the_plan, clients = make_plan(
+        config, profile, region, endpoint_url, timeout=timeout, parallelism=parallelism
+    )
     render_plan(the_plan)
     confirm_and_apply(
-        the_plan, clients, auto_approve=auto_approve, force_delete_dlq=force_delete_dlq_messages
+        the_plan,
+        clients,
+        auto_approve=auto_approve,
+        force_delete_dlq=force_delete_dlq_messages,
+        parallelism=parallelism,
     )
     if the_plan.blocked:
         raise BlockedError(len(the_plan.blocked), applied=True)
@@ -825,11 +937,20 @@ def destroy(
     profile: ProfileOption = None,
     region: RegionOption = None,
     endpoint_url: EndpointOption = None,
+    timeout: TimeoutOption = DEFAULT_TIMEOUT_SECONDS,
+    parallelism: ParallelismOption = DEFAULT_PARALLELISM,
     debug: DebugOption = False,
 ) -> None:
     """Remove everything this stack (or these jobs) owns in AWS; nothing else is touched."""
     the_plan, clients = make_plan(
-        config, profile, region, endpoint_url, destroy_jobs=jobs, destroy_all=not jobs
+        config,
+        profile,
+        region,
+        endpoint_url,
+        timeout=timeout,
+        parallelism=parallelism,
+        destroy_jobs=jobs,
+        destroy_all=not jobs,
     )
     render_destroy_plan(the_plan)
     confirm_and_apply(
@@ -838,6 +959,7 @@ def destroy(
         auto_approve=auto_approve,
         force_delete_dlq=force_delete_dlq_messages,
         destroying=True,
+        parallelism=parallelism,
     )
 
 
@@ -847,6 +969,7 @@ def outputs(
     profile: ProfileOption = None,
     region: RegionOption = None,
     endpoint_url: EndpointOption = None,
+    timeout: TimeoutOption = DEFAULT_TIMEOUT_SECONDS,
     as_json: JsonOption = False,
     debug: DebugOption = False,
 ) -> None:
@@ -854,8 +977,8 @@ def outputs(
     from ecs_scheduler.engines.aws import read_outputs
 
     result = load_config(config)
-    clients = connect(result, profile, region, endpoint_url)
-    with read_progress() as reading:
+    clients = connect(result, profile, region, endpoint_url, timeout=timeout)
+    with interrupts_stop_calls(clients), read_progress() as reading:
         values = read_outputs(build_desired(result), clients, progress=reading)
     if as_json:
         print_json(values)
@@ -998,19 +1121,18 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
         if debug:
             traceback.print_exc()
         err.print(str(error), markup=False)
-        sys.exit(EXIT_ERROR)
+        sys.exit(error.exit_code)
     except typer.Abort:
         err.print("Aborted: nothing was changed.")
         sys.exit(EXIT_ERROR)
     except KeyboardInterrupt:
         err.print("Interrupted.")
-        sys.exit(130)
+        sys.exit(EXIT_INTERRUPTED)
+    except CLICK_EXCEPTION as error:
+        # A usage error shows the usage line and "Error: ..." and exits 2, as click does.
+        error.show()  # type: ignore[attr-defined]
+        sys.exit(error.exit_code)  # type: ignore[attr-defined]
     except Exception as error:  # the one place that turns bugs into a clear line
-        import click
-
-        if isinstance(error, click.ClickException):
-            error.show()
-            sys.exit(error.exit_code)
         if debug:
             traceback.print_exc()
         else:
@@ -1020,4 +1142,7 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
                 markup=False,
             )
         sys.exit(EXIT_ERROR)
+    if exit_code == EXIT_INTERRUPTED:
+        # typer turns a KeyboardInterrupt outside the AWS calls' own handling into this code.
+        err.print("Interrupted.")
     sys.exit(exit_code if isinstance(exit_code, int) else EXIT_OK)

@@ -127,7 +127,7 @@ def test_next_selects_one_schedule_and_rejects_unknown_ones() -> None:
     assert unknown.returncode == 1
     assert "no schedule 'nightly'" in unknown.stderr
     bad_from = run_cli("next", "-c", config, "--from", "yesterday")
-    assert bad_from.returncode == 1
+    assert bad_from.returncode == 2  # a malformed option value is a usage error
     assert "--from" in bad_from.stderr
 
 

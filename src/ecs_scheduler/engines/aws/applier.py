@@ -14,15 +14,19 @@ import json
 import re
 import time
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any, Final
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from ecs_scheduler.engines.aws.canonical import canonical_properties, start_date_passed
-from ecs_scheduler.engines.aws.clients import AwsClients
-from ecs_scheduler.engines.aws.errors import AwsEngineError
+from ecs_scheduler.engines.aws.clients import AwsClients, CallGuard
+from ecs_scheduler.engines.aws.errors import (
+    ApplyInterruptedError,
+    AwsEngineError,
+    InterruptedByUserError,
+)
 from ecs_scheduler.engines.aws.live import (
     ALARM,
     GROUP,
@@ -48,6 +52,8 @@ _NOT_FOUND_CODES: Final = frozenset(
     }
 )
 _AWS_RESERVED_TAG_PREFIX = "aws:"
+# How often the thread waiting for a batch looks whether the user asked to stop.
+_STOP_POLL_SECONDS: Final = 0.1
 
 
 @dataclass(frozen=True)
@@ -79,7 +85,12 @@ def apply(
     max_workers: int = 16,
     progress: Callable[[Change], None] | None = None,
 ) -> ApplyResult:
-    """Make the changes of ``plan``; raise :class:`AwsEngineError` on the first failed phase."""
+    """Make the changes of ``plan``; raise :class:`AwsEngineError` on the first failed phase.
+
+    Ctrl-C (a ``KeyboardInterrupt`` here, or ``clients.guard.stop()`` from a signal handler)
+    starts no new call: changes not begun are dropped, calls in flight finish or time out, and
+    :class:`ApplyInterruptedError` says how many changes were made.
+    """
     full_queues = [change for change in plan.changes if change.deletes_messages]
     if full_queues and not force_delete_dlq_messages:
         described = ", ".join(
@@ -102,16 +113,23 @@ def apply(
     backward = [
         c for c in plan.changes if c.action == "delete" or (c.action == "replace" and _renamed(c))
     ]
+    guard = clients.guard
+    removing = False
     with ThreadPoolExecutor(max_workers=max_workers) as pool:
-        for resource_type in DEPENDENCY_ORDER:
-            batch = [c for c in forward if c.type == resource_type]
-            applied.extend(_run(pool, batch, writer.converge, progress))
-        for resource_type in reversed(DEPENDENCY_ORDER):
-            batch = [c for c in backward if c.type == resource_type]
-            # A replacement was reported when its new resource was made: report deletes only.
-            deletes_progress = _only_deletes(progress)
-            done = _run(pool, batch, writer.remove_old, deletes_progress)
-            applied.extend(change for change in done if change.action == "delete")
+        try:
+            for resource_type in DEPENDENCY_ORDER:
+                batch = [c for c in forward if c.type == resource_type]
+                applied.extend(_run(pool, batch, writer.converge, progress, guard))
+            removing = True
+            for resource_type in reversed(DEPENDENCY_ORDER):
+                batch = [c for c in backward if c.type == resource_type]
+                # A replacement was reported when its new resource was made: report deletes only.
+                deletes_progress = _only_deletes(progress)
+                done = _run(pool, batch, writer.remove_old, deletes_progress, guard)
+                applied.extend(change for change in done if change.action == "delete")
+        except _StoppedError as stopped:
+            applied.extend(c for c in stopped.done if not removing or c.action == "delete")
+            raise ApplyInterruptedError(len(applied), len(plan.changes)) from None
     return ApplyResult(
         applied=tuple(applied),
         api_calls=clients.api_calls.total - calls_before,
@@ -140,26 +158,50 @@ def _renamed(change: Change) -> bool:
     )
 
 
+class _StoppedError(Exception):
+    """The user stopped the apply during a batch; ``done`` are its changes that were made."""
+
+    def __init__(self, done: list[Change]) -> None:
+        super().__init__("stopped")
+        self.done = done
+
+
 def _run(
     pool: ThreadPoolExecutor,
     changes: list[Change],
     action: Callable[[Change], None],
     progress: Callable[[Change], None] | None,
+    guard: CallGuard,
 ) -> list[Change]:
     futures = {pool.submit(action, change): change for change in changes}
+    pending: set[Future[None]] = set(futures)
     done: list[Change] = []
     failures: list[str] = []
-    for future in as_completed(futures):
-        change = futures[future]
-        error = future.exception()
-        if error is None:
-            done.append(change)
-            if progress is not None:
-                progress(change)
-        elif isinstance(error, ClientError | BotoCoreError | AwsEngineError):
-            failures.append(f"{change.address} ({change.action}): {_message(error)}")
-        else:
-            raise error
+    while pending:
+        try:
+            if guard.stopped:
+                # Changes not begun are dropped; the running ones make no new call (the guard
+                # refuses them) and end when their call in flight answers or times out.
+                pending = {future for future in pending if not future.cancel()}
+            finished, pending = wait(pending, _STOP_POLL_SECONDS, FIRST_COMPLETED)
+            for future in finished:
+                change = futures[future]
+                error = future.exception()
+                if error is None:
+                    done.append(change)
+                    if progress is not None:
+                        progress(change)
+                elif isinstance(error, InterruptedByUserError):
+                    continue
+                elif isinstance(error, ClientError | BotoCoreError | AwsEngineError):
+                    failures.append(f"{change.address} ({change.action}): {_message(error)}")
+                else:
+                    raise error
+        except KeyboardInterrupt:
+            # Without a signal handler of the caller's, Ctrl-C lands here, on the waiting thread.
+            guard.stop()
+    if guard.stopped:
+        raise _StoppedError(done)
     if failures:
         failures.sort()
         more = f" (and {len(failures) - 1} more)" if len(failures) > 1 else ""

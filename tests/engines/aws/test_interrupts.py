@@ -1,0 +1,251 @@
+"""Ctrl-C during apply and destroy: a real SIGINT to a real process, mid-batch, many times.
+
+Like terraform, the first interrupt starts no new AWS call, lets the calls in flight finish,
+says how many changes were made and exits 130 within seconds; a second one exits at once.
+Writes go through a proxy that holds each one, so a batch is always in flight.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from ecs_scheduler import cli
+from ecs_scheduler.engines.aws import apply, plan
+from ecs_scheduler.loader import load
+from ecs_scheduler.resources import DesiredState, build
+from tests.conftest import REGION, REPO_ROOT, EmulatedAccount
+from tests.engines.aws.slow_proxy import SlowProxy
+
+pytestmark = pytest.mark.slow
+
+WRITE_DELAY_SECONDS = 0.2
+PARALLELISM = 4
+EXIT_WITHIN_SECONDS = 5.0
+ITERATIONS = 10
+_SUMMARY = re.compile(r"Interrupted: (\d+) of (\d+) changes applied; run (apply|destroy) again")
+
+
+def _stack_config(account: EmulatedAccount, target: Path) -> Path:
+    """The quickstart job with 20 schedules: a batch five times longer than the pool."""
+    document = yaml.safe_load(account.configs["daily-report"].read_text(encoding="utf-8"))
+    job = document["jobs"]["daily-report"]
+    job["additional_schedules"] = [
+        {"name": f"every-{minutes}m", "schedule_expression": f"rate({minutes} minutes)"}
+        for minutes in range(5, 24)
+    ]
+    target.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+    return target
+
+
+def _desired(config: Path) -> DesiredState:
+    return build(load(config).stack)
+
+
+def _start(args: list[str], logs: Path) -> tuple[subprocess.Popen[bytes], Path]:
+    """The entry point in a fresh interpreter; output goes to a file, never a full pipe."""
+    log = logs / f"run-{time.monotonic_ns()}.log"
+    with log.open("wb") as output:
+        child = subprocess.Popen(
+            args,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=output,
+            cwd=REPO_ROOT,
+            env={**os.environ, "PYTHONPATH": str(REPO_ROOT / "src")},
+        )
+    return child, log
+
+
+def _wait_for_writes(proxy: SlowProxy, child: subprocess.Popen[bytes], count: int) -> None:
+    deadline = time.monotonic() + 60
+    while proxy.writes() < count:
+        assert child.poll() is None, "the command ended before it started writing"
+        assert time.monotonic() < deadline, "no write reached the proxy within 60 s"
+        time.sleep(0.02)
+
+
+def _cli(command: str, config: Path, endpoint: str) -> list[str]:
+    return [
+        sys.executable,
+        "-c",
+        "from ecs_scheduler.cli import main; main()",
+        command,
+        "--auto-approve",
+        "-c",
+        str(config),
+        "--endpoint-url",
+        endpoint,
+        "--parallelism",
+        str(PARALLELISM),
+    ]
+
+
+def test_ctrl_c_mid_batch_stops_cleanly_every_time(
+    emulated_account: EmulatedAccount, tmp_path: Path
+) -> None:
+    config = _stack_config(emulated_account, tmp_path / "stack.yaml")
+    desired = _desired(config)
+    clients = emulated_account.clients
+    chance = random.Random(10)
+    with SlowProxy(emulated_account.endpoint_url, write_delay=WRITE_DELAY_SECONDS) as proxy:
+        for iteration in range(ITERATIONS):
+            # Apply starts from nothing, destroy from everything; both have a long batch to do.
+            command = "apply" if iteration % 2 == 0 else "destroy"
+            before = len(proxy.snapshot())
+            child, log = _start(_cli(command, config, proxy.endpoint_url), tmp_path)
+            try:
+                _wait_for_writes(proxy, child, proxy.writes() + chance.randint(1, 12))
+                time.sleep(chance.uniform(0, WRITE_DELAY_SECONDS))
+                interrupted_at = time.monotonic()
+                child.send_signal(signal.SIGINT)
+                child.wait(timeout=30)
+                took = time.monotonic() - interrupted_at
+            finally:
+                child.kill()
+                child.wait()
+            stderr = log.read_text(encoding="utf-8")
+
+            assert child.returncode == 130, stderr
+            assert took < EXIT_WITHIN_SECONDS, (took, stderr)
+            assert "Interrupt received: starting no new AWS calls" in stderr
+            summary = _SUMMARY.search(stderr)
+            assert summary is not None, stderr
+            assert summary[3] == command
+            assert 0 <= int(summary[1]) < int(summary[2]), stderr
+            calls = proxy.snapshot()[before:]
+            # Each of the PARALLELISM workers had at most one call in flight when the signal
+            # came (under load the proxy may log it late); any more is a call begun after it.
+            after = [call.operation for call in calls if call.arrived >= interrupted_at]
+            assert len(after) <= PARALLELISM, f"calls started after the interrupt: {after}"
+            unanswered = [call.operation for call in calls if not call.answered]
+            assert unanswered == [], f"the process left before these calls ended: {unanswered}"
+
+            # Whatever the interrupt left behind, running again converges.
+            destroy_all = command == "destroy"
+            apply(plan(desired, clients, destroy_all=destroy_all), clients)
+            again = plan(desired, clients, destroy_all=destroy_all)
+            assert (again.changes, again.blocked) == ((), ()), again
+        assert proxy.most_concurrent_writes <= PARALLELISM
+
+
+def test_a_second_ctrl_c_exits_at_once(emulated_account: EmulatedAccount, tmp_path: Path) -> None:
+    config = _stack_config(emulated_account, tmp_path / "stack.yaml")
+    # Writes that take far longer than the test may wait: only the second interrupt ends it.
+    with SlowProxy(emulated_account.endpoint_url, write_delay=30) as proxy:
+        child, log = _start(_cli("apply", config, proxy.endpoint_url), tmp_path)
+        try:
+            _wait_for_writes(proxy, child, 1)
+            child.send_signal(signal.SIGINT)
+            time.sleep(0.5)
+            assert child.poll() is None, log.read_text(encoding="utf-8")
+            second_at = time.monotonic()
+            child.send_signal(signal.SIGINT)
+            child.wait(timeout=30)
+            took = time.monotonic() - second_at
+        finally:
+            child.kill()
+            child.wait()
+    stderr = log.read_text(encoding="utf-8")
+
+    assert child.returncode == 130, stderr
+    assert took < 2, stderr
+    assert "Two interrupts received: exiting now" in stderr
+
+
+def test_ctrl_c_while_reading_changes_nothing(
+    emulated_account: EmulatedAccount, tmp_path: Path
+) -> None:
+    config = _stack_config(emulated_account, tmp_path / "stack.yaml")
+    with SlowProxy(emulated_account.endpoint_url, write_delay=0, read_delay=1) as proxy:
+        args = _cli("apply", config, proxy.endpoint_url)
+        child, log = _start(args, tmp_path)
+        try:
+            deadline = time.monotonic() + 60
+            while len(proxy.snapshot()) < 3:
+                assert child.poll() is None and time.monotonic() < deadline
+                time.sleep(0.02)
+            interrupted_at = time.monotonic()
+            child.send_signal(signal.SIGINT)
+            child.wait(timeout=30)
+            took = time.monotonic() - interrupted_at
+        finally:
+            child.kill()
+            child.wait()
+        calls = proxy.snapshot()
+    stderr = log.read_text(encoding="utf-8")
+
+    assert child.returncode == 130, stderr
+    assert took < EXIT_WITHIN_SECONDS, stderr
+    assert stderr.rstrip().endswith("Interrupted while reading AWS: nothing was changed."), stderr
+    assert not any(call.write for call in calls)
+    assert all(call.answered for call in calls)
+
+
+# Applies through the library, with Python's own SIGINT handling (KeyboardInterrupt).
+_APPLY_IN_CHILD = """
+import sys
+from ecs_scheduler.engines.aws import ApplyInterruptedError, AwsClients, apply, plan
+from ecs_scheduler.loader import load
+from ecs_scheduler.resources import build
+
+clients = AwsClients.create(region=sys.argv[3], endpoint_url=sys.argv[2])
+pending = plan(build(load(sys.argv[1]).stack), clients)
+try:
+    apply(pending, clients)
+except ApplyInterruptedError as stopped:
+    print(stopped, file=sys.stderr)
+    sys.exit(130)
+"""
+
+
+def test_ctrl_c_stops_a_library_apply_too(
+    emulated_account: EmulatedAccount, tmp_path: Path
+) -> None:
+    config = _stack_config(emulated_account, tmp_path / "stack.yaml")
+    with SlowProxy(emulated_account.endpoint_url, write_delay=WRITE_DELAY_SECONDS) as proxy:
+        args = [sys.executable, "-c", _APPLY_IN_CHILD, str(config), proxy.endpoint_url, REGION]
+        child, log = _start(args, tmp_path)
+        try:
+            _wait_for_writes(proxy, child, 5)
+            interrupted_at = time.monotonic()
+            child.send_signal(signal.SIGINT)
+            child.wait(timeout=30)
+            took = time.monotonic() - interrupted_at
+        finally:
+            child.kill()
+            child.wait()
+        calls = proxy.snapshot()
+    stderr = log.read_text(encoding="utf-8")
+
+    assert child.returncode == 130, stderr
+    assert took < EXIT_WITHIN_SECONDS, stderr
+    summary = _SUMMARY.search(stderr)
+    assert summary is not None, stderr
+    assert int(summary[1]) < int(summary[2])
+    # The library's default pool has 16 workers, each with at most one call in flight.
+    assert len([call for call in calls if call.arrived >= interrupted_at]) <= 16
+    assert all(call.answered for call in calls)
+
+
+def test_ctrl_c_before_any_aws_call_says_so(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    def interrupted(path: Path) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "load_config", interrupted)
+    with pytest.raises(SystemExit) as ended:
+        cli.main(["plan", "-c", str(tmp_path / "stack.yaml")])
+
+    assert ended.value.code == 130
+    assert capsys.readouterr().err == "Interrupted.\n"
