@@ -649,6 +649,178 @@ def step(title: str) -> None:
     out.rule(f"[bold cyan]{title}[/]", align="left")
 
 
+# --------------------------------------------------------------------------- operating commands
+
+dlq_app = typer.Typer(
+    help="Read, redrive and purge a job's dead-letter queue (failed invocations).",
+    no_args_is_help=True,
+)
+app.add_typer(dlq_app, name="dlq")
+JobArgument = Annotated[str, typer.Argument(metavar="JOB", help="The job, as named in the config.")]
+
+
+def operate(
+    config: Path, profile: str | None, region: str | None, endpoint_url: str | None
+) -> tuple[DesiredState, AwsClients]:
+    result = load_config(config)
+    return build_desired(result), connect(result, profile, region, endpoint_url)
+
+
+def utc_text(instant: datetime | None) -> str:
+    return "–" if instant is None else instant.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%SZ")
+
+
+def schedule_label(job: str, key: str | None) -> str:
+    if key is None:
+        return "(unknown)"
+    return job if key == "" else f"{job}/{key}"
+
+
+@dlq_app.command("list")
+def dlq_list(
+    job: JobArgument,
+    config: ConfigOption = DEFAULT_CONFIG,
+    profile: ProfileOption = None,
+    region: RegionOption = None,
+    endpoint_url: EndpointOption = None,
+    as_json: JsonOption = False,
+    debug: DebugOption = False,
+) -> None:
+    """The job's failed invocations, grouped by error; the messages stay in the queue."""
+    from ecs_scheduler.engines.aws.operations import read_dead_letters
+    from ecs_scheduler.operations import group_by_error
+
+    listing = read_dead_letters(*operate(config, profile, region, endpoint_url), job)
+    if as_json:
+        print_json(listing.to_json())
+        return
+    if not listing.messages:
+        out.print(f"[green]Dead-letter queue {listing.queue_name} is empty.[/]")
+        return
+    out.print(f"{len(listing.messages)} message(s) in dead-letter queue {listing.queue_name}")
+    # One line per message rather than a table: ids, ARNs and error messages are long, and a
+    # table would cut them to the terminal's width.
+    for code, letters in group_by_error(listing.messages).items():
+        out.print(f"\n[bold]{code}[/] — {len(letters)} message(s)")
+        for letter in letters:
+            retries = "–" if letter.retry_attempts is None else str(letter.retry_attempts)
+            exhausted = letter.exhausted_retry_condition or "–"
+            schedule = schedule_label(job, listing.schedules.get(letter.message_id))
+            out.print(
+                f"  {letter.message_id}  {schedule}"
+                f"  scheduled {utc_text(letter.scheduled_time)}  retries {retries} ({exhausted})"
+            )
+            out.print(f"      {letter.error_message or '(no ERROR_MESSAGE)'}", style="dim")
+
+
+@dlq_app.command("show")
+def dlq_show(
+    job: JobArgument,
+    message_id: Annotated[str, typer.Argument(metavar="MESSAGE_ID", help="From dlq list.")],
+    config: ConfigOption = DEFAULT_CONFIG,
+    profile: ProfileOption = None,
+    region: RegionOption = None,
+    endpoint_url: EndpointOption = None,
+    as_json: JsonOption = False,
+    debug: DebugOption = False,
+) -> None:
+    """Every attribute and the payload of one failed invocation; it stays in the queue."""
+    from ecs_scheduler.engines.aws.operations import read_dead_letters
+
+    listing = read_dead_letters(*operate(config, profile, region, endpoint_url), job)
+    letter = next((m for m in listing.messages if m.message_id == message_id), None)
+    if letter is None:
+        raise UsageError(
+            f"No message {message_id} in dead-letter queue {listing.queue_name} "
+            f"({len(listing.messages)} message(s) there)."
+        )
+    document = {**letter.to_json(), "schedule": listing.schedules.get(message_id)}
+    if as_json:
+        print_json(document)
+        return
+    table = Table(title=f"[bold]{message_id}[/]", title_justify="left", show_header=False)
+    table.add_column("field", style="cyan", no_wrap=True)
+    table.add_column("value", overflow="fold")
+    for field, value in document.items():
+        if field == "payload":
+            continue
+        table.add_row(field, "–" if value is None else str(value))
+    out.print(table)
+    out.print("payload:")
+    print_json(document["payload"])
+
+
+@dlq_app.command("redrive")
+def dlq_redrive(
+    job: JobArgument,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show what would run; change nothing.")
+    ] = False,
+    max_messages: Annotated[
+        int | None, typer.Option("--max", min=1, help="Redrive at most this many messages.")
+    ] = None,
+    config: ConfigOption = DEFAULT_CONFIG,
+    profile: ProfileOption = None,
+    region: RegionOption = None,
+    endpoint_url: EndpointOption = None,
+    as_json: JsonOption = False,
+    debug: DebugOption = False,
+) -> None:
+    """Start each failed invocation's task as its schedule would, then delete its message."""
+    from ecs_scheduler.engines.aws.operations import redrive
+    from ecs_scheduler.operations import OperationError
+
+    result = redrive(
+        *operate(config, profile, region, endpoint_url),
+        job,
+        dry_run=dry_run,
+        max_messages=max_messages,
+    )
+    if as_json:
+        print_json(result.to_json())
+    else:
+        styles = {"started": "green", "would start": "cyan", "left": "red"}
+        for outcome in result.outcomes:
+            tasks = " ".join(outcome.task_arns)
+            detail = f" — {outcome.detail}" if outcome.detail else ""
+            out.print(
+                f"[{styles[outcome.action]}]{outcome.action:>11}[/] {outcome.message_id} "
+                f"{schedule_label(job, outcome.schedule)} {tasks}{detail}"
+            )
+        if not result.outcomes:
+            out.print(f"[green]Dead-letter queue {result.queue_name} is empty.[/]")
+    if result.left and not dry_run:
+        raise OperationError(
+            f"{result.left} message(s) were left in {result.queue_name} (see above)."
+        )
+
+
+@dlq_app.command("purge")
+def dlq_purge(
+    job: JobArgument,
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+    config: ConfigOption = DEFAULT_CONFIG,
+    profile: ProfileOption = None,
+    region: RegionOption = None,
+    endpoint_url: EndpointOption = None,
+    as_json: JsonOption = False,
+    debug: DebugOption = False,
+) -> None:
+    """Delete every message of the job's dead-letter queue (they are lost)."""
+    from ecs_scheduler.engines.aws.operations import purge
+
+    desired, clients = operate(config, profile, region, endpoint_url)
+    if not yes:
+        if not sys.stdin.isatty():
+            raise UsageError("refusing to purge a dead-letter queue without a terminal; pass --yes")
+        typer.confirm(f"Delete every message of job {job}'s dead-letter queue?", abort=True)
+    result = purge(desired, clients, job)
+    if as_json:
+        print_json(result.to_json())
+        return
+    out.print(f"[green]Purged[/] {result.queue_name}: about {result.messages} message(s) deleted.")
+
+
 def print_version(requested: bool) -> None:
     if requested:
         out.print(f"ecs-scheduler {__version__}")

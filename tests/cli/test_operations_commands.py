@@ -1,0 +1,108 @@
+"""The operating commands through the real entry point, against the emulator over HTTP."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.cli.runner import run_cli
+from tests.conftest import EmulatedAccount
+from tests.operations.deployed import Deployed, deploy_example
+
+pytestmark = pytest.mark.slow
+
+
+def aws_args(deployed: Deployed) -> list[str]:
+    config = deployed.account.configs[deployed.example]
+    return ["-c", str(config), "--endpoint-url", deployed.account.endpoint_url]
+
+
+def test_dlq_list_show_redrive_purge(emulated_account: EmulatedAccount) -> None:
+    deployed = deploy_example(emulated_account, "multi-schedule")
+    throttled = deployed.put_dead_letter("sync-orders", "evening")
+    denied = deployed.put_dead_letter("sync-orders", "weekend", error_code="ECS.AccessDenied")
+    args = aws_args(deployed)
+
+    listed = run_cli("dlq", "list", "sync-orders", *args)
+    assert listed.returncode == 0, listed.stderr
+    assert "2 message(s) in dead-letter queue" in listed.stdout
+    assert "ECS.ThrottlingException — 1 message(s)" in listed.stdout
+    assert "ECS.AccessDenied — 1 message(s)" in listed.stdout
+    assert "sync-orders/weekend" in listed.stdout
+
+    as_json = run_cli("dlq", "list", "sync-orders", "--json", *args)
+    document = json.loads(as_json.stdout)
+    assert document["count"] == 2
+    assert document["by_error"] == {
+        "ECS.AccessDenied": [denied],
+        "ECS.ThrottlingException": [throttled],
+    }
+    assert {m["message_id"]: m["schedule"] for m in document["messages"]} == {
+        throttled: "evening",
+        denied: "weekend",
+    }
+
+    shown = run_cli("dlq", "show", "sync-orders", denied, "--json", *args)
+    assert shown.returncode == 0, shown.stderr
+    message = json.loads(shown.stdout)
+    assert message["error_code"] == "ECS.AccessDenied"
+    assert message["retry_attempts"] == 5
+    assert message["scheduled_time"] == "2026-11-28T06:00:00Z"
+    assert message["schedule_arn"] == deployed.outputs("sync-orders")["schedule_arns"]["weekend"]
+
+    missing = run_cli("dlq", "show", "sync-orders", "no-such-id", *args)
+    assert missing.returncode == 1
+    assert missing.stderr.strip().startswith("No message no-such-id in dead-letter queue")
+
+    dry = run_cli("dlq", "redrive", "sync-orders", "--dry-run", *args)
+    assert dry.returncode == 0, dry.stderr
+    assert dry.stdout.count("would start") == 2
+    assert deployed.running_tasks() == []
+
+    redriven = run_cli("dlq", "redrive", "sync-orders", "--max", "1", "--json", *args)
+    assert redriven.returncode == 0, redriven.stderr
+    result = json.loads(redriven.stdout)
+    assert result["started"] == 1
+    assert result["outcomes"][0]["task_arns"] == deployed.running_tasks()
+    assert deployed.visible_messages("sync-orders") == 1
+
+    refused = run_cli("dlq", "purge", "sync-orders", *args, stdin="")
+    assert refused.returncode == 1
+    assert "--yes" in refused.stderr
+    assert deployed.visible_messages("sync-orders") == 1
+    purged = run_cli("dlq", "purge", "sync-orders", "--yes", *args)
+    assert purged.returncode == 0, purged.stderr
+    assert deployed.visible_messages("sync-orders") == 0
+
+
+def test_redrive_of_a_message_whose_schedule_is_gone_exits_1(
+    emulated_account: EmulatedAccount,
+) -> None:
+    deployed = deploy_example(emulated_account, "daily-report")
+    arn = deployed.outputs("daily-report")["schedule_arns"][""]
+    orphan = deployed.put_dead_letter("daily-report", schedule_arn=arn + "-removed")
+    result = run_cli("dlq", "redrive", "daily-report", *aws_args(deployed))
+    assert result.returncode == 1
+    assert f"left {orphan}" in " ".join(result.stdout.split())
+    assert "is no longer in the config" in result.stdout
+    assert "1 message(s) were left in" in result.stderr
+    assert deployed.visible_messages("daily-report") == 1
+
+
+@pytest.mark.parametrize(
+    "command", [["dlq", "list"], ["dlq", "redrive"], ["dlq", "purge", "--yes"]]
+)
+def test_bad_input_is_one_sentence_and_exit_1(
+    emulated_account: EmulatedAccount, command: list[str]
+) -> None:
+    config = emulated_account.configs["daily-report"]
+    args = ["-c", str(config), "--endpoint-url", emulated_account.endpoint_url]
+    unknown = run_cli(*command[:2], "nope", *command[2:], *args)
+    assert unknown.returncode == 1
+    assert unknown.stderr.strip() == ("No job 'nope' in stack reporting; its jobs: daily-report.")
+    undeployed = run_cli(*command[:2], "daily-report", *command[2:], *args)
+    assert undeployed.returncode == 1
+    assert undeployed.stderr.strip() == (
+        "Job daily-report of stack reporting is not deployed in us-east-1: run apply first."
+    )
