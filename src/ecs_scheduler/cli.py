@@ -821,6 +821,63 @@ def dlq_purge(
     out.print(f"[green]Purged[/] {result.queue_name}: about {result.messages} message(s) deleted.")
 
 
+@app.command(name="run")
+def run_command(
+    target: Annotated[
+        str,
+        typer.Argument(
+            metavar="JOB[/SCHEDULE]", help="The job, and one of its schedules (default: primary)."
+        ),
+    ],
+    wait: Annotated[
+        bool, typer.Option("--wait", help="Wait until the tasks stop; print each exit code.")
+    ] = False,
+    timeout: Annotated[
+        str, typer.Option("--timeout", help="With --wait: give up after this long (90s, 30m, 2h).")
+    ] = "1h",
+    config: ConfigOption = DEFAULT_CONFIG,
+    profile: ProfileOption = None,
+    region: RegionOption = None,
+    endpoint_url: EndpointOption = None,
+    as_json: JsonOption = False,
+    debug: DebugOption = False,
+) -> None:
+    """Start a schedule's task now, with exactly the parameters the schedule would use."""
+    from ecs_scheduler.engines.aws.operations import run_schedule
+    from ecs_scheduler.operations import OperationError
+    from ecs_scheduler.operations.durations import parse_duration
+
+    job, _, key = target.partition("/")
+    limit = parse_duration(timeout, option="--timeout")
+    desired, clients = operate(config, profile, region, endpoint_url)
+    result = run_schedule(
+        desired, clients, job, key, wait=wait, timeout_seconds=limit.total_seconds()
+    )
+    label = schedule_label(job, key)
+    if as_json:
+        print_json(result.to_json())
+    else:
+        if not result.enabled:
+            out.print(f"[yellow]Schedule {label} is disabled;[/] its task was run anyway.")
+        for arn in result.task_arns:
+            out.print(f"[green]started[/] {arn}")
+        for task in result.tasks:
+            verdict = "[green]succeeded[/]" if task.succeeded else "[red]failed[/]"
+            reason = task.stopped_reason or task.stop_code or "no reason given"
+            out.print(f"{verdict} {task.task_arn} — stopped: {reason}")
+            for container in task.containers:
+                code = "no exit code" if container.exit_code is None else container.exit_code
+                role = "essential" if container.essential else "not essential"
+                why = f" — {container.reason}" if container.reason else ""
+                out.print(f"    {container.name} ({role}): exit {code}{why}")
+    if result.waited and not result.succeeded:
+        failed = sum(1 for task in result.tasks if not task.succeeded)
+        raise OperationError(
+            f"{failed} of {len(result.tasks)} task(s) of {label} failed: an essential container "
+            "exited non-zero or without an exit code."
+        )
+
+
 def print_version(requested: bool) -> None:
     if requested:
         out.print(f"ecs-scheduler {__version__}")

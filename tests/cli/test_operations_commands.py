@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+import time
 
 import pytest
 
 from tests.cli.runner import run_cli
 from tests.conftest import EmulatedAccount
-from tests.operations.deployed import Deployed, deploy_example
+from tests.operations.deployed import Deployed, deploy_example, tasks_never_stop
 
 pytestmark = pytest.mark.slow
 
@@ -91,18 +94,72 @@ def test_redrive_of_a_message_whose_schedule_is_gone_exits_1(
 
 
 @pytest.mark.parametrize(
-    "command", [["dlq", "list"], ["dlq", "redrive"], ["dlq", "purge", "--yes"]]
+    ("verb", "extra"),
+    [(["dlq", "list"], []), (["dlq", "redrive"], []), (["dlq", "purge"], ["--yes"]), (["run"], [])],
 )
 def test_bad_input_is_one_sentence_and_exit_1(
-    emulated_account: EmulatedAccount, command: list[str]
+    emulated_account: EmulatedAccount, verb: list[str], extra: list[str]
 ) -> None:
     config = emulated_account.configs["daily-report"]
     args = ["-c", str(config), "--endpoint-url", emulated_account.endpoint_url]
-    unknown = run_cli(*command[:2], "nope", *command[2:], *args)
+    unknown = run_cli(*verb, "nope", *extra, *args)
     assert unknown.returncode == 1
     assert unknown.stderr.strip() == ("No job 'nope' in stack reporting; its jobs: daily-report.")
-    undeployed = run_cli(*command[:2], "daily-report", *command[2:], *args)
+    undeployed = run_cli(*verb, "daily-report", *extra, *args)
     assert undeployed.returncode == 1
     assert undeployed.stderr.strip() == (
         "Job daily-report of stack reporting is not deployed in us-east-1: run apply first."
     )
+
+
+def test_run_waits_until_the_task_stops_and_prints_each_container(
+    emulated_account: EmulatedAccount,
+) -> None:
+    deployed = deploy_example(emulated_account, "multi-schedule")
+    cluster = emulated_account.prereqs.cluster_name
+    command = [sys.executable, "-c", "from ecs_scheduler.cli import main; main()"]
+    args = ["run", "sync-orders/weekend", "--wait", "--timeout", "2m", *aws_args(deployed)]
+    with (
+        tasks_never_stop(emulated_account.endpoint_url),
+        subprocess.Popen(
+            [*command, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        ) as process,
+    ):
+        for _ in range(600):
+            if deployed.running_tasks() or process.poll() is not None:
+                break
+            time.sleep(0.1)
+        (task_arn,) = deployed.running_tasks()
+        time.sleep(1)
+        assert process.poll() is None  # still waiting: the task runs
+        deployed.clients.ecs.stop_task(cluster=cluster, task=task_arn, reason="done by test")
+        stdout, stderr = process.communicate(timeout=60)
+    assert process.returncode == 0, stderr
+    assert f"started {task_arn}" in stdout
+    assert f"succeeded {task_arn} — stopped: done by test" in stdout
+    assert "app (essential): exit 0" in stdout
+
+
+def test_run_json_and_a_disabled_or_unknown_schedule(emulated_account: EmulatedAccount) -> None:
+    deployed = deploy_example(emulated_account, "multi-schedule")
+    args = aws_args(deployed)
+    started = run_cli("run", "sync-orders/evening", "--json", *args)
+    assert started.returncode == 0, started.stderr
+    document = json.loads(started.stdout)
+    assert document == {
+        "job": "sync-orders",
+        "schedule": "evening",
+        "enabled": True,
+        "task_arns": deployed.running_tasks(),
+        "waited": False,
+        "succeeded": True,
+        "tasks": [],
+    }
+    unknown = run_cli("run", "sync-orders/nightly", *args)
+    assert unknown.returncode == 1
+    assert unknown.stderr.strip() == (
+        "Job sync-orders has no schedule 'nightly'; it has '', 'evening', 'weekend'."
+    )
+    bad_timeout = run_cli("run", "sync-orders", "--wait", "--timeout", "soon", *args)
+    assert bad_timeout.returncode == 1
+    assert "--timeout 'soon' is not a duration" in bad_timeout.stderr

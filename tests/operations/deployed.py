@@ -7,6 +7,9 @@ queue themselves, with the attributes the Scheduler User Guide documents.
 from __future__ import annotations
 
 import json
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -85,3 +88,30 @@ def deploy_example(account: EmulatedAccount, example: str) -> Deployed:
     desired = build(load(account.configs[example]).stack)
     apply(plan(desired, account.clients), account.clients)
     return Deployed(account, desired, example)
+
+
+@contextmanager
+def tasks_never_stop(endpoint_url: str) -> Iterator[None]:
+    """Keep the emulator's ECS tasks RUNNING until stopped, as a long real task would be.
+
+    moto moves a task one state further at each DescribeTasks unless told otherwise, through
+    its state manager (moto's documentation, "State Manager").
+    """
+    _moto_api(endpoint_url, "set-transition", {"progression": "manual", "times": 1_000_000})
+    try:
+        yield
+    finally:
+        _moto_api(endpoint_url, "unset-transition", None)
+
+
+def _moto_api(endpoint_url: str, action: str, transition: dict[str, Any] | None) -> None:
+    body: dict[str, Any] = {"model_name": "ecs::task"}
+    if transition is not None:
+        body["transition"] = transition
+    request = urllib.request.Request(
+        f"{endpoint_url}/moto-api/state-manager/{action}",
+        data=json.dumps(body).encode(),
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        response.read()

@@ -111,9 +111,12 @@ class TaskExit:
 
     @property
     def succeeded(self) -> bool:
-        """Stopped, and every essential container exited 0."""
-        return self.last_status == "STOPPED" and all(
-            container.exit_code == 0 for container in self.containers if container.essential
+        """Stopped, and every essential container exited 0 (a task with none did not)."""
+        essential = [container for container in self.containers if container.essential]
+        return (
+            self.last_status == "STOPPED"
+            and bool(essential)
+            and all(container.exit_code == 0 for container in essential)
         )
 
 

@@ -370,7 +370,7 @@ def run_schedule(
     *,
     wait: bool = False,
     timeout_seconds: float = 3600,
-    poll_seconds: float = 6,
+    poll_seconds: float = 5,
     sleep: Callable[[float], None] = time.sleep,
 ) -> RunResult:
     """Start the schedule's task now, with exactly the parameters the schedule would use."""
