@@ -30,6 +30,7 @@ from ecs_scheduler.errors import EcsSchedulerError
 if TYPE_CHECKING:
     from ecs_scheduler.engines.aws import AwsClients, Change, Plan
     from ecs_scheduler.loader import LoadResult
+    from ecs_scheduler.operations.status import StatusReport
     from ecs_scheduler.resources import DesiredState
 
 EXIT_OK = 0
@@ -876,6 +877,85 @@ def run_command(
             f"{failed} of {len(result.tasks)} task(s) of {label} failed: an essential container "
             "exited non-zero or without an exit code."
         )
+
+
+@app.command(name="status")
+def status_command(
+    target: Annotated[
+        str | None,
+        typer.Argument(metavar="[JOB[/SCHEDULE]]", help="Limit to one job or one schedule."),
+    ] = None,
+    since: Annotated[
+        str, typer.Option("--since", help="Metrics window, back from now (24h, 7d, 90m).")
+    ] = "24h",
+    config: ConfigOption = DEFAULT_CONFIG,
+    profile: ProfileOption = None,
+    region: RegionOption = None,
+    endpoint_url: EndpointOption = None,
+    as_json: JsonOption = False,
+    debug: DebugOption = False,
+) -> None:
+    """Each schedule's state and next run, its group's metrics, the DLQ and its alarms."""
+    from ecs_scheduler.engines.aws.status import read_status
+    from ecs_scheduler.operations.durations import parse_duration
+
+    window = parse_duration(since, option="--since")
+    job, has_schedule, key = (target or "").partition("/")
+    desired, clients = operate(config, profile, region, endpoint_url)
+    report = read_status(
+        desired,
+        clients,
+        job=job or None,
+        schedule=key if has_schedule else None,
+        since=window,
+    )
+    if as_json:
+        print_json(report.to_json())
+    else:
+        render_status(report)
+    if not any(status.deployed for status in report.jobs):
+        from ecs_scheduler.operations import OperationError
+
+        what = f"Job {job} of stack" if job else "Stack"
+        raise OperationError(
+            f"{what} {report.stack} is not deployed in {clients.region}: run apply first."
+        )
+
+
+def render_status(report: StatusReport) -> None:
+    for status in report.jobs:
+        out.print(f"\n[bold]{status.job}[/]  (group {status.schedule_group})")
+        if not status.deployed:
+            out.print("  [yellow]configured but not deployed:[/] run plan and apply")
+        for line in status.blocked:
+            out.print(f"  [red]blocked:[/] {line}")
+        for line in status.drift:
+            out.print(f"  [yellow]drifted:[/] {line}")
+        for row in status.schedules:
+            label = schedule_label(status.job, row.key)
+            state = (
+                row.state
+                if row.state == row.configured_state
+                else (f"{row.state} (config: {row.configured_state})")
+            )
+            if row.next_fire_time is None:
+                upcoming = "never fires again"
+            else:
+                local = row.next_fire_time.astimezone(ZoneInfo(row.timezone))
+                upcoming = f"{local:%a %Y-%m-%d %H:%M %Z} = {utc_text(row.next_fire_time)}"
+            out.print(f"  {label}  {state}  {row.expression} {row.timezone}  next {upcoming}")
+        counts = ", ".join(f"{name} {value:g}" for name, value in status.metrics.items())
+        out.print(f"  metrics since {utc_text(report.window_start)}: {counts or 'none'}")
+        if status.visible_messages is None:
+            out.print(f"  DLQ {status.queue_name}: missing")
+        else:
+            age = status.oldest_message_age_seconds
+            oldest = "unknown" if age is None else f"{age:g}s"
+            out.print(
+                f"  DLQ {status.queue_name}: {status.visible_messages} visible, oldest {oldest}"
+            )
+        alarms = ", ".join(f"{name} {state or 'missing'}" for name, state in status.alarms.items())
+        out.print(f"  alarms: {alarms or 'none configured'}")
 
 
 def print_version(requested: bool) -> None:

@@ -95,7 +95,12 @@ def test_redrive_of_a_message_whose_schedule_is_gone_exits_1(
 
 @pytest.mark.parametrize(
     ("verb", "extra"),
-    [(["dlq", "list"], []), (["dlq", "redrive"], []), (["dlq", "purge"], ["--yes"]), (["run"], [])],
+    [
+        (["dlq", "list"], []),
+        (["dlq", "redrive"], []),
+        (["dlq", "purge"], ["--yes"]),
+        (["run"], []),
+    ],
 )
 def test_bad_input_is_one_sentence_and_exit_1(
     emulated_account: EmulatedAccount, verb: list[str], extra: list[str]
@@ -163,3 +168,56 @@ def test_run_json_and_a_disabled_or_unknown_schedule(emulated_account: EmulatedA
     bad_timeout = run_cli("run", "sync-orders", "--wait", "--timeout", "soon", *args)
     assert bad_timeout.returncode == 1
     assert "--timeout 'soon' is not a duration" in bad_timeout.stderr
+
+
+def test_status_text_and_json(emulated_account: EmulatedAccount) -> None:
+    config = emulated_account.configs["multi-schedule"]
+    args = ["-c", str(config), "--endpoint-url", emulated_account.endpoint_url]
+    before = run_cli("status", "--json", *args)
+    assert before.returncode == 1
+    assert (
+        before.stderr.strip() == "Stack orders-sync is not deployed in us-east-1: run apply first."
+    )
+    (job,) = json.loads(before.stdout)["jobs"]
+    assert job["deployed"] is False
+    assert {row["state"] for row in job["schedules"]} == {"NOT DEPLOYED"}
+
+    deployed = deploy_example(emulated_account, "multi-schedule")
+    deployed.put_dead_letter("sync-orders")
+    text = run_cli("status", "sync-orders/weekend", "--since", "7d", *args)
+    assert text.returncode == 0, text.stderr
+    assert "sync-orders/weekend  ENABLED  cron(0 12 ? * SAT,SUN *) Europe/London  next " in (
+        text.stdout
+    )
+    assert "sync-orders/evening" not in text.stdout
+    assert "visible" in text.stdout and ": 1 visible, oldest unknown" in text.stdout
+    assert "InvocationAttemptCount 0" in text.stdout
+    document = json.loads(run_cli("status", "--json", *args).stdout)
+    assert set(document) == {"stack", "window", "jobs"}
+    (job,) = document["jobs"]
+    assert set(job) == {
+        "job",
+        "deployed",
+        "drift",
+        "blocked",
+        "schedule_group",
+        "metrics",
+        "dlq",
+        "alarms",
+        "schedules",
+    }
+    assert job["deployed"] is True and job["drift"] == []
+    assert job["dlq"]["visible_messages"] == 1
+    assert set(job["schedules"][0]) == {
+        "schedule",
+        "name",
+        "state",
+        "configured_state",
+        "expression",
+        "timezone",
+        "next_fire_time_utc",
+        "next_fire_time_local",
+    }
+    bad = run_cli("status", "--since", "yesterday", *args)
+    assert bad.returncode == 1
+    assert bad.stderr.strip().startswith("--since 'yesterday' is not a duration")
