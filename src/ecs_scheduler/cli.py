@@ -922,6 +922,65 @@ def status_command(
         )
 
 
+@app.command(name="calendar")
+def calendar_command(
+    output: Annotated[Path, typer.Option("--output", "-o", help="The HTML page to write.")] = Path(
+        "calendar.html"
+    ),
+    start: Annotated[
+        str | None, typer.Option("--from", help="ISO-8601 start (default: now).")
+    ] = None,
+    days: Annotated[int, typer.Option("--days", min=1, max=366, help="Days to show.")] = 7,
+    duration: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--duration",
+            metavar="JOB=MINUTES",
+            help="Expected run time of a job (overrides expected_duration_minutes).",
+        ),
+    ] = None,
+    config: ConfigOption = DEFAULT_CONFIG,
+    as_json: JsonOption = False,
+    debug: DebugOption = False,
+) -> None:
+    """Write one HTML page of every fire time, DST change and the tasks running at once."""
+    from ecs_scheduler.operations.calendar import (
+        DurationSource,
+        build_calendar,
+        render_html,
+    )
+
+    result = load_config(config)
+    durations: dict[str, tuple[int, DurationSource]] = {
+        name: (job.expected_duration_minutes, "config")
+        for name, job in result.stack.jobs.items()
+        if job.expected_duration_minutes is not None
+    }
+    for item in duration or []:
+        name, _, minutes = item.partition("=")
+        if name not in result.stack.jobs or not minutes.isdigit() or int(minutes) < 1:
+            raise UsageError(
+                f"--duration {item!r}: expected JOB=MINUTES with a job of {result.path} "
+                f"({', '.join(result.stack.jobs)}) and a whole number of minutes"
+            )
+        durations[name] = (int(minutes), "option")
+    calendar = build_calendar(
+        build_desired(result), start=parse_instant(start), days=days, durations=durations
+    )
+    if as_json:
+        print_json(calendar.to_json())
+        return
+    output.write_text(render_html(calendar), encoding="utf-8")
+    peaks = ", ".join(
+        f"{forecast.cluster.rsplit('/', 1)[-1]} {forecast.peak}"
+        for forecast in calendar.concurrency
+    )
+    out.print(
+        f"wrote {output}: {calendar.event_count} fire time(s), "
+        f"{len(calendar.dst_changes)} DST change(s), peak tasks per cluster: {peaks or 'none'}"
+    )
+
+
 def render_status(report: StatusReport) -> None:
     for status in report.jobs:
         out.print(f"\n[bold]{status.job}[/]  (group {status.schedule_group})")

@@ -200,6 +200,8 @@ class Job(StrictModel):
     flexible_time_window_minutes: int | None = Field(default=None, ge=1, le=1440)
     description: str | None = Field(default=None, max_length=DESCRIPTION_MAX_LENGTH)
     action_after_completion: Literal["NONE", "DELETE"] | None = None
+    # How long a run takes, for the calendar's concurrency forecast; never sent to AWS.
+    expected_duration_minutes: int | None = Field(default=None, ge=1, le=10080)
     additional_schedules: list[AdditionalSchedule] = Field(default_factory=list)
 
     # ECS target.
