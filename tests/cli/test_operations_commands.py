@@ -6,11 +6,12 @@ import json
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
 from tests.cli.runner import run_cli
-from tests.conftest import EmulatedAccount
+from tests.conftest import EXAMPLES_DIR, EmulatedAccount
 from tests.operations.deployed import Deployed, deploy_example, tasks_never_stop
 
 pytestmark = pytest.mark.slow
@@ -221,3 +222,45 @@ def test_status_text_and_json(emulated_account: EmulatedAccount) -> None:
     bad = run_cli("status", "--since", "yesterday", *args)
     assert bad.returncode == 1
     assert bad.stderr.strip().startswith("--since 'yesterday' is not a duration")
+
+
+def test_calendar_writes_the_page_and_the_same_data_as_json(tmp_path: Path) -> None:
+    config = EXAMPLES_DIR / "multi-schedule.yaml"
+    window = ["--from", "2026-03-25T00:00:00Z", "--days", "7"]
+    page = tmp_path / "week.html"
+    written = run_cli("calendar", "-c", str(config), "-o", str(page), *window)
+    assert written.returncode == 0, written.stderr
+    assert written.stdout.strip() == (
+        f"wrote {page}: 12 fire time(s), 1 DST change(s), peak tasks per cluster: batch 1"
+    )
+    assert page.read_text().count('<rect class="event') == 12
+    longer = run_cli(
+        "calendar", "-c", str(config), *window, "--duration", "sync-orders=600", "--json"
+    )
+    document = json.loads(longer.stdout)
+    assert document["events"] == 12
+    assert {lane["duration_source"] for lane in document["lanes"]} == {"option"}
+    (forecast,) = document["concurrency"].values()
+    assert forecast["peak"] == 2
+    bad = run_cli("calendar", "-c", str(config), "--duration", "nope=5", "--json")
+    assert bad.returncode == 1
+    assert bad.stderr.strip().startswith("--duration 'nope=5': expected JOB=MINUTES")
+
+
+def test_calendar_takes_expected_duration_minutes_from_the_config(tmp_path: Path) -> None:
+    config = tmp_path / "ecs-scheduler.yaml"
+    text = (EXAMPLES_DIR / "multi-schedule.yaml").read_text()
+    config.write_text(
+        text.replace(
+            "    task_name: sync-orders\n",
+            "    task_name: sync-orders\n    expected_duration_minutes: 600\n",
+        )
+    )
+    result = run_cli(
+        "calendar", "-c", str(config), "--from", "2026-03-25T00:00:00Z", "--days", "7", "--json"
+    )
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert {lane["duration_minutes"] for lane in document["lanes"]} == {600}
+    assert {lane["duration_source"] for lane in document["lanes"]} == {"config"}
+    assert next(iter(document["concurrency"].values()))["peak"] == 2
