@@ -913,12 +913,17 @@ def status_command(
         print_json(report.to_json())
     else:
         render_status(report)
-    if not any(status.deployed for status in report.jobs):
-        from ecs_scheduler.operations import OperationError
+    from ecs_scheduler.operations import OperationError
 
+    if not any(status.deployed for status in report.jobs):
         what = f"Job {job} of stack" if job else "Stack"
         raise OperationError(
             f"{what} {report.stack} is not deployed in {clients.region}: run apply first."
+        )
+    missing = [s.queue_name for s in report.jobs if s.deployed and s.visible_messages is None]
+    if missing:
+        raise OperationError(
+            f"Dead-letter queue {', '.join(missing)} is missing: run plan to see what to repair."
         )
 
 

@@ -264,3 +264,25 @@ def test_calendar_takes_expected_duration_minutes_from_the_config(tmp_path: Path
     assert {lane["duration_minutes"] for lane in document["lanes"]} == {600}
     assert {lane["duration_source"] for lane in document["lanes"]} == {"config"}
     assert next(iter(document["concurrency"].values()))["peak"] == 2
+
+
+def test_status_and_dlq_commands_say_when_the_queue_is_missing(
+    emulated_account: EmulatedAccount,
+) -> None:
+    deployed = deploy_example(emulated_account, "daily-report")
+    name = deployed.outputs("daily-report")["dlq_name"]
+    deployed.clients.sqs.delete_queue(QueueUrl=deployed.queue_url("daily-report"))
+    args = aws_args(deployed)
+    status = run_cli("status", *args)
+    assert status.returncode == 1
+    assert f"DLQ {name}: missing" in status.stdout
+    assert status.stderr.strip() == (
+        f"Dead-letter queue {name} is missing: run plan to see what to repair."
+    )
+    for command in (["dlq", "list"], ["dlq", "redrive"], ["dlq", "purge", "--yes"]):
+        result = run_cli(*command[:2], "daily-report", *command[2:], *args)
+        assert result.returncode == 1
+        assert result.stderr.strip() == (
+            f"Job daily-report has no dead-letter queue in AWS (expected {name}); "
+            "run plan to see what is missing."
+        )
