@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 
     from ecs_scheduler.engines.aws import AwsClients, Change, Plan
     from ecs_scheduler.loader import LoadResult
+    from ecs_scheduler.operations.status import StatusReport
     from ecs_scheduler.resources import DesiredState
 
 EXIT_OK = 0
@@ -1087,6 +1088,378 @@ def demo(
 
 def step(title: str) -> None:
     out.rule(f"[bold cyan]{title}[/]", align="left")
+
+
+# --------------------------------------------------------------------------- operating commands
+
+dlq_app = typer.Typer(
+    help="Read, redrive and purge a job's dead-letter queue (failed invocations).",
+    no_args_is_help=True,
+)
+app.add_typer(dlq_app, name="dlq")
+JobArgument = Annotated[str, typer.Argument(metavar="JOB", help="The job, as named in the config.")]
+
+
+def operate(
+    config: Path, profile: str | None, region: str | None, endpoint_url: str | None
+) -> tuple[DesiredState, AwsClients]:
+    result = load_config(config)
+    return build_desired(result), connect(result, profile, region, endpoint_url)
+
+
+def utc_text(instant: datetime | None) -> str:
+    return "–" if instant is None else instant.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%SZ")
+
+
+def schedule_label(job: str, key: str | None) -> str:
+    if key is None:
+        return "(unknown)"
+    return job if key == "" else f"{job}/{key}"
+
+
+@dlq_app.command("list")
+def dlq_list(
+    job: JobArgument,
+    config: ConfigOption = DEFAULT_CONFIG,
+    profile: ProfileOption = None,
+    region: RegionOption = None,
+    endpoint_url: EndpointOption = None,
+    as_json: JsonOption = False,
+    debug: DebugOption = False,
+) -> None:
+    """The job's failed invocations, grouped by error; the messages stay in the queue."""
+    from ecs_scheduler.engines.aws.operations import read_dead_letters
+    from ecs_scheduler.operations import group_by_error
+
+    listing = read_dead_letters(*operate(config, profile, region, endpoint_url), job)
+    if as_json:
+        print_json(listing.to_json())
+        return
+    if not listing.messages:
+        out.print(f"[green]Dead-letter queue {listing.queue_name} is empty.[/]")
+        return
+    out.print(f"{len(listing.messages)} message(s) in dead-letter queue {listing.queue_name}")
+    # One line per message rather than a table: ids, ARNs and error messages are long, and a
+    # table would cut them to the terminal's width.
+    for code, letters in group_by_error(listing.messages).items():
+        out.print(f"\n[bold]{code}[/] — {len(letters)} message(s)")
+        for letter in letters:
+            retries = "–" if letter.retry_attempts is None else str(letter.retry_attempts)
+            exhausted = letter.exhausted_retry_condition or "–"
+            schedule = schedule_label(job, listing.schedules.get(letter.message_id))
+            out.print(
+                f"  {letter.message_id}  {schedule}"
+                f"  scheduled {utc_text(letter.scheduled_time)}  retries {retries} ({exhausted})"
+            )
+            out.print(f"      {letter.error_message or '(no ERROR_MESSAGE)'}", style="dim")
+
+
+@dlq_app.command("show")
+def dlq_show(
+    job: JobArgument,
+    message_id: Annotated[str, typer.Argument(metavar="MESSAGE_ID", help="From dlq list.")],
+    config: ConfigOption = DEFAULT_CONFIG,
+    profile: ProfileOption = None,
+    region: RegionOption = None,
+    endpoint_url: EndpointOption = None,
+    as_json: JsonOption = False,
+    debug: DebugOption = False,
+) -> None:
+    """Every attribute and the payload of one failed invocation; it stays in the queue."""
+    from ecs_scheduler.engines.aws.operations import read_dead_letters
+
+    listing = read_dead_letters(*operate(config, profile, region, endpoint_url), job)
+    letter = next((m for m in listing.messages if m.message_id == message_id), None)
+    if letter is None:
+        raise UsageError(
+            f"No message {message_id} in dead-letter queue {listing.queue_name} "
+            f"({len(listing.messages)} message(s) there)."
+        )
+    document = {**letter.to_json(), "schedule": listing.schedules.get(message_id)}
+    if as_json:
+        print_json(document)
+        return
+    table = Table(title=f"[bold]{message_id}[/]", title_justify="left", show_header=False)
+    table.add_column("field", style="cyan", no_wrap=True)
+    table.add_column("value", overflow="fold")
+    for field, value in document.items():
+        if field == "payload":
+            continue
+        table.add_row(field, "–" if value is None else str(value))
+    out.print(table)
+    out.print("payload:")
+    print_json(document["payload"])
+
+
+@dlq_app.command("redrive")
+def dlq_redrive(
+    job: JobArgument,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show what would run; change nothing.")
+    ] = False,
+    max_messages: Annotated[
+        int | None, typer.Option("--max", min=1, help="Redrive at most this many messages.")
+    ] = None,
+    config: ConfigOption = DEFAULT_CONFIG,
+    profile: ProfileOption = None,
+    region: RegionOption = None,
+    endpoint_url: EndpointOption = None,
+    as_json: JsonOption = False,
+    debug: DebugOption = False,
+) -> None:
+    """Start each failed invocation's task as its schedule would, then delete its message."""
+    from ecs_scheduler.engines.aws.operations import redrive
+    from ecs_scheduler.operations import OperationError
+
+    result = redrive(
+        *operate(config, profile, region, endpoint_url),
+        job,
+        dry_run=dry_run,
+        max_messages=max_messages,
+    )
+    if as_json:
+        print_json(result.to_json())
+    else:
+        styles = {"started": "green", "would start": "cyan", "left": "red"}
+        for outcome in result.outcomes:
+            tasks = " ".join(outcome.task_arns)
+            detail = f" — {outcome.detail}" if outcome.detail else ""
+            out.print(
+                f"[{styles[outcome.action]}]{outcome.action:>11}[/] {outcome.message_id} "
+                f"{schedule_label(job, outcome.schedule)} {tasks}{detail}"
+            )
+        if not result.outcomes:
+            out.print(f"[green]Dead-letter queue {result.queue_name} is empty.[/]")
+    if result.left and not dry_run:
+        raise OperationError(
+            f"{result.left} message(s) were left in {result.queue_name} (see above)."
+        )
+
+
+@dlq_app.command("purge")
+def dlq_purge(
+    job: JobArgument,
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+    config: ConfigOption = DEFAULT_CONFIG,
+    profile: ProfileOption = None,
+    region: RegionOption = None,
+    endpoint_url: EndpointOption = None,
+    as_json: JsonOption = False,
+    debug: DebugOption = False,
+) -> None:
+    """Delete every message of the job's dead-letter queue (they are lost)."""
+    from ecs_scheduler.engines.aws.operations import purge
+
+    desired, clients = operate(config, profile, region, endpoint_url)
+    if not yes:
+        if not sys.stdin.isatty():
+            raise UsageError("refusing to purge a dead-letter queue without a terminal; pass --yes")
+        typer.confirm(f"Delete every message of job {job}'s dead-letter queue?", abort=True)
+    result = purge(desired, clients, job)
+    if as_json:
+        print_json(result.to_json())
+        return
+    out.print(f"[green]Purged[/] {result.queue_name}: about {result.messages} message(s) deleted.")
+
+
+@app.command(name="run")
+def run_command(
+    target: Annotated[
+        str,
+        typer.Argument(
+            metavar="JOB[/SCHEDULE]", help="The job, and one of its schedules (default: primary)."
+        ),
+    ],
+    wait: Annotated[
+        bool, typer.Option("--wait", help="Wait until the tasks stop; print each exit code.")
+    ] = False,
+    timeout: Annotated[
+        str, typer.Option("--timeout", help="With --wait: give up after this long (90s, 30m, 2h).")
+    ] = "1h",
+    config: ConfigOption = DEFAULT_CONFIG,
+    profile: ProfileOption = None,
+    region: RegionOption = None,
+    endpoint_url: EndpointOption = None,
+    as_json: JsonOption = False,
+    debug: DebugOption = False,
+) -> None:
+    """Start a schedule's task now, with exactly the parameters the schedule would use."""
+    from ecs_scheduler.engines.aws.operations import run_schedule
+    from ecs_scheduler.operations import OperationError
+    from ecs_scheduler.operations.durations import parse_duration
+
+    job, _, key = target.partition("/")
+    limit = parse_duration(timeout, option="--timeout")
+    desired, clients = operate(config, profile, region, endpoint_url)
+    result = run_schedule(
+        desired, clients, job, key, wait=wait, timeout_seconds=limit.total_seconds()
+    )
+    label = schedule_label(job, key)
+    if as_json:
+        print_json(result.to_json())
+    else:
+        if not result.enabled:
+            out.print(f"[yellow]Schedule {label} is disabled;[/] its task was run anyway.")
+        for arn in result.task_arns:
+            out.print(f"[green]started[/] {arn}")
+        for task in result.tasks:
+            verdict = "[green]succeeded[/]" if task.succeeded else "[red]failed[/]"
+            reason = task.stopped_reason or task.stop_code or "no reason given"
+            out.print(f"{verdict} {task.task_arn} — stopped: {reason}")
+            for container in task.containers:
+                code = "no exit code" if container.exit_code is None else container.exit_code
+                role = "essential" if container.essential else "not essential"
+                why = f" — {container.reason}" if container.reason else ""
+                out.print(f"    {container.name} ({role}): exit {code}{why}")
+    if result.waited and not result.succeeded:
+        failed = sum(1 for task in result.tasks if not task.succeeded)
+        raise OperationError(
+            f"{failed} of {len(result.tasks)} task(s) of {label} failed: an essential container "
+            "exited non-zero or without an exit code."
+        )
+
+
+@app.command(name="status")
+def status_command(
+    target: Annotated[
+        str | None,
+        typer.Argument(metavar="[JOB[/SCHEDULE]]", help="Limit to one job or one schedule."),
+    ] = None,
+    since: Annotated[
+        str, typer.Option("--since", help="Metrics window, back from now (24h, 7d, 90m).")
+    ] = "24h",
+    config: ConfigOption = DEFAULT_CONFIG,
+    profile: ProfileOption = None,
+    region: RegionOption = None,
+    endpoint_url: EndpointOption = None,
+    as_json: JsonOption = False,
+    debug: DebugOption = False,
+) -> None:
+    """Each schedule's state and next run, its group's metrics, the DLQ and its alarms."""
+    from ecs_scheduler.engines.aws.status import read_status
+    from ecs_scheduler.operations.durations import parse_duration
+
+    window = parse_duration(since, option="--since")
+    job, has_schedule, key = (target or "").partition("/")
+    desired, clients = operate(config, profile, region, endpoint_url)
+    report = read_status(
+        desired,
+        clients,
+        job=job or None,
+        schedule=key if has_schedule else None,
+        since=window,
+    )
+    if as_json:
+        print_json(report.to_json())
+    else:
+        render_status(report)
+    from ecs_scheduler.operations import OperationError
+
+    if not any(status.deployed for status in report.jobs):
+        what = f"Job {job} of stack" if job else "Stack"
+        raise OperationError(
+            f"{what} {report.stack} is not deployed in {clients.region}: run apply first."
+        )
+    missing = [s.queue_name for s in report.jobs if s.deployed and s.visible_messages is None]
+    if missing:
+        raise OperationError(
+            f"Dead-letter queue {', '.join(missing)} is missing: run plan to see what to repair."
+        )
+
+
+@app.command(name="calendar")
+def calendar_command(
+    output: Annotated[Path, typer.Option("--output", "-o", help="The HTML page to write.")] = Path(
+        "calendar.html"
+    ),
+    start: Annotated[
+        str | None, typer.Option("--from", help="ISO-8601 start (default: now).")
+    ] = None,
+    days: Annotated[int, typer.Option("--days", min=1, max=366, help="Days to show.")] = 7,
+    duration: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--duration",
+            metavar="JOB=MINUTES",
+            help="Expected run time of a job (overrides expected_duration_minutes).",
+        ),
+    ] = None,
+    config: ConfigOption = DEFAULT_CONFIG,
+    as_json: JsonOption = False,
+    debug: DebugOption = False,
+) -> None:
+    """Write one HTML page of every fire time, DST change and the tasks running at once."""
+    from ecs_scheduler.operations.calendar import (
+        DurationSource,
+        build_calendar,
+        render_html,
+    )
+
+    result = load_config(config)
+    durations: dict[str, tuple[int, DurationSource]] = {
+        name: (job.expected_duration_minutes, "config")
+        for name, job in result.stack.jobs.items()
+        if job.expected_duration_minutes is not None
+    }
+    for item in duration or []:
+        name, _, minutes = item.partition("=")
+        if name not in result.stack.jobs or not minutes.isdigit() or int(minutes) < 1:
+            raise UsageError(
+                f"--duration {item!r}: expected JOB=MINUTES with a job of {result.path} "
+                f"({', '.join(result.stack.jobs)}) and a whole number of minutes"
+            )
+        durations[name] = (int(minutes), "option")
+    calendar = build_calendar(
+        build_desired(result), start=parse_instant(start), days=days, durations=durations
+    )
+    if as_json:
+        print_json(calendar.to_json())
+        return
+    output.write_text(render_html(calendar), encoding="utf-8")
+    peaks = ", ".join(
+        f"{forecast.cluster.rsplit('/', 1)[-1]} {forecast.peak}"
+        for forecast in calendar.concurrency
+    )
+    out.print(
+        f"wrote {output}: {calendar.event_count} fire time(s), "
+        f"{len(calendar.dst_changes)} DST change(s), peak tasks per cluster: {peaks or 'none'}"
+    )
+
+
+def render_status(report: StatusReport) -> None:
+    for status in report.jobs:
+        out.print(f"\n[bold]{status.job}[/]  (group {status.schedule_group})")
+        if not status.deployed:
+            out.print("  [yellow]configured but not deployed:[/] run plan and apply")
+        for line in status.blocked:
+            out.print(f"  [red]blocked:[/] {line}")
+        for line in status.drift:
+            out.print(f"  [yellow]drifted:[/] {line}")
+        for row in status.schedules:
+            label = schedule_label(status.job, row.key)
+            state = (
+                row.state
+                if row.state == row.configured_state
+                else (f"{row.state} (config: {row.configured_state})")
+            )
+            if row.next_fire_time is None:
+                upcoming = "never fires again"
+            else:
+                local = row.next_fire_time.astimezone(ZoneInfo(row.timezone))
+                upcoming = f"{local:%a %Y-%m-%d %H:%M %Z} = {utc_text(row.next_fire_time)}"
+            out.print(f"  {label}  {state}  {row.expression} {row.timezone}  next {upcoming}")
+        counts = ", ".join(f"{name} {value:g}" for name, value in status.metrics.items())
+        out.print(f"  metrics since {utc_text(report.window_start)}: {counts or 'none'}")
+        if status.visible_messages is None:
+            out.print(f"  DLQ {status.queue_name}: missing")
+        else:
+            age = status.oldest_message_age_seconds
+            oldest = "unknown" if age is None else f"{age:g}s"
+            out.print(
+                f"  DLQ {status.queue_name}: {status.visible_messages} visible, oldest {oldest}"
+            )
+        alarms = ", ".join(f"{name} {state or 'missing'}" for name, state in status.alarms.items())
+        out.print(f"  alarms: {alarms or 'none configured'}")
 
 
 def print_version(requested: bool) -> None:

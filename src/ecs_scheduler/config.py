@@ -432,6 +432,12 @@ class Job(StrictModel):
         default=None,
         description="DELETE removes a schedule after its last run; unset: DELETE for at() only.",
     )
+    expected_duration_minutes: int | None = Field(
+        default=None,
+        ge=1,
+        le=10080,
+        description="How long a run takes, for the calendar's concurrency forecast; not sent to AWS.",
+    )
     additional_schedules: list[AdditionalSchedule] = Field(
         default_factory=list,
         description="Further schedules of the same task; each inherits what it does not set.",

@@ -149,6 +149,8 @@ def provision_prerequisites(clients: AwsClients, *, name: str = "demo") -> Prere
         CidrBlock="10.42.0.0/16",
         TagSpecifications=[{"ResourceType": "vpc", "Tags": tags}],
     )["Vpc"]["VpcId"]
+    # As in a default VPC; moto's RunTask also needs it to name the task's network interface.
+    clients.ec2.modify_vpc_attribute(VpcId=vpc_id, EnableDnsHostnames={"Value": True})
     zones = [
         zone["ZoneName"] for zone in clients.ec2.describe_availability_zones()["AvailabilityZones"]
     ]
@@ -215,6 +217,8 @@ def provision_prerequisites(clients: AwsClients, *, name: str = "demo") -> Prere
                 "name": container_name,
                 "image": "public.ecr.aws/docker/library/busybox:stable",
                 "essential": True,
+                # moto's RunTask adds up the containers' memory and fails without it.
+                "memory": 512,
                 "command": ["echo", "hello from ecs-scheduler"],
             }
         ],

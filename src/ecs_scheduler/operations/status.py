@@ -1,0 +1,128 @@
+"""The status of a stack's schedules: the report object, and the parts that need no AWS.
+
+The metrics are EventBridge Scheduler's, in CloudWatch namespace ``AWS/Scheduler``, one
+series per schedule group (dimension ``ScheduleGroup``): EventBridge Scheduler User Guide,
+"Monitoring Amazon EventBridge Scheduler with Amazon CloudWatch"
+(https://docs.aws.amazon.com/scheduler/latest/UserGuide/monitoring-cloudwatch.html), and the
+same names and dimension in the AWS CDK's ``ScheduleGroup.metric*`` methods.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Final
+from zoneinfo import ZoneInfo
+
+from ecs_scheduler.expressions import fire_times, parse
+
+SCHEDULER_NAMESPACE: Final = "AWS/Scheduler"
+SCHEDULE_GROUP_DIMENSION: Final = "ScheduleGroup"
+SCHEDULER_METRICS: Final = (
+    "InvocationAttemptCount",
+    "TargetErrorCount",
+    "InvocationThrottleCount",
+    "InvocationsSentToDeadLetterCount",
+    "InvocationsFailedToBeSentToDeadLetterCount",
+)
+NOT_DEPLOYED: Final = "NOT DEPLOYED"
+
+
+@dataclass(frozen=True)
+class ScheduleStatus:
+    key: str  # "" for the job's primary schedule
+    name: str
+    state: str  # the live State (ENABLED, DISABLED), or NOT DEPLOYED
+    configured_state: str
+    expression: str
+    timezone: str
+    next_fire_time: datetime | None  # UTC; None: it never fires again
+
+    def to_json(self) -> dict[str, Any]:
+        local = (
+            None
+            if self.next_fire_time is None
+            else self.next_fire_time.astimezone(ZoneInfo(self.timezone)).isoformat()
+        )
+        return {
+            "schedule": self.key,
+            "name": self.name,
+            "state": self.state,
+            "configured_state": self.configured_state,
+            "expression": self.expression,
+            "timezone": self.timezone,
+            "next_fire_time_utc": _utc(self.next_fire_time),
+            "next_fire_time_local": local,
+        }
+
+
+@dataclass(frozen=True)
+class JobStatus:
+    job: str
+    deployed: bool
+    drift: tuple[str, ...]  # what plan would change, one line each; empty: in sync
+    blocked: tuple[str, ...]  # resources plan leaves alone (not owned by the stack)
+    schedule_group: str
+    schedules: tuple[ScheduleStatus, ...]
+    metrics: Mapping[str, float]  # Scheduler metric -> sum over the window (per group)
+    queue_name: str
+    visible_messages: int | None  # None: the queue does not exist
+    oldest_message_age_seconds: float | None  # None: CloudWatch has no recent value
+    alarms: Mapping[str, str | None]  # alarm resource name -> StateValue (None: missing)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "job": self.job,
+            "deployed": self.deployed,
+            "drift": list(self.drift),
+            "blocked": list(self.blocked),
+            "schedule_group": self.schedule_group,
+            "metrics": dict(self.metrics),
+            "dlq": {
+                "name": self.queue_name,
+                "visible_messages": self.visible_messages,
+                "oldest_message_age_seconds": self.oldest_message_age_seconds,
+            },
+            "alarms": dict(self.alarms),
+            "schedules": [schedule.to_json() for schedule in self.schedules],
+        }
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    stack: str
+    window_start: datetime
+    window_end: datetime
+    jobs: tuple[JobStatus, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "stack": self.stack,
+            "window": {"start": _utc(self.window_start), "end": _utc(self.window_end)},
+            "jobs": [job.to_json() for job in self.jobs],
+        }
+
+
+def next_fire_time(properties: Mapping[str, Any], after: datetime) -> datetime | None:
+    """The next fire time of a schedule, from its CreateSchedule request in the model."""
+    expression = parse(str(properties["ScheduleExpression"]))
+    upcoming = fire_times(
+        expression,
+        str(properties.get("ScheduleExpressionTimezone", "UTC")),
+        after=after,
+        start_date=properties.get("StartDate"),
+        end_date=properties.get("EndDate"),
+    )
+    return next(upcoming, None)
+
+
+def metric_period(window: timedelta) -> int:
+    """One CloudWatch period covering the window: whole minutes, at least one."""
+    return max(60, int(window.total_seconds()) // 60 * 60)
+
+
+def _utc(instant: datetime | None) -> str | None:
+    if instant is None:
+        return None
+    return instant.astimezone(UTC).isoformat().replace("+00:00", "Z")
