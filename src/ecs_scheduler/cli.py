@@ -1107,7 +1107,7 @@ def operate(
     return build_desired(result), connect(result, profile, region, endpoint_url)
 
 
-def utc_text(instant: datetime | None) -> str:
+def utc_or_dash(instant: datetime | None) -> str:
     return "–" if instant is None else instant.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%SZ")
 
 
@@ -1149,7 +1149,7 @@ def dlq_list(
             schedule = schedule_label(job, listing.schedules.get(letter.message_id))
             out.print(
                 f"  {letter.message_id}  {schedule}"
-                f"  scheduled {utc_text(letter.scheduled_time)}  retries {retries} ({exhausted})"
+                f"  scheduled {utc_or_dash(letter.scheduled_time)}  retries {retries} ({exhausted})"
             )
             out.print(f"      {letter.error_message or '(no ERROR_MESSAGE)'}", style="dim")
 
@@ -1179,7 +1179,9 @@ def dlq_show(
     if as_json:
         print_json(document)
         return
-    table = Table(title=f"[bold]{message_id}[/]", title_justify="left", show_header=False)
+    from rich.table import Table
+
+    table = Table(title=f"[bold]{escape(message_id)}[/]", title_justify="left", show_header=False)
     table.add_column("field", style="cyan", no_wrap=True)
     table.add_column("value", overflow="fold")
     for field, value in document.items():
@@ -1446,10 +1448,10 @@ def render_status(report: StatusReport) -> None:
                 upcoming = "never fires again"
             else:
                 local = row.next_fire_time.astimezone(ZoneInfo(row.timezone))
-                upcoming = f"{local:%a %Y-%m-%d %H:%M %Z} = {utc_text(row.next_fire_time)}"
+                upcoming = f"{local:%a %Y-%m-%d %H:%M %Z} = {utc_or_dash(row.next_fire_time)}"
             out.print(f"  {label}  {state}  {row.expression} {row.timezone}  next {upcoming}")
         counts = ", ".join(f"{name} {value:g}" for name, value in status.metrics.items())
-        out.print(f"  metrics since {utc_text(report.window_start)}: {counts or 'none'}")
+        out.print(f"  metrics since {utc_or_dash(report.window_start)}: {counts or 'none'}")
         if status.visible_messages is None:
             out.print(f"  DLQ {status.queue_name}: missing")
         else:

@@ -436,7 +436,7 @@ class Job(StrictModel):
         default=None,
         ge=1,
         le=10080,
-        description="How long a run takes, for the calendar's concurrency forecast; not sent to AWS.",
+        description="Minutes a run takes, for the calendar's concurrency forecast (not sent).",
     )
     additional_schedules: list[AdditionalSchedule] = Field(
         default_factory=list,
