@@ -716,8 +716,8 @@ def serve_until_interrupted(endpoint_url: str, config: Path, commands: Sequence[
         out.print(f"  export {name}={shlex.quote(value)}", markup=False)
     for command in commands:
         out.print(f"  ecs-scheduler {command} -c {shlex.quote(str(config))}", markup=False)
-    out.print(READY_LINE, markup=False)
-    try:
+    try:  # before the ready line: a Ctrl-C right after it must stop the emulator cleanly too
+        out.print(READY_LINE, markup=False)
         while True:
             time.sleep(3600)
     except KeyboardInterrupt:
