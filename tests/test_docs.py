@@ -5,9 +5,11 @@ The convention (also in docs/local.md, "Code blocks in the docs"), by the block'
 - ``python``: the python blocks of one page run as one script, in order, in a fresh
   interpreter, after the page's shell blocks.
 - ``sh``, ``shell``, ``bash``, ``console``: each command (``\\`` continuations joined, comments
-  dropped, ``&&`` split) in order. ``ecs-scheduler …`` runs and must exit 0 (2 is also fine
-  with ``--detailed-exitcode``); a command that serves until Ctrl-C (``local``,
-  ``demo --keep``) gets SIGINT once it prints its ready line and must then exit 0.
+  dropped, ``&&`` split) in order; in ``console`` blocks only the ``$ `` lines are commands,
+  the rest is their output. ``ecs-scheduler …`` runs and must exit 0, or 0 or 2 with
+  ``--detailed-exitcode``, or N when its comment says ``exits N``; a command that serves
+  until Ctrl-C (``local``, ``demo --keep``) gets SIGINT once it prints its ready line and
+  must then exit 0.
   ``export`` and ``cd`` carry over to the following commands of the block. ``make T`` checks
   that the Makefile has target T (the targets build virtualenvs and run the suite);
   ``pip install DIR`` checks that DIR is this project. Any other command runs too, unless the
@@ -36,6 +38,7 @@ import threading
 import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import takewhile
 from pathlib import Path
 
 import pytest
@@ -95,13 +98,31 @@ def code_blocks(path: Path) -> Iterator[Block]:
         )
 
 
-def shell_commands(text: str) -> Iterator[str]:
+@dataclass(frozen=True)
+class Command:
+    text: str
+    exit_codes: frozenset[int]  # what the docs say it exits with
+
+
+def shell_commands(text: str, *, prompted: bool = False) -> Iterator[Command]:
+    """The commands of a shell block; with ``prompted`` (console), only the ``$ `` lines."""
     joined = re.sub(r"[ \t]*\\\n[ \t]*", " ", text)
     for line in joined.splitlines():
-        uncommented = re.sub(r"(^|\s)#.*$", "", line).strip().removeprefix("$ ")
-        for command in uncommented.split("&&"):
-            if command.strip():
-                yield command.strip()
+        if prompted and not line.startswith("$ "):
+            continue  # the output of the command before
+        comment = re.search(r"(?:^|\s)#(.*)$", line)
+        said = re.search(r"\bexits? (\d+)\b", comment.group(1)) if comment else None
+        uncommented = line[: comment.start()] if comment else line
+        for part in uncommented.strip().removeprefix("$ ").split("&&"):
+            if not part.strip():
+                continue
+            if said:
+                codes = {int(said.group(1))}
+            elif "--detailed-exitcode" in part:
+                codes = {0, 2}
+            else:
+                codes = {0}
+            yield Command(part.strip(), frozenset(codes))
 
 
 @pytest.fixture
@@ -129,10 +150,10 @@ def sandbox(emulated_account: EmulatedAccount, tmp_path: Path) -> tuple[Path, di
     return work, environment
 
 
-def run_ecs_scheduler(command: str, cwd: Path, environment: dict[str, str]) -> None:
+def run_ecs_scheduler(command: Command, cwd: Path, environment: dict[str, str]) -> None:
     """Run one documented command; a serving one is interrupted once it says it is ready."""
     process = subprocess.Popen(
-        ["bash", "-c", command],
+        ["bash", "-c", command.text],
         cwd=cwd,
         env=environment,
         stdout=subprocess.PIPE,
@@ -147,14 +168,15 @@ def run_ecs_scheduler(command: str, cwd: Path, environment: dict[str, str]) -> N
         stdout: list[str] = []
         for line in process.stdout:
             stdout.append(line)
-            if line.strip() == READY_LINE:
+            if line.strip() == READY_LINE and stdout.count(line) == 1:
                 os.killpg(process.pid, signal.SIGINT)
         stderr = process.stderr.read() if process.stderr else ""
         code = process.wait()
     finally:
         timer.cancel()
-    allowed = {0, 2} if "--detailed-exitcode" in command else {0}
-    assert code in allowed, f"{command!r} exited {code}:\n{''.join(stdout)}\n{stderr}"
+    assert code in command.exit_codes, (
+        f"{command.text!r} exited {code}:\n{''.join(stdout)}\n{stderr}"
+    )
 
 
 def check_make(command: list[str]) -> None:
@@ -166,18 +188,20 @@ def check_make(command: list[str]) -> None:
 
 def check_pip_install(command: list[str], cwd: Path) -> None:
     assert command[:2] == ["pip", "install"], command
-    directory = command[-1]
+    directory = re.sub(r"\[.*\]$", "", command[-1])  # ".[dev]" installs "." with extras
     # The docs' "." is this repository: the sandbox stands in for the user's working copy.
-    project = REPO_ROOT / directory if directory in {".", "-e", "./"} else cwd / directory
+    project = REPO_ROOT if directory in {".", "./"} else cwd / directory
     pyproject = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
     assert "ecs-scheduler" in pyproject["project"]["scripts"]
 
 
 def run_shell_block(block: Block, work: Path, environment: dict[str, str]) -> None:
     cwd, env = work, dict(environment)
-    for command in shell_commands(block.text):
-        words = shlex.split(command)
-        assignments = [word for word in words if re.fullmatch(r"[A-Z_][A-Z0-9_]*=.*", word)]
+    for command in shell_commands(block.text, prompted=block.language == "console"):
+        words = shlex.split(command.text)
+        assignments = list(
+            takewhile(lambda word: re.fullmatch(r"[A-Z_][A-Z0-9_]*=.*", word) is not None, words)
+        )
         program = words[len(assignments)] if len(words) > len(assignments) else ""
         if program == "export":
             env.update(word.split("=", 1) for word in words[1:] if "=" in word)
@@ -192,7 +216,7 @@ def run_shell_block(block: Block, work: Path, environment: dict[str, str]) -> No
             check_pip_install(words, cwd)
         elif NO_RUN not in block.markers:
             completed = subprocess.run(
-                ["bash", "-c", command],
+                ["bash", "-c", command.text],
                 cwd=cwd,
                 env=env,
                 capture_output=True,
@@ -200,8 +224,8 @@ def run_shell_block(block: Block, work: Path, environment: dict[str, str]) -> No
                 timeout=COMMAND_TIMEOUT,
                 check=False,
             )
-            assert completed.returncode == 0, (
-                f"{block}: {command!r} exited {completed.returncode} (mark the block "
+            assert completed.returncode in command.exit_codes, (
+                f"{block}: {command.text!r} exited {completed.returncode} (mark the block "
                 f"'{NO_RUN}' if it needs an AWS account):\n{completed.stdout}{completed.stderr}"
             )
 
@@ -270,8 +294,20 @@ def test_the_block_reader_finds_fences_commands_and_markers(tmp_path: Path) -> N
         (11, "", frozenset()),
     ]
     assert blocks[1].text == "print(1)\n"
-    assert list(shell_commands(blocks[0].text)) == [
+    assert [command.text for command in shell_commands(blocks[0].text)] == [
         "ecs-scheduler plan -c a.yaml",
         "cd x",
         "make test",
+    ]
+
+
+def test_shell_commands_read_prompts_and_documented_exit_codes() -> None:
+    console = (
+        "$ ecs-scheduler validate -c bad.yaml   # exits 1: the file has errors\n"
+        "bad.yaml:3:5: jobs.x.task_name: required field is missing\n"
+        "$ ecs-scheduler plan --detailed-exitcode\n"
+    )
+    assert list(shell_commands(console, prompted=True)) == [
+        Command("ecs-scheduler validate -c bad.yaml", frozenset({1})),
+        Command("ecs-scheduler plan --detailed-exitcode", frozenset({0, 2})),
     ]

@@ -717,7 +717,10 @@ def serve_until_interrupted(endpoint_url: str, config: Path, commands: Sequence[
     for command in commands:
         out.print(f"  ecs-scheduler {command} -c {shlex.quote(str(config))}", markup=False)
     try:  # before the ready line: a Ctrl-C right after it must stop the emulator cleanly too
-        out.print(READY_LINE, markup=False)
+        # Written past rich's buffer: rich would print a line twice when Ctrl-C lands while it
+        # flushes, and the buffered line would be written again with the next message.
+        out.file.write(READY_LINE + "\n")
+        out.file.flush()
         while True:
             time.sleep(3600)
     except KeyboardInterrupt:

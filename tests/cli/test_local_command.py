@@ -151,7 +151,9 @@ def test_local_serves_the_users_config_until_ctrl_c() -> None:
         code, stdout, seconds = interrupt(serve)
     assert code == 0
     assert "Stopped the emulator." in stdout
-    assert seconds < 5
+    # Stopping the server takes ~0.5 s; the rest is the interpreter freeing moto's loaded
+    # service models (about 4 s measured with the 2 shared cores at load 9).
+    assert seconds < 10
     assert not serve.config.exists()  # the rewritten config lived only as long as the emulator
 
 
@@ -261,3 +263,14 @@ def test_local_keeps_the_configs_names_and_creates_its_containers(
     assert topics == [f"arn:aws:sns:{REGION}:{account.account_id}:billing-alerts"]
     assert account.created["subnet"] == 2
     assert account.created["security group"] == 1
+
+
+@pytest.mark.slow
+def test_ctrl_c_right_after_the_ready_line_stops_cleanly_and_prints_it_once() -> None:
+    """Regression: rich re-printed its buffer when Ctrl-C landed during the ready line."""
+    for _ in range(3):
+        with serving("local", "-c", str(EXAMPLES_DIR / "daily-report.yaml")) as serve:
+            code, stdout, _ = interrupt(serve)
+        assert code == 0
+        assert READY_LINE not in stdout  # it was read before the interrupt, and only once
+        assert stdout.strip() == "Stopped the emulator."
