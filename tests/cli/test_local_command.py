@@ -117,7 +117,7 @@ def serving(*args: str) -> Iterator[Serving]:
 def interrupt(serve: Serving) -> tuple[int, str, float]:
     started = time.monotonic()
     serve.process.send_signal(signal.SIGINT)
-    stdout, _ = serve.process.communicate(timeout=10)
+    stdout, _ = serve.process.communicate(timeout=60)
     return serve.process.returncode, stdout, time.monotonic() - started
 
 
@@ -152,8 +152,9 @@ def test_local_serves_the_users_config_until_ctrl_c() -> None:
     assert code == 0
     assert "Stopped the emulator." in stdout
     # Stopping the server takes ~0.5 s; the rest is the interpreter freeing moto's loaded
-    # service models (about 4 s measured with the 2 shared cores at load 9).
-    assert seconds < 10
+    # service models (about 4 s measured with the 2 shared cores at load 9, so the bound is
+    # loose: it catches a hang, not a slow machine).
+    assert seconds < 20
     assert not serve.config.exists()  # the rewritten config lived only as long as the emulator
 
 
