@@ -35,6 +35,7 @@ from ecs_scheduler.engines.aws.live import (
     SCHEDULE,
     LiveResource,
     LiveState,
+    ReadProgress,
     parallel_map,
     read_live_state,
 )
@@ -144,10 +145,14 @@ def plan(
     destroy_jobs: Collection[str] | None = None,
     destroy_all: bool = False,
     max_workers: int = 16,
+    progress: ReadProgress | None = None,
 ) -> Plan:
-    """The changes that make live AWS match ``desired`` (or remove the named jobs, or all)."""
+    """The changes that make live AWS match ``desired`` (or remove the named jobs, or all).
+
+    ``progress`` hears of the live state's read, job by job.
+    """
     with ThreadPoolExecutor(max_workers=max_workers) as pool:
-        live = read_live_state(desired, clients, pool, job_workers=max_workers)
+        live = read_live_state(desired, clients, pool, job_workers=max_workers, progress=progress)
         live_jobs = {resource.job for resource in live.resources.values()}
         desired_jobs = set(desired.task_definitions) | {
             resource.job for resource in desired.resources.values()
