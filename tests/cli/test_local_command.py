@@ -269,7 +269,7 @@ def test_local_keeps_the_configs_names_and_creates_its_containers(
 @pytest.mark.slow
 def test_ctrl_c_right_after_the_ready_line_stops_cleanly_and_prints_it_once() -> None:
     """Regression: rich re-printed its buffer when Ctrl-C landed during the ready line."""
-    for _ in range(3):
+    for _ in range(2):
         with serving("local", "-c", str(EXAMPLES_DIR / "daily-report.yaml")) as serve:
             code, stdout, _ = interrupt(serve)
         assert code == 0
