@@ -1024,8 +1024,13 @@ READY_LINE = "Ready: press Ctrl-C to stop the emulator (everything in it is lost
 
 
 def serve_until_interrupted(endpoint_url: str, config: Path, commands: Sequence[str]) -> None:
-    """Print how to reach the running emulator, then wait for Ctrl-C and return normally."""
+    """Print how to reach the running emulator, then wait for Ctrl-C and return normally.
+
+    SIGTERM (``kill``, a process manager) stops it the same way, so the emulator and the
+    temporary config are cleaned up either way.
+    """
     import shlex
+    import signal
     import time
 
     from ecs_scheduler.local import emulator_environment
@@ -1035,6 +1040,11 @@ def serve_until_interrupted(endpoint_url: str, config: Path, commands: Sequence[
         out.print(f"  export {name}={shlex.quote(value)}", markup=False)
     for command in commands:
         out.print(f"  ecs-scheduler {command} -c {shlex.quote(str(config))}", markup=False)
+
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stop)
     try:  # before the ready line: a Ctrl-C right after it must stop the emulator cleanly too
         # Written past rich's buffer: rich would print a line twice when Ctrl-C lands while it
         # flushes, and the buffered line would be written again with the next message.
@@ -1044,6 +1054,8 @@ def serve_until_interrupted(endpoint_url: str, config: Path, commands: Sequence[
             time.sleep(3600)
     except KeyboardInterrupt:
         out.print("\nStopped the emulator.")
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def step(title: str) -> None:

@@ -114,9 +114,9 @@ def serving(*args: str) -> Iterator[Serving]:
             process.wait()
 
 
-def interrupt(serve: Serving) -> tuple[int, str, float]:
+def interrupt(serve: Serving, signal_number: int = signal.SIGINT) -> tuple[int, str, float]:
     started = time.monotonic()
-    serve.process.send_signal(signal.SIGINT)
+    serve.process.send_signal(signal_number)
     stdout, _ = serve.process.communicate(timeout=60)
     return serve.process.returncode, stdout, time.monotonic() - started
 
@@ -275,3 +275,12 @@ def test_ctrl_c_right_after_the_ready_line_stops_cleanly_and_prints_it_once() ->
         assert code == 0
         assert READY_LINE not in stdout  # it was read before the interrupt, and only once
         assert stdout.strip() == "Stopped the emulator."
+
+
+@pytest.mark.slow
+def test_sigterm_stops_local_like_ctrl_c() -> None:
+    with serving("local", "-c", str(EXAMPLES_DIR / "daily-report.yaml")) as serve:
+        code, stdout, _ = interrupt(serve, signal.SIGTERM)
+    assert code == 0
+    assert "Stopped the emulator." in stdout
+    assert not serve.config.exists()
