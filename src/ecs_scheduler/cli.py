@@ -1021,20 +1021,34 @@ def output_items(value: Any) -> list[tuple[str, str]]:
 @app.command()
 def demo(
     keep: Annotated[
-        bool, typer.Option("--keep", help="Skip the final destroy and keep the emulator's config.")
+        bool,
+        typer.Option(
+            "--keep",
+            help=(
+                "Skip the final destroy and keep the emulator running, with the stack applied, "
+                "until Ctrl-C: it prints the endpoint, credentials and commands to explore it."
+            ),
+        ),
     ] = False,
     debug: DebugOption = False,
 ) -> None:
     """Run the whole cycle on the embedded emulator: validate, plan, apply, next, destroy."""
     import tempfile
+    from importlib.resources import as_file
 
     from ecs_scheduler.engines.aws import AwsClients, apply, plan, read_outputs
-    from ecs_scheduler.local import Emulator, provision_prerequisites, write_demo_config
+    from ecs_scheduler.local import (
+        Emulator,
+        provision_prerequisites,
+        quickstart_example,
+        write_demo_config,
+    )
 
-    quickstart = Path(__file__).resolve().parents[2] / "examples" / "daily-report.yaml"
-    if not quickstart.is_file():
-        raise UsageError(f"the demo needs the quickstart example at {quickstart}")
-    with Emulator() as emulator, tempfile.TemporaryDirectory(prefix="ecs-scheduler-demo-") as tmp:
+    with (
+        Emulator() as emulator,
+        tempfile.TemporaryDirectory(prefix="ecs-scheduler-demo-") as tmp,
+        as_file(quickstart_example()) as quickstart,
+    ):
         step(f"Embedded AWS emulator (moto) listening on {emulator.endpoint_url}")
         clients = AwsClients.create(region="us-east-1", endpoint_url=emulator.endpoint_url)
         prerequisites = provision_prerequisites(clients)
@@ -1073,6 +1087,10 @@ def demo(
             raise UsageError("the plan after apply is not empty: this is a bug, please report it")
 
         if keep:
+            step("Kept: the stack stays applied in the emulator")
+            serve_until_interrupted(
+                emulator.endpoint_url, config, ["outputs", "plan", "destroy --auto-approve"]
+            )
             return
         step("7. ecs-scheduler destroy --auto-approve")
         teardown = plan(desired, clients, destroy_all=True)
@@ -1084,6 +1102,84 @@ def demo(
             f"[green]Destroyed.[/] A new plan would create {leftover.summary().get('create', 0)} "
             "resources again: nothing of the stack is left."
         )
+
+
+@app.command()
+def local(
+    config: ConfigOption = DEFAULT_CONFIG,
+    port: Annotated[
+        int,
+        typer.Option("--port", min=0, max=65535, help="Port on 127.0.0.1 (default: a free one)."),
+    ] = 0,
+    debug: DebugOption = False,
+) -> None:
+    """Run your config against a local AWS: the embedded emulator, holding what it refers to.
+
+    Creates the clusters, task definitions (with the containers the overrides name), one VPC
+    with the subnets and security groups, the KMS keys, SNS topics and permissions boundaries;
+    writes your config again with the ids the emulator generated; runs until Ctrl-C.
+    """
+    import tempfile
+
+    from ecs_scheduler.local import Emulator, provision_for_config, write_local_config
+
+    result = load_config(config)
+    with (
+        Emulator(port=port) as emulator,
+        tempfile.TemporaryDirectory(prefix="ecs-scheduler-local-") as tmp,
+    ):
+        out.print(f"Embedded AWS emulator (moto) listening on {emulator.endpoint_url}")
+        account = provision_for_config(result.stack, emulator.endpoint_url)
+        created = ", ".join(f"{count} {kind}(s)" for kind, count in account.created.items())
+        out.print(f"Created what {result.path} refers to: {created}.", markup=False)
+        local_config = write_local_config(config, account, Path(tmp) / config.name)
+        out.print(
+            f"Your config with the emulator's ids (subnets, security groups, KMS keys, account "
+            f"{account.account_id}): {local_config}",
+            markup=False,
+        )
+        serve_until_interrupted(
+            emulator.endpoint_url, local_config, ["plan", "apply", "outputs", "next -n 3"]
+        )
+
+
+# The line `local` and `demo --keep` print once the emulator is ready for other commands.
+READY_LINE = "Ready: press Ctrl-C to stop the emulator (everything in it is lost)."
+
+
+def serve_until_interrupted(endpoint_url: str, config: Path, commands: Sequence[str]) -> None:
+    """Print how to reach the running emulator, then wait for Ctrl-C and return normally.
+
+    SIGTERM (``kill``, a process manager) stops it the same way, so the emulator and the
+    temporary config are cleaned up either way.
+    """
+    import shlex
+    import signal
+    import time
+
+    from ecs_scheduler.local import emulator_environment
+
+    out.print("\nIn another shell (dummy credentials: the emulator accepts any, boto3 needs some):")
+    for name, value in emulator_environment(endpoint_url).items():
+        out.print(f"  export {name}={shlex.quote(value)}", markup=False)
+    for command in commands:
+        out.print(f"  ecs-scheduler {command} -c {shlex.quote(str(config))}", markup=False)
+
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:  # before the ready line: a Ctrl-C right after it must stop the emulator cleanly too
+        # Written past rich's buffer: rich would print a line twice when Ctrl-C lands while it
+        # flushes, and the buffered line would be written again with the next message.
+        out.file.write(READY_LINE + "\n")
+        out.file.flush()
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        out.print("\nStopped the emulator.")
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def step(title: str) -> None:

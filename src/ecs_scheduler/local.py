@@ -4,7 +4,9 @@
 boto3, botocore's signing and retries, and the wire protocol, exactly as against AWS.
 ``provision_prerequisites`` creates what a real account already has before anyone writes a
 config (network, key, cluster, task definition, topic), and ``write_demo_config`` rewrites an
-example config to use them.
+example config to use them. ``provision_for_config`` goes the other way: it creates what a
+given config refers to, under the config's own names, and ``write_local_config`` writes the
+config again with the ids the emulator generated.
 """
 
 from __future__ import annotations
@@ -13,17 +15,50 @@ import json
 import logging
 import os
 import re
+import socket
 import urllib.request
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ecs_scheduler.engines.aws.clients import AwsClients
 from ecs_scheduler.errors import EcsSchedulerError
 
+if TYPE_CHECKING:
+    from ecs_scheduler.config import Job, Stack
+
 LOOPBACK = "127.0.0.1"
+# The emulator accepts any credentials; these are the ones it is given when none are set.
+EMULATOR_ACCESS_KEY_ID = "emulator"
+EMULATOR_SECRET_ACCESS_KEY = "emulator"
+QUICKSTART_EXAMPLE = "daily-report.yaml"
+
+
+def quickstart_example() -> Traversable:
+    """The quickstart example the demo runs, shipped inside the package.
+
+    It is package data so that an installed ``ecs-scheduler demo`` works from any directory;
+    ``examples/daily-report.yaml`` is the same file (a test keeps the two identical).
+    """
+    return resources.files("ecs_scheduler").joinpath("data", QUICKSTART_EXAMPLE)
+
+
+def emulator_environment(endpoint_url: str) -> dict[str, str]:
+    """The variables that point boto3 (and so every ecs-scheduler command) at an emulator.
+
+    botocore signs every request, so it needs credentials even though the emulator checks
+    none; ``AWS_ENDPOINT_URL`` is the SDKs' service-wide endpoint variable (AWS SDKs and Tools
+    reference guide, "Service-specific endpoints").
+    """
+    return {
+        "AWS_ENDPOINT_URL": endpoint_url,
+        "AWS_ACCESS_KEY_ID": EMULATOR_ACCESS_KEY_ID,
+        "AWS_SECRET_ACCESS_KEY": EMULATOR_SECRET_ACCESS_KEY,
+    }
 
 
 class LocalEmulatorError(EcsSchedulerError):
@@ -37,10 +72,12 @@ class Emulator:
     reachable from another machine.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, port: int = 0) -> None:
+        """``port`` 0 takes a free port."""
         from moto.server import ThreadedMotoServer
 
-        self._server = ThreadedMotoServer(ip_address=LOOPBACK, port=0, verbose=False)
+        self._port = port
+        self._server = ThreadedMotoServer(ip_address=LOOPBACK, port=port, verbose=False)
         self._endpoint_url: str | None = None
 
     @property
@@ -53,6 +90,9 @@ class Emulator:
         # werkzeug logs every request at INFO; the demo and the tests only want real problems.
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
         use_emulator_credentials()
+        if self._port:
+            # moto's server thread dies silently on a taken port and start() then waits forever.
+            _check_port_is_free(self._port)
         try:
             self._server.start()
         except OSError as error:
@@ -84,6 +124,17 @@ class Emulator:
         self.stop()
 
 
+def _check_port_is_free(port: int) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind((LOOPBACK, port))
+        except OSError as error:
+            raise LocalEmulatorError(
+                f"The embedded emulator cannot listen on {LOOPBACK}:{port}: {error.strerror}. "
+                "Choose another --port, or omit it to take a free one."
+            ) from error
+
+
 def use_emulator_credentials() -> None:
     """Give botocore credentials to sign with when the environment holds none.
 
@@ -92,8 +143,8 @@ def use_emulator_credentials() -> None:
     environment are left as they are.
     """
     if not os.environ.get("AWS_ACCESS_KEY_ID"):
-        os.environ["AWS_ACCESS_KEY_ID"] = "emulator"
-        os.environ["AWS_SECRET_ACCESS_KEY"] = "emulator"
+        os.environ["AWS_ACCESS_KEY_ID"] = EMULATOR_ACCESS_KEY_ID
+        os.environ["AWS_SECRET_ACCESS_KEY"] = EMULATOR_SECRET_ACCESS_KEY
 
 
 def reset_emulator(endpoint_url: str) -> None:
@@ -437,3 +488,175 @@ def _rename_override_containers(text: str, container_name: str) -> str:
             ending = "\n" if line.endswith("\n") else ""
             lines[index] = item.group(1) + container_name + ending
     return "".join(lines)
+
+
+@dataclass
+class LocalAccount:
+    """What ``provision_for_config`` created, and how the config's ids map to the emulator's.
+
+    moto generates the ids of subnets, security groups and KMS keys, so the config's own ids
+    cannot be created; everything with a name (cluster, task family, containers, topic, key
+    alias, boundary policy) is created under the config's name.
+    """
+
+    account_id: str
+    replacements: dict[str, str] = field(default_factory=dict)  # the config's id -> the emulator's
+    created: dict[str, int] = field(default_factory=dict)  # kind -> how many were created
+
+    def count(self, kind: str) -> None:
+        self.created[kind] = self.created.get(kind, 0) + 1
+
+
+def provision_for_config(stack: Stack, endpoint_url: str) -> LocalAccount:
+    """Create in the emulator at ``endpoint_url`` what ``stack`` refers to but does not create.
+
+    Per region of the jobs: one VPC holding a subnet for each subnet id and a security group
+    for each security group id; a symmetric key for each ``kms_key_arn`` (an alias ARN gets a
+    key carrying that alias); the clusters; each task family, awsvpc and compatible with
+    FARGATE and EC2, with every container the overrides name (``app`` when none) and as many
+    revisions as the highest pinned one; the SNS topics of the alarm actions. Once: the
+    permissions boundary policies.
+    """
+    jobs_by_region: dict[str, list[Job]] = {}
+    for job in stack.jobs.values():
+        jobs_by_region.setdefault(job.region, []).append(job)
+    local: LocalAccount | None = None
+    boundaries: set[str] = set()
+    for region, jobs in sorted(jobs_by_region.items()):
+        clients = AwsClients.create(region=region, endpoint_url=endpoint_url)
+        if local is None:
+            local = LocalAccount(account_id=clients.sts.get_caller_identity()["Account"])
+        _create_network(clients, jobs, local, name=stack.stack)
+        for key_arn in dict.fromkeys(job.kms_key_arn for job in jobs):
+            _create_key(clients, key_arn, local, name=stack.stack)
+        for cluster_name in dict.fromkeys(job.ecs_cluster_arn.split("/", 1)[1] for job in jobs):
+            clients.ecs.create_cluster(clusterName=cluster_name)
+            local.count("ECS cluster")
+        _create_task_definitions(clients, jobs, local)
+        topics = (arn for job in jobs for arn in (*job.dlq_alarm_actions, *job.dlq_ok_actions))
+        for topic_arn in dict.fromkeys(arn for arn in topics if arn.split(":")[2:3] == ["sns"]):
+            clients.sns.create_topic(Name=topic_arn.rsplit(":", 1)[1])
+            local.count("SNS topic")
+        for boundary_arn in (job.permissions_boundary_arn for job in jobs):
+            if boundary_arn is None or boundary_arn in boundaries:
+                continue
+            boundaries.add(boundary_arn)
+            *path, policy_name = boundary_arn.split(":", 5)[5].split("/")[1:]
+            clients.iam.create_policy(
+                PolicyName=policy_name,
+                Path="/" + "".join(f"{part}/" for part in path),
+                Description="Permissions boundary named by the config.",
+                PolicyDocument=json.dumps(_BOUNDARY_POLICY),
+            )
+            local.count("permissions boundary")
+    if local is None:  # a Stack always has at least one job
+        raise LocalEmulatorError("The config has no jobs: there is nothing to create.")
+    return local
+
+
+def _create_network(
+    clients: AwsClients, jobs: list[Job], local: LocalAccount, *, name: str
+) -> None:
+    subnets = list(dict.fromkeys(subnet for job in jobs for subnet in job.trusted_compute_subnets))
+    groups = list(dict.fromkeys(group for job in jobs for group in job.security_group_ids))
+    if len(subnets) > 256:
+        raise LocalEmulatorError(
+            f"The config names {len(subnets)} subnets in {clients.region}; the emulator's VPC "
+            "holds at most 256."
+        )
+    tags = [{"Key": "Name", "Value": name}]
+    vpc_id: str = clients.ec2.create_vpc(
+        CidrBlock="10.42.0.0/16", TagSpecifications=[{"ResourceType": "vpc", "Tags": tags}]
+    )["Vpc"]["VpcId"]
+    local.count("VPC")
+    zones = [
+        zone["ZoneName"] for zone in clients.ec2.describe_availability_zones()["AvailabilityZones"]
+    ]
+    for index, subnet in enumerate(subnets):
+        local.replacements[subnet] = clients.ec2.create_subnet(
+            VpcId=vpc_id,
+            CidrBlock=f"10.42.{index}.0/24",
+            AvailabilityZone=zones[index % len(zones)],
+            TagSpecifications=[
+                {"ResourceType": "subnet", "Tags": [{"Key": "Name", "Value": subnet}]}
+            ],
+        )["Subnet"]["SubnetId"]
+        local.count("subnet")
+    for group in groups:
+        local.replacements[group] = clients.ec2.create_security_group(
+            GroupName=f"{name}-{group}",
+            Description=f"Stands in for {group} of the config",
+            VpcId=vpc_id,
+        )["GroupId"]
+        local.count("security group")
+
+
+def _create_key(clients: AwsClients, key_arn: str, local: LocalAccount, *, name: str) -> None:
+    key = clients.kms.create_key(
+        Description=f"{name}: stands in for {key_arn}",
+        KeySpec="SYMMETRIC_DEFAULT",
+        KeyUsage="ENCRYPT_DECRYPT",
+        Policy=json.dumps(_key_policy(local.account_id)),
+    )["KeyMetadata"]
+    local.count("KMS key")
+    resource = key_arn.split(":", 5)[5]
+    if resource.startswith("alias/"):
+        # The alias keeps its name, so only the account of its ARN changes.
+        clients.kms.create_alias(AliasName=resource, TargetKeyId=key["KeyId"])
+    else:
+        local.replacements[key_arn] = key["Arn"]
+
+
+def _create_task_definitions(clients: AwsClients, jobs: list[Job], local: LocalAccount) -> None:
+    containers: dict[str, dict[str, None]] = {}
+    revisions: dict[str, int] = {}
+    for job in jobs:
+        named = containers.setdefault(job.task_name, {})
+        for overrides in (job.overrides, *(spec.overrides for spec in job.schedules)):
+            for container in (overrides.containerOverrides or []) if overrides else []:
+                named[container.name] = None
+        revisions[job.task_name] = max(
+            revisions.get(job.task_name, 1), job.task_definition_revision or 1
+        )
+    for family, named in containers.items():
+        for _ in range(revisions[family]):
+            clients.ecs.register_task_definition(
+                family=family,
+                networkMode="awsvpc",
+                requiresCompatibilities=["FARGATE", "EC2"],
+                cpu="256",
+                memory="512",
+                containerDefinitions=[
+                    {
+                        "name": container,
+                        "image": "public.ecr.aws/docker/library/busybox:stable",
+                        "essential": True,
+                    }
+                    for container in (named or {"app": None})
+                ],
+            )
+        local.count("task definition")
+
+
+# The account field of any ARN: arn:partition:service:region:ACCOUNT:resource.
+_ARN_ACCOUNT = re.compile(r"(arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:)\d{12}(?=:)")
+
+
+def write_local_config(source: Path, local: LocalAccount, target: Path) -> Path:
+    """Write ``source`` to ``target`` with the ids ``local`` replaced and the emulator's account.
+
+    The rewrite is textual, so comments, anchors and layout survive, and only ids change:
+    every name of the config stays as it is.
+    """
+    text = source.read_text(encoding="utf-8")
+    for old, new in local.replacements.items():
+        text = re.sub(rf"(?<![\w-]){re.escape(old)}(?![\w-])", new, text)
+    text = _ARN_ACCOUNT.sub(lambda match: match.group(1) + local.account_id, text)
+    header = (
+        f"# Written from {source.resolve()} for the embedded emulator: the ids moto generated\n"
+        "# replace the config's subnet, security group and KMS key ids, and every ARN names\n"
+        f"# the emulator's account {local.account_id}. Edit the original and restart instead.\n"
+    )
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(header + text, encoding="utf-8")
+    return target
