@@ -41,6 +41,7 @@ class AwsClients:
     kms: Any
     sns: Any
     sts: Any
+    events: Any
     region: str
     endpoint_url: str | None
     api_calls: ApiCallCounter = field(default_factory=ApiCallCounter, compare=False)
@@ -78,6 +79,7 @@ class AwsClients:
             kms=client("kms"),
             sns=client("sns"),
             sts=client("sts"),
+            events=client("events"),
             region=region,
             endpoint_url=endpoint,
             api_calls=counter,
