@@ -46,8 +46,9 @@ REQUIRED_FIELDS: tuple[str, ...] = tuple(
 )
 # What a target without a RetryPolicy gets. EventBridge rules: "By default, EventBridge
 # retries sending the event for 24 hours and up to 185 times" (EventBridge User Guide,
-# eb-rule-retry-policy.html). Scheduler: 185 attempts and 86400 s are its defaults and the
-# upper bounds of RetryPolicy (Scheduler API Reference, RetryPolicy; GetSchedule returns them).
+# eb-rule-retry-policy.html). Scheduler: "Ranges from 0 to 185 (default)" and "from 60 to
+# 86400 (default)" (Terraform AWS provider, aws_scheduler_schedule retry_policy; the same text
+# in Pulumi's ScheduleTargetRetryPolicy), the bounds of the API's RetryPolicy.
 SOURCE_DEFAULT_RETRY_ATTEMPTS = 185
 SOURCE_DEFAULT_EVENT_AGE_SECONDS = 86400
 _JOB_DEFAULTS = {name: info.default for name, info in Job.model_fields.items()}
