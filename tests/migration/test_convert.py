@@ -210,3 +210,14 @@ def test_an_input_that_is_not_a_task_override_is_left_out_and_listed() -> None:
     )
     assert "overrides" not in result.config["jobs"]["report"]
     assert any("is not an ECS task override" in line for line in result.jobs["report"].differences)
+
+
+def test_a_rule_with_targets_that_start_no_ecs_task_says_so() -> None:
+    result = convert(
+        [rule("mixed", "rate(5 minutes)", other_targets=2)], stack="imported", defaults=DEFAULTS
+    )
+    arn = ACCOUNT.format(service="events", resource="rule/mixed")
+    assert result.jobs["report"].differences[-1] == (
+        f"{arn}: the rule has 2 target(s) that start no ECS task, not imported; it can be "
+        "disabled only when all of its targets are replaced."
+    )

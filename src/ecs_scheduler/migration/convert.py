@@ -76,7 +76,7 @@ class Source:
     end_date: datetime | None = None
     flexible_window_minutes: int | None = None
     action_after_completion: str | None = None
-    other_targets: int = 0  # a rule's targets that are not this one
+    other_targets: int = 0  # a rule's targets that do not start an ECS task
 
 
 @dataclass(frozen=True)
@@ -383,8 +383,9 @@ def _job(
     for member in members:
         if member.source.other_targets:
             differences.append(
-                f"{member.source.arn}: the rule has {member.source.other_targets} other "
-                "target(s), not imported; it can be disabled only when all are replaced."
+                f"{member.source.arn}: the rule has {member.source.other_targets} target(s) "
+                "that start no ECS task, not imported; it can be disabled only when all of "
+                "its targets are replaced."
             )
     missing = tuple(name for name in REQUIRED_FIELDS if name not in job and name not in defaults)
     return job, JobReport(replaces=replaces, missing=missing, differences=tuple(differences))

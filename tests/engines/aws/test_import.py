@@ -79,7 +79,8 @@ def legacy_account(clients: AwsClients, prereqs: Prerequisites) -> dict[str, str
                 "Id": "ecs",
                 "Input": json.dumps(OVERRIDES),
                 "EcsParameters": ecs_parameters(prereqs, subnets=1),
-            }
+            },
+            {"Id": "queue", "Arn": f"arn:aws:sqs:{prereqs.region}:{prereqs.account_id}:audit"},
         ],
     )
     events.put_rule(Name="on-event", EventPattern=json.dumps({"source": ["app"]}))
@@ -113,6 +114,7 @@ def test_import_reads_only_unowned_ecs_schedules_and_scheduled_rules_and_writes_
     assert by_arn[arns["rule"]].tags == {"ResourceOwner": "ops-team"}
     assert by_arn[arns["morning"]].tags == {"ResourceOwner": "data-team"}
     assert json.loads(by_arn[arns["rule"]].target["Input"]) == OVERRIDES
+    assert by_arn[arns["rule"]].other_targets == 1  # the queue: kept in mind for cut-over
     assert [s.arn for s in read_sources(clients, groups=["legacy"], rules=False)] == sorted(
         [arns["evening"], arns["morning"]]
     )

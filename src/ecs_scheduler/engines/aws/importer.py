@@ -152,7 +152,7 @@ def _rule_sources(clients: AwsClients, rule: Mapping[str, Any]) -> list[Source]:
             target=target,
             tags=tags,
             description=rule.get("Description") or None,
-            other_targets=len(targets) - 1,
+            other_targets=len(targets) - len(ecs),
         )
         for target in ecs
     ]
