@@ -1182,6 +1182,74 @@ def serve_until_interrupted(endpoint_url: str, config: Path, commands: Sequence[
         signal.signal(signal.SIGTERM, previous)
 
 
+@app.command(name="import")
+def import_command(
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Write the config here (never to AWS).")
+    ],
+    region: Annotated[
+        str | None,
+        typer.Option("--region", envvar="AWS_DEFAULT_REGION", help="AWS region to read."),
+    ] = None,
+    groups: Annotated[
+        list[str] | None,
+        typer.Option("--group", help="Only schedules of this schedule group (repeatable)."),
+    ] = None,
+    rules: Annotated[
+        bool, typer.Option("--rules/--no-rules", help="Also import EventBridge rules.")
+    ] = True,
+    defaults: Annotated[
+        Path | None,
+        typer.Option("--defaults", help="YAML of job fields for what the sources do not say."),
+    ] = None,
+    stack: Annotated[str, typer.Option("--stack", help="Stack name of the written config.")] = (
+        "imported"
+    ),
+    profile: ProfileOption = None,
+    endpoint_url: EndpointOption = None,
+    debug: DebugOption = False,
+) -> None:
+    """Write a config for the ECS schedules and rules no stack owns; AWS is only read."""
+    import yaml
+
+    from ecs_scheduler.engines.aws import AwsClients
+    from ecs_scheduler.engines.aws.importer import read_sources
+    from ecs_scheduler.loader import ConfigError, loads
+    from ecs_scheduler.migration.convert import convert, render
+
+    if region is None:
+        raise UsageError("import needs a region: pass --region or set AWS_DEFAULT_REGION")
+    job_defaults: Any = {}
+    if defaults is not None:
+        try:
+            job_defaults = yaml.safe_load(defaults.read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError) as error:
+            raise UsageError(f"--defaults {defaults}: {error}") from error
+        if not isinstance(job_defaults, dict):
+            raise UsageError(f"--defaults {defaults}: expected a mapping of job fields")
+    clients = AwsClients.create(region=region, profile=profile, endpoint_url=endpoint_url)
+    sources = read_sources(clients, groups=groups or (), rules=rules)
+    result = convert(sources, stack=stack, defaults=job_defaults)
+    text = render(result)
+    output.write_text(text, encoding="utf-8")
+    out.print(f"Wrote {len(result.jobs)} job(s) from {len(sources)} source(s) to {output}.")
+    for key, report in result.jobs.items():
+        out.print(f"[bold]{key}[/] replaces {', '.join(report.replaces)}")
+        if report.missing:
+            out.print(f"  [yellow]missing:[/] {', '.join(report.missing)}")
+        for difference in report.differences:
+            out.print(f"  [cyan]differs:[/] {difference}", markup=False)
+    for skipped in result.skipped:
+        out.print(f"not imported: {skipped}", markup=False)
+    try:
+        loads(text, str(output))
+    except ConfigError as error:
+        out.print(f"[yellow]{output} does not validate yet:[/]")
+        out.print(str(error), markup=False)
+    else:
+        out.print(f"[green]{output} validates.[/]")
+
+
 def step(title: str) -> None:
     out.rule(f"[bold cyan]{title}[/]", align="left")
 

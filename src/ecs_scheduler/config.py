@@ -547,6 +547,13 @@ class Job(StrictModel):
         default_factory=dict, description="Extra tags on every taggable resource of the job."
     )
 
+    # Migration.
+    replaces: list[ExactArn] = Field(
+        default_factory=list,
+        description="ARNs of the EventBridge Scheduler schedules or EventBridge rules this job"
+        " takes over from (written by import); cut-over is not yet performed: they keep running.",
+    )
+
     @cached_property
     def _cluster_arn(self) -> Arn:
         arn = parse_arn(self.ecs_cluster_arn)

@@ -869,6 +869,14 @@ _KMS_RESOURCE = re.compile(
 _ROLE_RESOURCE = re.compile(r"^role/(?:[\x21-\x7e]*/)?[\w+=,.@-]{1,64}$")
 _POLICY_RESOURCE = re.compile(r"^policy/(?:[\x21-\x7e]*/)?[\w+=,.@-]{1,128}$")
 _TOPIC_RESOURCE = re.compile(r"^[A-Za-z0-9_-]{1,256}(?:\.fifo)?$")
+# Scheduler: schedule/<group>/<name>, names of 1-64 [0-9a-zA-Z-_.] (botocore scheduler
+# ScheduleGroupName, Name). EventBridge: rule/<name> on the default bus, rule/<bus>/<name>
+# otherwise; rule names are 1-64 [.\-_A-Za-z0-9], bus names 1-256 [/\.\-_A-Za-z0-9] (botocore
+# events RuleName, EventBusName; EventBridge User Guide, "Amazon EventBridge ARN formats").
+_REPLACEABLE = {
+    "scheduler": re.compile(r"^schedule/[0-9A-Za-z_.-]{1,64}/[0-9A-Za-z_.-]{1,64}$"),
+    "events": re.compile(r"^rule/(?:[A-Za-z0-9/._-]{1,256}/)?[A-Za-z0-9._-]{1,64}$"),
+}
 _SUBNET_ID = re.compile(r"^subnet-[0-9a-f]{8,17}$")
 _SECURITY_GROUP_ID = re.compile(r"^sg-[0-9a-f]{8,17}$")
 _TAG_KEY: TypeAdapter[str] = TypeAdapter(TagKeyText)
@@ -969,6 +977,21 @@ class _JobRules:
         for loc in self._overrides():
             for name in ("taskRoleArn", "executionRoleArn"):
                 self._arn((*loc, name), "iam", _ROLE_RESOURCE, "an IAM role ARN", cluster)
+        replaces = self.job.get("replaces")
+        for index, text in enumerate(replaces if isinstance(replaces, list) else ()):
+            # Each names its own service: a Scheduler schedule or an EventBridge rule.
+            parsed = parse_arn(text) if isinstance(text, str) else None
+            service = parsed.service if parsed and parsed.service in _REPLACEABLE else "scheduler"
+            self._arn(
+                ("replaces", index),
+                service,
+                _REPLACEABLE[service],
+                "an EventBridge Scheduler schedule ARN "
+                "(arn:<partition>:scheduler:<region>:<account>:schedule/<group>/<name>) or an "
+                "EventBridge rule ARN "
+                "(arn:<partition>:events:<region>:<account>:rule/[<bus>/]<name>)",
+                cluster,
+            )
 
     def _overrides(self) -> Iterator[Loc]:
         if isinstance(self.job.get("overrides"), dict):

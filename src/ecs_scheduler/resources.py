@@ -113,6 +113,8 @@ class DesiredState:
     resources: Mapping[str, Resource]
     task_definitions: Mapping[str, TaskDefinitionRef]  # by job
     outputs: Mapping[str, Mapping[str, Any]]  # job -> output name -> value
+    # job -> the schedule and rule ARNs it replaces (config field replaces)
+    replaces: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def module_name(job: str) -> str:
@@ -513,6 +515,7 @@ def build(stack: Stack) -> DesiredState:
         resources=resources,
         task_definitions={key: task_definition_ref(job) for key, job in stack.jobs.items()},
         outputs={key: job_outputs(stack.stack, key, job) for key, job in stack.jobs.items()},
+        replaces={key: tuple(job.replaces) for key, job in stack.jobs.items() if job.replaces},
     )
 
 

@@ -215,6 +215,7 @@ class AwsClients:
     kms: Any
     sns: Any
     sts: Any
+    events: Any
     region: str
     endpoint_url: str | None
     api_calls: ApiCallCounter = field(default_factory=ApiCallCounter, compare=False)
@@ -279,6 +280,7 @@ class AwsClients:
             kms=client("kms"),
             sns=client("sns"),
             sts=client("sts"),
+            events=client("events"),
             region=region,
             endpoint_url=endpoint,
             api_calls=counter,

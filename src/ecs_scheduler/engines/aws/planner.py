@@ -178,6 +178,14 @@ def plan(
         builder.converge_job(job, [r for r in resolved.resources.values() if r.job == job])
     for job in sorted(remove):
         builder.remove_job(job, pruned=not destroying)
+    for job in sorted(converge):
+        for arn in desired.replaces.get(job, ()):
+            kind = "rule" if ":events:" in arn else "schedule"
+            builder.skipped.append(
+                f"job {job} replaces {arn}: cut-over is not yet performed by this version; "
+                f"the old {kind} keeps running, so the task may run twice until you "
+                f"{'disable' if kind == 'rule' else 'delete'} it."
+            )
     return builder.build()
 
 
