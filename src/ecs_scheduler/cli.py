@@ -645,7 +645,7 @@ def render_plan(plan: Plan) -> None:
     for blocked in plan.blocked:
         err.print(f"[red]✗ left alone:[/] {escape(blocked)}")
     for skipped in plan.skipped:
-        out.print(f"[dim]  = not created again:[/] {escape(skipped)}")
+        out.print(f"[dim]  = note:[/] {escape(skipped)}")
     if not plan.changes:
         if plan.blocked:
             out.print(
