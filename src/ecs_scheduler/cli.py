@@ -1650,7 +1650,7 @@ def root(
 
 
 def main(argv: Sequence[str] | None = None) -> NoReturn:
-    """Run the CLI; map errors to exit codes (DESIGN §6)."""
+    """Run the CLI; map errors to exit codes (0 ok, 1 error, 2 usage or changes, 130 Ctrl-C)."""
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args
     try:

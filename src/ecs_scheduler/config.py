@@ -1,4 +1,4 @@
-"""The typed config: one YAML file is one :class:`Stack` of :class:`Job` s (DESIGN §3).
+"""The typed config: one YAML file is one :class:`Stack` of :class:`Job` s (docs/config.md).
 
 This module holds the models, the ARN grammar they rely on and the JSON Schema of the file.
 ``loader.py`` turns a YAML file into a ``Stack``: it merges ``defaults:``, applies the

@@ -67,7 +67,7 @@ _LONGEST_SHOWN = 60  # characters of a value quoted in a message
 _LONGEST_NUMBER_SHOWN = 50  # digits
 MAX_DEPTH = 64
 MAX_TAGS = 50
-# Tags ecs-scheduler puts on every resource itself (DESIGN §4); a user tag may not shadow them.
+# Tags ecs-scheduler puts on every resource itself; a user tag may not shadow them.
 OWN_TAG_KEYS = frozenset(
     {"ResourceOwner", "BillingEntity", "BillingDomain", "SecurityDomain", "ManagedBy"}
 )

@@ -170,7 +170,7 @@ def execution_role_policy(
     kms_key_arn: str,
     passed_roles: Sequence[str | Lookup],
 ) -> PolicyDocument:
-    """The six statements of DESIGN §4, each scoped to this job's resources only.
+    """The execution role's six statements (docs/aws.md), each scoped to this job's resources only.
 
     ``passed_roles``: the task role, the execution role and every role named in overrides,
     as ARNs or lookups; duplicates are dropped, order is kept.

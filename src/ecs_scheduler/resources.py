@@ -1,4 +1,4 @@
-"""Stack -> DesiredState: every resource of every job, by address (DESIGN §4).
+"""Stack -> DesiredState: every resource of every job, by address (docs/architecture.md).
 
 Conventions every engine relies on:
 
@@ -474,7 +474,7 @@ def _owner(resource: Resource) -> str:
 
 
 def job_outputs(stack: str, job_key: str, job: Job) -> dict[str, Any]:
-    """The outputs of DESIGN §4; alarm maps are keyed by the alarm's resource name."""
+    """A job's outputs (names, ARNs, the DLQ's URL); alarm maps keyed by alarm resource name."""
     names = names_for_job(stack, job_key, job)
     arns = JobArns.of(job, names)
     alarm_names: dict[str, str] = {}

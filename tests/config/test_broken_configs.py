@@ -5,7 +5,7 @@ Each broken file is written to disk and loaded with ``loader.load``; it must rai
 and a message that says what is wrong. The right place is marked in the YAML text with
 ``«`` (removed before writing); where two places are equally right (start_date vs end_date)
 each is marked and paired with its path, and either is accepted.
-Rules: DESIGN §3 and issue 2 item 3; AWS limits cited where they come from AWS.
+Rules: docs/config.md and issue 2 item 3; AWS limits cited where they come from AWS.
 """
 
 from __future__ import annotations
@@ -202,7 +202,7 @@ CASES: dict[str, Broken] = {
         r"0-1000",
     ),
     "too-many-tags": broken(
-        # AWS allows 50 tags per resource; ecs-scheduler adds 7 of its own (DESIGN §4).
+        # AWS allows 50 tags per resource; ecs-scheduler adds 7 of its own (docs/aws.md).
         {"tags": "«{" + ", ".join(f"k{n}: v" for n in range(50)) + "}"},
         job_path("tags"),
         r"43|50",
@@ -846,7 +846,7 @@ def test_a_cross_field_error_from_defaults_points_at_the_defaults_line(tmp_path:
 
 
 def test_a_schedule_over_by_now_loads_with_a_warning(tmp_path: Path) -> None:
-    # The window [start, end] has fire times, so the file is valid (DESIGN §5 rejects only
+    # The window [start, end] has fire times, so the file is valid (docs/expressions.md rejects only
     # schedules that never fire in their window); that it is over by now is a warning.
     text, positions = marks(
         config({"schedule_expression": "«cron(30 2 * * ? *)", "end_date": "2026-01-01T00:00:00Z"})

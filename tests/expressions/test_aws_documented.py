@@ -160,7 +160,7 @@ EDGE_CASES = [
     # Year bounds: 1970 is the first year, 2199 the last.
     ("cron(0 0 1 1 ? 1970)", "1969-12-31 00:00", ["1970-01-01 00:00"]),
     ("cron(59 23 31 12 ? 2199)", "2199-01-01 00:00", ["2199-12-31 23:59"]),
-    # Hour ranges wrap around midnight (DESIGN §5: "hour ranges may wrap (20-2)").
+    # Hour ranges wrap around midnight (docs/expressions.md: hour ranges may wrap, e.g. 20-2).
     (
         "cron(0 22-1 * * ? *)",
         "2026-03-10 12:00",
@@ -334,7 +334,7 @@ def test_cases_from_peer_bug_reports(expression: str, after: str, expected: list
 # https://docs.aws.amazon.com/scheduler/latest/UserGuide/schedule-types.html#daylist-savings-time
 # "When time shifts forward in the Spring, if a cron expression falls on a non-existent date
 # and time, your schedule invocation is skipped. When time shifts backwards in the Fall, your
-# schedule runs only once and does not repeat its invocation." DESIGN §5 says the same and
+# schedule runs only once and does not repeat its invocation." docs/expressions.md says the same and
 # pins the single run of a repeated wall time to its first occurrence.
 # (also https://repost.aws/knowledge-center/eventbridge-scheduler-adjust-dst)
 # 2026 transitions: New York Mar 8 02:00->03:00, Nov 1 02:00->01:00; London Mar 29
@@ -595,7 +595,7 @@ def test_flexible_window_is_t_to_t_plus_window() -> None:
     assert flexible_window(moment, None) == (moment, moment)
 
 
-# --- 5. Never-firing schedules (DESIGN §5: "an error") -----------------------------------
+# --- 5. Never-firing schedules (an error, docs/expressions.md) -----------------------------------
 NEVER_FIRES = [
     ("cron(0 0 30 2 ? *)", {}),
     ("cron(0 0 31 4,6,9,11 ? *)", {}),

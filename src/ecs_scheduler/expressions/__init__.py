@@ -1,10 +1,10 @@
-"""AWS EventBridge Scheduler expressions: ``cron()``, ``rate()``, ``at()`` (DESIGN §5).
+"""AWS EventBridge Scheduler expressions: ``cron()``, ``rate()``, ``at()`` (docs/expressions.md).
 
 - ``parse(text)`` -> ``CronExpression | RateExpression | AtExpression``, parsed once into
   sorted tuples; raises ``ExpressionError`` whose message names the offending field.
 - ``load_timezone(name)`` -> ``ZoneInfo``; ``ExpressionError`` (with a did-you-mean) otherwise.
 - ``fire_times(expression, timezone, *, after, start_date=None, end_date=None)`` -> aware UTC
-  datetimes strictly after ``after``, inside the window, with the DST rules of DESIGN §5.
+  datetimes strictly after ``after``, inside the window, with the DST rules of docs/expressions.md.
 - ``first_fire_time(...)`` -> the first fire time in the window, or ``None`` if it never fires.
 - ``describe(expression, timezone)`` -> plain English.
 - ``flexible_window(fire_time, minutes)`` -> ``(t, t + window)``.

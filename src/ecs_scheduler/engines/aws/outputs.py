@@ -1,4 +1,4 @@
-"""The outputs of DESIGN §4, read from live AWS rather than computed offline."""
+"""Each job's outputs (names, ARNs, the DLQ's URL), read from live AWS, not computed."""
 
 from __future__ import annotations
 
