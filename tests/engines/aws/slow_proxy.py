@@ -43,6 +43,9 @@ class SlowProxy:
         self.most_concurrent_writes = 0
         self._writes_in_flight = 0
         self.lock = threading.Lock()
+        # Set on exit: a request still held then is dropped, never forwarded late, so a
+        # write held past its test cannot reach the emulator during the next test.
+        self.closed = threading.Event()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -69,6 +72,7 @@ class SlowProxy:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
+        self.closed.set()
         self._server.shutdown()
         self._server.server_close()
         self._thread.join()
@@ -126,7 +130,8 @@ def _handler_for(proxy: SlowProxy) -> type[BaseHTTPRequestHandler]:
                         proxy.most_concurrent_writes, proxy._writes_in_flight
                     )
             try:
-                time.sleep(proxy.write_delay if write else proxy.read_delay)
+                if proxy.closed.wait(proxy.write_delay if write else proxy.read_delay):
+                    return
                 self._answer(call, *self._forward(body))
             finally:
                 if write:
