@@ -59,14 +59,15 @@ class UsageError(EcsSchedulerError):
 
 
 class BlockedError(EcsSchedulerError):
-    """Some of the config cannot converge: a name is taken by a resource this stack does not own."""
+    """Some of the config cannot converge: resources were left alone (a name someone else's
+    resource holds, a dead-letter queue that received messages)."""
 
     def __init__(self, count: int, *, applied: bool) -> None:
         done = "the rest was applied" if applied else "apply would write the rest"
         super().__init__(
-            f"{count} resource(s) carry this stack's names without its ownership tags and were "
-            f"left alone, with every other resource of their job; {done}. Rename the job or "
-            "remove the foreign resource, then run again."
+            f"{count} resource(s) were left alone, with every other resource of their job, "
+            "each listed above with why (a name held without its ownership tags, or AWS "
+            f"changed after the plan); {done}. Resolve what is listed, then run again."
         )
 
 
@@ -99,6 +100,13 @@ ForceDlqOption = Annotated[
     typer.Option(
         "--force-delete-dlq-messages",
         help="Allow deleting dead-letter queues that still hold messages (the messages are lost).",
+    ),
+]
+PruneForeignOption = Annotated[
+    bool,
+    typer.Option(
+        "--prune-foreign",
+        help="Also remove jobs of this stack name that another config's resource owner made.",
     ),
 ]
 DEFAULT_CONFIG = Path("ecs-scheduler.yaml")
@@ -374,8 +382,12 @@ def render_value(value: Any) -> str:
 
 
 def render_plan(plan: Plan) -> None:
+    from rich.markup import escape
+
     for blocked in plan.blocked:
         err.print(f"[red]✗ left alone:[/] {blocked}")
+    for note in plan.notes:
+        err.print(f"[yellow]! kept:[/] {escape(note)}")
     for skipped in plan.skipped:
         out.print(f"[dim]  = not created again:[/] {skipped}")
     if not plan.changes:
@@ -440,6 +452,7 @@ def make_plan(
     *,
     destroy_jobs: Sequence[str] | None = None,
     destroy_all: bool = False,
+    prune_foreign: bool = False,
 ) -> tuple[Plan, AwsClients]:
     from ecs_scheduler.engines.aws import plan
 
@@ -453,18 +466,27 @@ def make_plan(
     if not (destroy_jobs or destroy_all):
         run_preflight(desired, clients)
     return (
-        plan(desired, clients, destroy_jobs=destroy_jobs or None, destroy_all=destroy_all),
+        plan(
+            desired,
+            clients,
+            destroy_jobs=destroy_jobs or None,
+            destroy_all=destroy_all,
+            prune_foreign=prune_foreign,
+        ),
         clients,
     )
 
 
 def confirm_and_apply(
     the_plan: Plan, clients: AwsClients, *, auto_approve: bool, force_delete_dlq: bool
-) -> None:
+) -> tuple[str, ...]:
+    """Apply after confirmation; the changes apply found unsafe to make, each with why."""
+    from rich.markup import escape
+
     from ecs_scheduler.engines.aws import apply
 
     if not the_plan.changes:
-        return
+        return ()
     if not auto_approve:
         if not sys.stdin.isatty():
             raise UsageError("refusing to change AWS without a terminal; pass --auto-approve")
@@ -473,7 +495,10 @@ def confirm_and_apply(
         result = apply(
             the_plan, clients, force_delete_dlq_messages=force_delete_dlq, progress=advance
         )
+    for blocked in result.blocked:
+        err.print(f"[red]✗ left alone:[/] {escape(blocked)}")
     out.print(f"[green]Apply complete.[/] {result}")
+    return result.blocked
 
 
 @app.command(name="plan")
@@ -482,6 +507,7 @@ def plan_command(
         bool,
         typer.Option("--detailed-exitcode", help="Exit 2 when there are changes, 0 when none."),
     ] = False,
+    prune_foreign: PruneForeignOption = False,
     config: ConfigOption = DEFAULT_CONFIG,
     profile: ProfileOption = None,
     region: RegionOption = None,
@@ -490,7 +516,7 @@ def plan_command(
     debug: DebugOption = False,
 ) -> None:
     """Show what apply would change in live AWS (live AWS is the state; nothing is written)."""
-    the_plan, _ = make_plan(config, profile, region, endpoint_url)
+    the_plan, _ = make_plan(config, profile, region, endpoint_url, prune_foreign=prune_foreign)
     if as_json:
         print_json(the_plan.to_json())
     else:
@@ -505,6 +531,7 @@ def plan_command(
 def apply(
     auto_approve: AutoApproveOption = False,
     force_delete_dlq_messages: ForceDlqOption = False,
+    prune_foreign: PruneForeignOption = False,
     config: ConfigOption = DEFAULT_CONFIG,
     profile: ProfileOption = None,
     region: RegionOption = None,
@@ -512,13 +539,15 @@ def apply(
     debug: DebugOption = False,
 ) -> None:
     """Converge live AWS to the config: preflight, plan, confirm, apply."""
-    the_plan, clients = make_plan(config, profile, region, endpoint_url)
+    the_plan, clients = make_plan(
+        config, profile, region, endpoint_url, prune_foreign=prune_foreign
+    )
     render_plan(the_plan)
-    confirm_and_apply(
+    blocked = confirm_and_apply(
         the_plan, clients, auto_approve=auto_approve, force_delete_dlq=force_delete_dlq_messages
     )
-    if the_plan.blocked:
-        raise BlockedError(len(the_plan.blocked), applied=True)
+    if the_plan.blocked or blocked:
+        raise BlockedError(len(the_plan.blocked) + len(blocked), applied=True)
 
 
 @app.command()
@@ -528,6 +557,7 @@ def destroy(
     ] = None,
     auto_approve: AutoApproveOption = False,
     force_delete_dlq_messages: ForceDlqOption = False,
+    prune_foreign: PruneForeignOption = False,
     config: ConfigOption = DEFAULT_CONFIG,
     profile: ProfileOption = None,
     region: RegionOption = None,
@@ -536,12 +566,20 @@ def destroy(
 ) -> None:
     """Remove everything this stack (or these jobs) owns in AWS; nothing else is touched."""
     the_plan, clients = make_plan(
-        config, profile, region, endpoint_url, destroy_jobs=jobs, destroy_all=not jobs
+        config,
+        profile,
+        region,
+        endpoint_url,
+        destroy_jobs=jobs,
+        destroy_all=not jobs,
+        prune_foreign=prune_foreign,
     )
     render_plan(the_plan)
-    confirm_and_apply(
+    blocked = confirm_and_apply(
         the_plan, clients, auto_approve=auto_approve, force_delete_dlq=force_delete_dlq_messages
     )
+    if the_plan.blocked or blocked:
+        raise BlockedError(len(the_plan.blocked) + len(blocked), applied=True)
 
 
 @app.command()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -20,7 +21,13 @@ from botocore.exceptions import BotoCoreError, ClientError
 from ecs_scheduler.engines.aws.canonical import SETTABLE_QUEUE_ATTRIBUTES
 from ecs_scheduler.engines.aws.clients import AwsClients
 from ecs_scheduler.engines.aws.errors import AwsEngineError
-from ecs_scheduler.naming import MANAGED_BY_VALUE, TAG_JOB, TAG_MANAGED_BY, TAG_STACK
+from ecs_scheduler.naming import (
+    HASH_LENGTH,
+    MANAGED_BY_VALUE,
+    TAG_JOB,
+    TAG_MANAGED_BY,
+    TAG_STACK,
+)
 from ecs_scheduler.resources import DesiredState, Resource, ResourceType, address
 
 T = TypeVar("T")
@@ -40,8 +47,11 @@ _ALARM_NAME_BY_METRIC = {
     "ApproximateAgeOfOldestMessage": "dlq_oldest_message",
 }
 DEFAULT_JOB_READERS = 4
+# A name the naming standard shortened ends in "-" and 8 hex digits of a hash.
+_SHORTENED_NAME = re.compile(rf"-[0-9a-f]{{{HASH_LENGTH}}}$")
+_ACCESS_DENIED_CODES = frozenset({"AccessDeniedException", "AccessDenied"})
 _Group = tuple[str, str, dict[str, str]]  # name, ARN, tags
-_QUEUE_MESSAGE_COUNTS = (
+QUEUE_MESSAGE_COUNTS = (
     "ApproximateNumberOfMessages",
     "ApproximateNumberOfMessagesNotVisible",
     "ApproximateNumberOfMessagesDelayed",
@@ -68,6 +78,7 @@ class LiveResource:
 class LiveState:
     stack: str
     resources: Mapping[str, LiveResource]  # by address
+    unreadable: tuple[str, ...] = ()  # schedule groups whose tags could not be read, with why
 
     def of_job(self, job: str) -> list[LiveResource]:
         return [resource for resource in self.resources.values() if resource.job == job]
@@ -128,6 +139,7 @@ class _Reader:
         self.desired_by_job: dict[str, list[Resource]] = {}
         for resource in desired.resources.values():
             self.desired_by_job.setdefault(resource.job, []).append(resource)
+        self.unreadable: list[str] = []
 
     def read(self) -> LiveState:
         groups = self._stack_groups()
@@ -142,7 +154,7 @@ class _Reader:
         for found in per_job:
             for resource in found:
                 resources[resource.address] = resource
-        return LiveState(self.stack, resources)
+        return LiveState(self.stack, resources, tuple(sorted(self.unreadable)))
 
     # -- schedule groups ------------------------------------------------------------------
 
@@ -156,9 +168,11 @@ class _Reader:
         paginator = self.clients.scheduler.get_paginator("list_schedule_groups")
         for page in paginator.paginate():
             summaries.extend(
-                group for group in page["ScheduleGroups"] if group["Name"] != "default"
+                group
+                for group in page["ScheduleGroups"]
+                if group["Name"] != "default" and self._could_be_ours(group["Name"])
             )
-        tags = parallel_map(self.pool, lambda group: self._scheduler_tags(group["Arn"]), summaries)
+        tags = parallel_map(self.pool, self._listed_group_tags, summaries)
         found: dict[str, list[_Group]] = {}
         for summary, group_tags in zip(summaries, tags, strict=True):
             if group_tags.get(TAG_STACK) == self.stack and TAG_JOB in group_tags:
@@ -166,6 +180,29 @@ class _Reader:
                     (summary["Name"], summary["Arn"], group_tags)
                 )
         return found
+
+    def _could_be_ours(self, name: str) -> bool:
+        """Whether a group of this name may be this stack's, so that its tags must be read.
+
+        Every group name of the naming standard holds ``-<stack>_``, unless it was shortened
+        so far that the stack was cut too; then it ends in the hash of the full name. Reading
+        only these keeps plan within permissions scoped to the stack's names.
+        """
+        return f"-{self.stack}_" in name or _SHORTENED_NAME.search(name) is not None
+
+    def _listed_group_tags(self, group: Mapping[str, Any]) -> dict[str, str]:
+        """A listed group's tags; none, and a note, if this plan may not read them."""
+        try:
+            return self._scheduler_tags(group["Arn"])
+        except ClientError as error:
+            if error_code(error) not in _ACCESS_DENIED_CODES:
+                raise
+            self.unreadable.append(
+                f"schedule group {group['Name']}: its tags could not be read "
+                f"({error_code(error)}), so it is taken as not this stack's; if it is, grant "
+                "scheduler:ListTagsForResource on it."
+            )
+            return {}
 
     def _scheduler_tags(self, arn: str) -> dict[str, str]:
         try:
@@ -432,7 +469,7 @@ class _Reader:
                 return []
             raise
         owned = is_owned(tags, self.stack, job)
-        messages = sum(int(attributes.get(count, 0)) for count in _QUEUE_MESSAGE_COUNTS)
+        messages = sum(int(attributes.get(count, 0)) for count in QUEUE_MESSAGE_COUNTS)
         settable = {
             key: value for key, value in attributes.items() if key in SETTABLE_QUEUE_ATTRIBUTES
         }

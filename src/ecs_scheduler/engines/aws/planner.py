@@ -38,7 +38,13 @@ from ecs_scheduler.engines.aws.live import (
     parallel_map,
     read_live_state,
 )
-from ecs_scheduler.naming import TAG_JOB, TAG_MANAGED_BY, TAG_STACK
+from ecs_scheduler.naming import (
+    MANAGED_BY_VALUE,
+    TAG_JOB,
+    TAG_MANAGED_BY,
+    TAG_RESOURCE_OWNER,
+    TAG_STACK,
+)
 from ecs_scheduler.resources import (
     TAGGABLE_TYPES,
     DesiredState,
@@ -116,6 +122,9 @@ class Plan:
     changes: tuple[Change, ...]
     blocked: tuple[str, ...]  # resources left alone, each with why
     skipped: tuple[str, ...] = ()  # desired resources deliberately not created, each with why
+    # Live things of this stack's name left as they are without blocking anything, each with
+    # why: jobs another config made, schedule groups this plan may not read.
+    notes: tuple[str, ...] = ()
     # The desired state with every lookup resolved: apply finds a job's names in it.
     desired: DesiredState | None = field(default=None, compare=False, repr=False)
 
@@ -131,6 +140,7 @@ class Plan:
             "summary": self.summary(),
             "blocked": list(self.blocked),
             "skipped": list(self.skipped),
+            "notes": list(self.notes),
         }
 
 
@@ -143,9 +153,15 @@ def plan(
     *,
     destroy_jobs: Collection[str] | None = None,
     destroy_all: bool = False,
+    prune_foreign: bool = False,
     max_workers: int = 16,
 ) -> Plan:
-    """The changes that make live AWS match ``desired`` (or remove the named jobs, or all)."""
+    """The changes that make live AWS match ``desired`` (or remove the named jobs, or all).
+
+    A live job of this stack's name that the config lacks is removed only if it was made by
+    one of the config's resource owners (its ``ResourceOwner`` tag), or ``prune_foreign``:
+    two configs of one stack name (two teams) must not remove each other's jobs.
+    """
     with ThreadPoolExecutor(max_workers=max_workers) as pool:
         live = read_live_state(desired, clients, pool, job_workers=max_workers)
         live_jobs = {resource.job for resource in live.resources.values()}
@@ -169,11 +185,57 @@ def plan(
         values = resolve_task_definitions(desired, clients, sorted(converge), pool)
     resolved = resolve(desired, values) if converge else desired
     builder = _PlanBuilder(resolved, live)
+    builder.notes.extend(live.unreadable)
     for job in sorted(converge):
         builder.converge_job(job, [r for r in resolved.resources.values() if r.job == job])
+    owners = _resource_owners(desired)
     for job in sorted(remove):
-        builder.remove_job(job, pruned=not destroying)
+        owner = _live_owner(live, job)
+        if not any(resource.owned for resource in live.of_job(job)):
+            why = "not this stack's"  # nothing of it is deleted: each resource is listed
+        elif destroy_jobs is not None:
+            why = "destroy requested"
+        elif owner in owners:
+            why = "destroy requested" if destroying else "job no longer in the config"
+            why += f" (made by {TAG_RESOURCE_OWNER}={owner}, an owner this config names)"
+        elif prune_foreign:
+            why = (
+                f"job not in this config, made by {_owner_text(owner)}; removed because "
+                "--prune-foreign was given"
+            )
+        else:
+            builder.notes.append(
+                f"job {job} of stack {desired.stack} is not in this config and was made by "
+                f"{_owner_text(owner)}, which none of this config's jobs has "
+                f"({TAG_RESOURCE_OWNER}: {', '.join(sorted(owners))}): another config of the "
+                "same stack name owns it, so it is kept; pass --prune-foreign to remove it."
+            )
+            continue
+        builder.remove_job(job, why)
     return builder.build()
+
+
+def _resource_owners(desired: DesiredState) -> set[str]:
+    return {
+        resource.tags[TAG_RESOURCE_OWNER]
+        for resource in desired.resources.values()
+        if TAG_RESOURCE_OWNER in resource.tags
+    }
+
+
+def _live_owner(live: LiveState, job: str) -> str | None:
+    """Who made a live job: the ``ResourceOwner`` tag of its group, else of any of its own."""
+    resources = sorted(live.of_job(job), key=lambda resource: resource.type != GROUP)
+    for resource in resources:
+        if resource.owned and TAG_RESOURCE_OWNER in resource.tags:
+            return resource.tags[TAG_RESOURCE_OWNER]
+    return None
+
+
+def _owner_text(owner: str | None) -> str:
+    if owner is None:
+        return f"an unknown owner (no {TAG_RESOURCE_OWNER} tag)"
+    return f"{TAG_RESOURCE_OWNER}={owner}"
 
 
 def resolve_task_definitions(
@@ -220,6 +282,7 @@ class _PlanBuilder:
         self.changes: list[Change] = []
         self.blocked: list[str] = []
         self.skipped: list[str] = []
+        self.notes: list[str] = []
 
     def build(self) -> Plan:
         forward = {resource_type: index for index, resource_type in enumerate(DEPENDENCY_ORDER)}
@@ -234,6 +297,7 @@ class _PlanBuilder:
             changes=tuple(sorted(self.changes, key=order)),
             blocked=tuple(self.blocked),
             skipped=tuple(self.skipped),
+            notes=tuple(self.notes),
             desired=self.desired,
         )
 
@@ -243,9 +307,10 @@ class _PlanBuilder:
         if foreign:
             for collision in foreign:
                 self.blocked.append(
-                    f"{collision.address}: {_describe(collision)} already exists without this "
-                    f"stack's ownership tags ({_ownership_tags(self.stack, job)}); it is left "
-                    f"alone and nothing of job {job} is written."
+                    f"{collision.address}: {_describe(collision)} already exists and "
+                    f"{_ownership_problem(collision, self.stack, job)}; it is left alone and "
+                    f"nothing of job {job} is written. Rename the job, or, if it is this "
+                    "job's, add the missing tags."
                 )
             return
         recreated: set[ResourceType] = set()
@@ -266,11 +331,19 @@ class _PlanBuilder:
             ):
                 recreated.add(resource.type)
         for leftover in live.values():
+            why = "no longer in the config"
+            if leftover.type == SCHEDULE:
+                # Schedules carry no tags: the group is what says whose they are.
+                why = (
+                    f"not in the config; every schedule in schedule group "
+                    f"{leftover.properties.get('GroupName')} is managed by this stack, "
+                    "whoever made it"
+                )
             self.changes.append(
                 Change(
                     leftover.address,
                     "delete",
-                    _delete_reason(leftover, "no longer in the config"),
+                    _delete_reason(leftover, why),
                     {},
                     live=leftover,
                 )
@@ -342,13 +415,14 @@ class _PlanBuilder:
                 )
             )
 
-    def remove_job(self, job: str, *, pruned: bool) -> None:
-        why = "job no longer in the config" if pruned else "destroy requested"
+    def remove_job(self, job: str, why: str) -> None:
         for resource in self.live.of_job(job):
             if not resource.owned:
                 self.blocked.append(
-                    f"{resource.address}: {_describe(resource)} lacks this stack's ownership "
-                    f"tags ({_ownership_tags(self.stack, job)}); it is left alone."
+                    f"{resource.address}: {_describe(resource)} "
+                    f"{_ownership_problem(resource, self.stack, job)}; it is left alone. If it "
+                    f"is this stack's, add the missing tags; if not, remove {TAG_STACK} and "
+                    f"{TAG_JOB} from it."
                 )
                 continue
             self.changes.append(
@@ -378,8 +452,29 @@ def _describe(resource: LiveResource) -> str:
     return f"{kinds[resource.type]} {resource.aws_name}"
 
 
-def _ownership_tags(stack: str, job: str) -> str:
-    return f"{TAG_MANAGED_BY}=ecs-scheduler, {TAG_STACK}={stack}, {TAG_JOB}={job}"
+def _ownership_problem(resource: LiveResource, stack: str, job: str) -> str:
+    """Which of this stack's ownership tags ``resource`` carries, lacks or has otherwise."""
+    parent = _PARENT.get(resource.type)
+    if parent is not None:
+        return f"belongs to a {parent} without this stack's ownership tags"
+    wanted = {TAG_MANAGED_BY: MANAGED_BY_VALUE, TAG_STACK: stack, TAG_JOB: job}
+    carried = [f"{key}={value}" for key, value in wanted.items() if resource.tags.get(key) == value]
+    missing = [f"{key}={value}" for key, value in wanted.items() if key not in resource.tags]
+    other = [
+        f"{key}={resource.tags[key]} (not {value})"
+        for key, value in wanted.items()
+        if key in resource.tags and resource.tags[key] != value
+    ]
+    if not carried:
+        every = ", ".join(f"{key}={value}" for key, value in wanted.items())
+        text = f"carries none of this stack's ownership tags ({every})"
+    else:
+        text = f"carries {', '.join(carried)}"
+        if missing:
+            text += f" but lacks this stack's ownership tag(s) {', '.join(missing)}"
+    if other:
+        text += f"; it has {', '.join(other)}"
+    return text
 
 
 def _user_tags(tags: Mapping[str, str]) -> dict[str, str]:
