@@ -13,6 +13,7 @@ import pytest
 
 from ecs_scheduler.engines.aws import AwsClients, apply, plan
 from ecs_scheduler.resources import DesiredState, Resource
+from tests.conftest import EmulatedAccount
 from tests.engines.aws.conftest import DesiredFactory
 
 JOB = "daily-report"
@@ -36,19 +37,19 @@ def _without_metadata(response: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in response.items() if key != "ResponseMetadata"}
 
 
-def _foreign_group(clients: AwsClients, resource: Resource) -> Snapshot:
+def _foreign_group(clients: AwsClients, name: str) -> Snapshot:
     scheduler = clients.scheduler
-    scheduler.create_schedule_group(Name=resource.aws_name, Tags=_tag_list(FOREIGN_TAGS))
+    scheduler.create_schedule_group(Name=name, Tags=_tag_list(FOREIGN_TAGS))
 
     def snapshot() -> Any:
-        group = _without_metadata(scheduler.get_schedule_group(Name=resource.aws_name))
+        group = _without_metadata(scheduler.get_schedule_group(Name=name))
         tags = scheduler.list_tags_for_resource(ResourceArn=group["Arn"])["Tags"]
         return group, tags
 
     return snapshot
 
 
-def _foreign_role(clients: AwsClients, resource: Resource) -> Snapshot:
+def _foreign_role(clients: AwsClients, name: str) -> Snapshot:
     iam = clients.iam
     boundary = iam.create_policy(
         PolicyName="their-boundary",
@@ -60,7 +61,7 @@ def _foreign_role(clients: AwsClients, resource: Resource) -> Snapshot:
         ),
     )["Policy"]["Arn"]
     iam.create_role(
-        RoleName=resource.aws_name,
+        RoleName=name,
         AssumeRolePolicyDocument=json.dumps(
             {
                 "Version": "2012-10-17",
@@ -79,7 +80,6 @@ def _foreign_role(clients: AwsClients, resource: Resource) -> Snapshot:
     )
 
     def snapshot() -> Any:
-        name = resource.aws_name
         return (
             iam.get_role(RoleName=name)["Role"],
             iam.list_role_tags(RoleName=name)["Tags"],
@@ -90,10 +90,10 @@ def _foreign_role(clients: AwsClients, resource: Resource) -> Snapshot:
     return snapshot
 
 
-def _foreign_queue(clients: AwsClients, resource: Resource) -> Snapshot:
+def _foreign_queue(clients: AwsClients, name: str) -> Snapshot:
     sqs = clients.sqs
     url = sqs.create_queue(
-        QueueName=resource.aws_name,
+        QueueName=name,
         Attributes={"MessageRetentionPeriod": "60", "VisibilityTimeout": "5"},
         tags=FOREIGN_TAGS,
     )["QueueUrl"]
@@ -107,10 +107,10 @@ def _foreign_queue(clients: AwsClients, resource: Resource) -> Snapshot:
     return snapshot
 
 
-def _foreign_alarm(clients: AwsClients, resource: Resource) -> Snapshot:
+def _foreign_alarm(clients: AwsClients, name: str) -> Snapshot:
     cloudwatch = clients.cloudwatch
     cloudwatch.put_metric_alarm(
-        AlarmName=resource.aws_name,
+        AlarmName=name,
         Namespace="AWS/EC2",
         MetricName="CPUUtilization",
         Statistic="Average",
@@ -122,14 +122,14 @@ def _foreign_alarm(clients: AwsClients, resource: Resource) -> Snapshot:
     )
 
     def snapshot() -> Any:
-        alarms = cloudwatch.describe_alarms(AlarmNames=[resource.aws_name])["MetricAlarms"]
+        alarms = cloudwatch.describe_alarms(AlarmNames=[name])["MetricAlarms"]
         tags = cloudwatch.list_tags_for_resource(ResourceARN=alarms[0]["AlarmArn"])["Tags"]
         return alarms, tags
 
     return snapshot
 
 
-COLLISIONS: dict[str, tuple[str, str, Callable[[AwsClients, Resource], Snapshot]]] = {
+COLLISIONS: dict[str, tuple[str, str, Callable[[AwsClients, str], Snapshot]]] = {
     "schedule group": ("aws_scheduler_schedule_group", "ecs", _foreign_group),
     "IAM role": ("aws_iam_role", "scheduler", _foreign_role),
     "SQS queue": ("aws_sqs_queue", "dlq", _foreign_queue),
@@ -146,7 +146,7 @@ def test_a_resource_made_under_our_name_after_the_plan_is_left_byte_identical(
     planned = plan(desired, clients)
     target = _resource(desired, resource_type, name)
     assert any(c.address == target.address and c.action == "create" for c in planned.changes)
-    snapshot = make_foreign(clients, target)
+    snapshot = make_foreign(clients, target.aws_name)
     before = snapshot()
 
     result = apply(planned, clients)
@@ -328,3 +328,68 @@ def test_a_job_removed_from_its_own_config_is_pruned_with_its_owner_named(
         "job no longer in the config (made by ResourceOwner=data-team, an owner this config names)"
     )
     assert pruned.notes == ()
+
+
+def test_apply_at_the_prompt_meets_a_foreign_role_and_exits_1(
+    prerequisites: EmulatedAccount,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The issue's reproduction: the role appears while the person reads the plan."""
+    from ecs_scheduler import cli
+    from ecs_scheduler.loader import load
+    from ecs_scheduler.naming import names_for_job
+
+    config = prerequisites.configs["daily-report"]
+    stack = load(config).stack
+    role_name = names_for_job(stack.stack, JOB, stack.jobs[JOB]).role
+
+    def someone_creates_the_role(*_: object, **__: object) -> bool:
+        _foreign_role(prerequisites.clients, role_name)
+        return True
+
+    monkeypatch.setattr(cli.sys.stdin, "isatty", lambda: True)
+    monkeypatch.setattr(cli.typer, "confirm", someone_creates_the_role)
+    before = prerequisites.clients.iam.list_roles()["Roles"]
+
+    with pytest.raises(SystemExit) as exited:
+        cli.main(["apply", "-c", str(config), "--endpoint-url", prerequisites.endpoint_url])
+
+    assert exited.value.code == 1
+    stderr = capsys.readouterr().err
+    assert f"IAM role {role_name} was created by someone else after the plan" in stderr
+    assert "1 resource(s) were left alone" in stderr
+    role_now = prerequisites.clients.iam.get_role(RoleName=role_name)["Role"]
+    assert role_now["PermissionsBoundary"]["PermissionsBoundaryArn"].endswith("/their-boundary")
+    assert role_now["Tags"] == _tag_list(FOREIGN_TAGS)
+    assert len(prerequisites.clients.iam.list_roles()["Roles"]) == len(before) + 1
+
+
+def test_a_stray_group_under_a_job_name_is_explained_precisely(
+    clients: AwsClients, desired_from: DesiredFactory
+) -> None:
+    desired = desired_from("daily-report")
+    group = _resource(desired, "aws_scheduler_schedule_group", "ecs")
+    clients.scheduler.create_schedule_group(
+        Name=group.aws_name, Tags=[{"Key": "ecs-scheduler:stack", "Value": desired.stack}]
+    )
+    stray = group.aws_name.replace(f"_{JOB}", "_retired")
+    clients.scheduler.create_schedule_group(
+        Name=stray,
+        Tags=_tag_list({"ecs-scheduler:stack": desired.stack, "ecs-scheduler:job": "retired"}),
+    )
+
+    planned = plan(desired, clients)
+
+    assert planned.blocked == (
+        f"{group.address}: schedule group {group.aws_name} already exists and carries "
+        f"ecs-scheduler:stack={desired.stack} but lacks this stack's ownership tag(s) "
+        f"ManagedBy=ecs-scheduler, ecs-scheduler:job={JOB}; it is left alone and nothing of "
+        f"job {JOB} is written. Rename the job, or, if it is this job's, add the missing tags.",
+        f"module.retired.aws_scheduler_schedule_group.ecs: schedule group {stray} carries "
+        f"ecs-scheduler:stack={desired.stack}, ecs-scheduler:job=retired but lacks this "
+        "stack's ownership tag(s) ManagedBy=ecs-scheduler; it is left alone. If it is this "
+        "stack's, add the missing tags; if not, remove ecs-scheduler:stack and "
+        "ecs-scheduler:job from it.",
+    )
+    assert planned.changes == ()
