@@ -387,7 +387,7 @@ def render_plan(plan: Plan) -> None:
     for blocked in plan.blocked:
         err.print(f"[red]✗ left alone:[/] {blocked}")
     for note in plan.notes:
-        err.print(f"[yellow]! kept:[/] {escape(note)}")
+        err.print(f"[yellow]! note:[/] {escape(note)}")
     for skipped in plan.skipped:
         out.print(f"[dim]  = not created again:[/] {skipped}")
     if not plan.changes:

@@ -40,6 +40,7 @@ class Emulator:
     def __init__(self) -> None:
         from moto.server import ThreadedMotoServer
 
+        _report_redrive_allow_policy()
         self._server = ThreadedMotoServer(ip_address=LOOPBACK, port=0, verbose=False)
         self._endpoint_url: str | None = None
 
@@ -82,6 +83,30 @@ class Emulator:
         traceback: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+def _report_redrive_allow_policy() -> None:
+    """Make moto report a queue's RedriveAllowPolicy in GetQueueAttributes, as SQS does.
+
+    moto 5.2 keeps the attribute that CreateQueue and SetQueueAttributes set but leaves it out
+    of GetQueueAttributes; AWS reports it once set (GetQueueAttributes, SQS API Reference), and
+    plan compares it. Patched in this process, where the emulator's server runs.
+    """
+    from moto.sqs.models import Queue
+
+    reported: Any = Queue.attributes
+    if getattr(reported.fget, "reports_redrive_allow_policy", False):
+        return
+
+    def attributes(queue: Any) -> dict[str, Any]:
+        result: dict[str, Any] = reported.fget(queue)
+        value = getattr(queue, "redrive_allow_policy", None)
+        if value:
+            result["RedriveAllowPolicy"] = value
+        return result
+
+    attributes.reports_redrive_allow_policy = True  # type: ignore[attr-defined]
+    Queue.attributes = property(attributes)  # type: ignore[method-assign,assignment]
 
 
 def use_emulator_credentials() -> None:

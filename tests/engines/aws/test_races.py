@@ -393,3 +393,42 @@ def test_a_stray_group_under_a_job_name_is_explained_precisely(
         "ecs-scheduler:job from it.",
     )
     assert planned.changes == ()
+
+
+def test_dead_letter_queue_redrive_allow_policy_and_message_size_drift_is_repaired(
+    clients: AwsClients, desired_from: DesiredFactory
+) -> None:
+    desired = desired_from("daily-report")
+    apply(plan(desired, clients), clients)
+    queue = _resource(desired, "aws_sqs_queue", "dlq")
+    url = clients.sqs.get_queue_url(QueueName=queue.aws_name)["QueueUrl"]
+    attributes = clients.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])[
+        "Attributes"
+    ]
+    assert attributes["MaximumMessageSize"] == "262144"
+    assert json.loads(attributes["RedriveAllowPolicy"]) == {"redrivePermission": "denyAll"}
+    # By hand: any queue may now send its failures here, and larger messages are accepted.
+    clients.sqs.set_queue_attributes(
+        QueueUrl=url,
+        Attributes={
+            "MaximumMessageSize": "1048576",
+            "RedriveAllowPolicy": json.dumps({"redrivePermission": "allowAll"}),
+            # moto drops the policy on a SetQueueAttributes without it (AWS keeps it).
+            "Policy": attributes["Policy"],
+        },
+    )
+
+    drift = plan(desired, clients)
+
+    assert [(change.address, change.action) for change in drift.changes] == [
+        (queue.address, "update")
+    ]
+    assert drift.changes[0].diff == {
+        "Attributes.MaximumMessageSize": ("1048576", "262144"),
+        "Attributes.RedriveAllowPolicy": (
+            '{"redrivePermission":"allowAll"}',
+            '{"redrivePermission":"denyAll"}',
+        ),
+    }
+    apply(drift, clients)
+    assert plan(desired, clients).changes == ()

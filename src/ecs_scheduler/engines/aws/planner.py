@@ -192,7 +192,7 @@ def plan(
     for job in sorted(remove):
         owner = _live_owner(live, job)
         if not any(resource.owned for resource in live.of_job(job)):
-            why = "not this stack's"  # nothing of it is deleted: each resource is listed
+            why = ""  # nothing of it is ours: remove_job lists each resource as left alone
         elif destroy_jobs is not None:
             why = "destroy requested"
         elif owner in owners:
