@@ -239,35 +239,56 @@ def test_a_message_arriving_before_a_rename_deletes_the_old_queue_keeps_it(
     assert plan(renamed, clients).changes == ()
 
 
-def test_a_schedule_someone_put_into_a_job_group_is_removed_with_the_rule_stated(
+def test_a_schedule_someone_put_into_a_job_group_is_left_alone_and_reported(
     clients: AwsClients, desired_from: DesiredFactory
 ) -> None:
     desired = desired_from("daily-report")
     apply(plan(desired, clients), clients)
     group = _resource(desired, "aws_scheduler_schedule_group", "ecs")
     schedule = _resource(desired, "aws_scheduler_schedule", "ecs")
+    role = _resource(desired, "aws_iam_role", "scheduler")
     ours = clients.scheduler.get_schedule(Name=schedule.aws_name, GroupName=group.aws_name)
-    clients.scheduler.create_schedule(
-        Name="added-by-hand",
-        GroupName=group.aws_name,
-        ScheduleExpression="rate(1 hour)",
-        FlexibleTimeWindow={"Mode": "OFF"},
-        Target=ours["Target"],
-    )
+    theirs = {**ours["Target"], "RoleArn": "arn:aws:iam::123456789012:role/their-role"}
+    for name, target in (("theirs", theirs), ("by-hand-with-our-role", ours["Target"])):
+        clients.scheduler.create_schedule(
+            Name=name,
+            GroupName=group.aws_name,
+            ScheduleExpression="rate(1 hour)",
+            FlexibleTimeWindow={"Mode": "OFF"},
+            Target=target,
+        )
 
     drift = plan(desired, clients)
 
+    # Ours by its role (the role's policy is what lets it run our task): removed, and why.
     assert [(change.action, change.reason) for change in drift.changes] == [
         (
             "delete",
-            f"not in the config; every schedule in schedule group {group.aws_name} is managed "
-            "by this stack, whoever made it",
+            f"not in the config, and it runs as this job's role {role.aws_name}: this stack "
+            "made it",
         )
     ]
     assert drift.changes[0].live is not None
-    assert drift.changes[0].live.aws_name == "added-by-hand"
+    assert drift.changes[0].live.aws_name == "by-hand-with-our-role"
+    assert drift.notes == (
+        f"schedule theirs in schedule group {group.aws_name} (job {JOB}) is not in the config "
+        "and runs as their-role, not as the job's own role: someone else made it, so it is "
+        "left alone.",
+    )
     apply(drift, clients)
-    assert plan(desired, clients).changes == ()
+    after = plan(desired, clients)
+    assert after.changes == () and after.blocked == ()
+    assert after.notes == drift.notes
+    # Deleting the group would delete their schedule: destroy leaves the group and says why.
+    destroy = plan(desired, clients, destroy_all=True)
+    assert group.address not in {change.address for change in destroy.changes}
+    assert destroy.blocked == (
+        f"{group.address}: schedule group {group.aws_name} holds schedule(s) this stack did "
+        "not make (theirs), and deleting a group deletes every schedule in it; it is left "
+        "alone. Move or delete those schedules, then run again.",
+    )
+    apply(destroy, clients)
+    assert [s["Name"] for s in clients.scheduler.list_schedules()["Schedules"]] == ["theirs"]
 
 
 TEAM_B_JOB = "weekly-report"

@@ -555,8 +555,8 @@ class _Writer:
     # -- CloudWatch -----------------------------------------------------------------------
 
     def _put_alarm_new(self, resource: Resource) -> None:
-        # PutMetricAlarm overwrites an alarm of the same name without an error, so an alarm
-        # someone made after the plan must be looked for first.
+        # PutMetricAlarm "creates or updates an alarm" (CloudWatch API Reference): it replaces
+        # one of the same name without an error, so an alarm made after the plan is looked for.
         cloudwatch = self.clients.cloudwatch
         existing = cloudwatch.describe_alarms(
             AlarmNames=[resource.aws_name], AlarmTypes=["MetricAlarm", "CompositeAlarm"]

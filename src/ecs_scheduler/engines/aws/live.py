@@ -272,6 +272,9 @@ class _Reader:
                 break
             roles = []
         found.extend(roles)
+        own_role = roles[0].arn if roles and roles[0].owned else None
+        configured = {r.aws_name for r in self.desired_by_job.get(job, []) if r.type == SCHEDULE}
+        found = [_schedule_owned(resource, own_role, configured, group_name) for resource in found]
 
         queue_name: str | None = None
         configured_queue = self._name_of(wanted, QUEUE, "dlq")
@@ -319,6 +322,7 @@ class _Reader:
             roles = [] if (ROLE, role_name) in seen else self._read_role(job, role_name, None)
             if roles and roles[0].owned:
                 found.extend(_rekeyed(resource, name) for resource in roles)
+                found = [_schedule_owned(resource, roles[0].arn, set(), name) for resource in found]
                 break
         queue_name: str | None = None
         for candidate in _candidates(
@@ -604,6 +608,27 @@ def _schedule_key(group: str, schedule: str) -> str:
         return ""
     prefix = f"{group}_"
     return schedule[len(prefix) :] if schedule.startswith(prefix) else schedule
+
+
+def _schedule_owned(
+    resource: LiveResource, role_arn: str | None, configured: set[str], group: str | None
+) -> LiveResource:
+    """A schedule, owned if it is this job's by its name or runs as the job's own role.
+
+    Schedules carry no tags. Every schedule this stack makes is named like its group (the
+    primary) or ``<group>_<key>``, unless shortened, and runs as its job's role; one that
+    does neither was put into the group by someone else and is left alone.
+    """
+    if resource.type != SCHEDULE:
+        return resource
+    name = resource.aws_name
+    runs_as = resource.properties.get("Target", {}).get("RoleArn")
+    owned = (
+        name in configured
+        or (group is not None and (name == group or name.startswith(f"{group}_")))
+        or (role_arn is not None and runs_as == role_arn)
+    )
+    return dataclasses.replace(resource, owned=owned)
 
 
 def _candidates(*names: str | None) -> list[str]:

@@ -9,7 +9,7 @@ messages. ``apply`` executes a plan as it is and never re-plans.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -283,6 +283,7 @@ class _PlanBuilder:
         self.blocked: list[str] = []
         self.skipped: list[str] = []
         self.notes: list[str] = []
+        self.unknown_schedules: dict[str, list[str]] = {}  # group name -> schedule names
 
     def build(self) -> Plan:
         forward = {resource_type: index for index, resource_type in enumerate(DEPENDENCY_ORDER)}
@@ -303,6 +304,7 @@ class _PlanBuilder:
 
     def converge_job(self, job: str, resources: list[Resource]) -> None:
         live = {resource.address: resource for resource in self.live.of_job(job)}
+        self._leave_unknown_schedules(live)
         foreign = [resource for resource in live.values() if not resource.owned]
         if foreign:
             for collision in foreign:
@@ -333,12 +335,9 @@ class _PlanBuilder:
         for leftover in live.values():
             why = "no longer in the config"
             if leftover.type == SCHEDULE:
-                # Schedules carry no tags: the group is what says whose they are.
-                why = (
-                    f"not in the config; every schedule in schedule group "
-                    f"{leftover.properties.get('GroupName')} is managed by this stack, "
-                    "whoever made it"
-                )
+                why = _schedule_delete_reason(leftover, self.live.of_job(job))
+            elif self._holds_unknown_schedules(leftover):
+                continue
             self.changes.append(
                 Change(
                     leftover.address,
@@ -416,7 +415,11 @@ class _PlanBuilder:
             )
 
     def remove_job(self, job: str, why: str) -> None:
-        for resource in self.live.of_job(job):
+        live = {resource.address: resource for resource in self.live.of_job(job)}
+        self._leave_unknown_schedules(live)
+        for resource in live.values():
+            if self._holds_unknown_schedules(resource):
+                continue
             if not resource.owned:
                 self.blocked.append(
                     f"{resource.address}: {_describe(resource)} "
@@ -428,6 +431,60 @@ class _PlanBuilder:
             self.changes.append(
                 Change(resource.address, "delete", _delete_reason(resource, why), {}, live=resource)
             )
+
+    def _leave_unknown_schedules(self, live: dict[str, LiveResource]) -> None:
+        """Take the schedules someone else put into this job's groups out of ``live``.
+
+        They are reported, never changed: schedules carry no tags, and a schedule that the
+        config does not name and that does not run as the job's own role is not this stack's.
+        """
+        for address, resource in list(live.items()):
+            if resource.type == SCHEDULE and not resource.owned:
+                del live[address]
+                self.unknown_schedules.setdefault(_group_name(resource), []).append(
+                    resource.aws_name
+                )
+                self.notes.append(
+                    f"schedule {resource.aws_name} in schedule group {_group_name(resource)} "
+                    f"(job {resource.job}) is not in the config and runs as "
+                    f"{_role_name(resource)}, not as the job's own role: someone else made "
+                    "it, so it is left alone."
+                )
+
+    def _holds_unknown_schedules(self, resource: LiveResource) -> bool:
+        """A group to delete that holds others' schedules: blocked, as deleting would take them."""
+        held = self.unknown_schedules.get(resource.aws_name) if resource.type == GROUP else None
+        if not held:
+            return False
+        self.blocked.append(
+            f"{resource.address}: {_describe(resource)} holds schedule(s) this stack did not "
+            f"make ({', '.join(sorted(held))}), and deleting a group deletes every schedule in "
+            "it; it is left alone. Move or delete those schedules, then run again."
+        )
+        return True
+
+
+def _schedule_delete_reason(schedule: LiveResource, job_resources: Iterable[LiveResource]) -> str:
+    roles = {resource.aws_name for resource in job_resources if resource.type == ROLE}
+    if _role_name(schedule) in roles:
+        return (
+            f"not in the config, and it runs as this job's role {_role_name(schedule)}: this "
+            "stack made it"
+        )
+    return (
+        f"not in the config, and its name is one of this job's in schedule group "
+        f"{_group_name(schedule)}: this stack made it"
+    )
+
+
+def _group_name(schedule: LiveResource) -> str:
+    return str(schedule.properties.get("GroupName", ""))
+
+
+def _role_name(schedule: LiveResource) -> str:
+    target = schedule.properties.get("Target", {})
+    role_arn = target.get("RoleArn", "") if isinstance(target, Mapping) else ""
+    return str(role_arn).rsplit("/", 1)[-1] or "no role"
 
 
 def _delete_reason(live: LiveResource, why: str) -> str:
