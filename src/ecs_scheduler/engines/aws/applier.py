@@ -8,10 +8,9 @@ waits as long as the person takes): a create that meets a resource someone else 
 its name in the meantime, or a dead-letter queue that received messages, stops that job's
 remaining changes and is reported in :attr:`ApplyResult.blocked`.
 
-The one retry loop of the engine lives here: a role IAM has just
-created is not yet visible to EventBridge Scheduler, which rejects CreateSchedule and
-UpdateSchedule with a ValidationException until it is; botocore's retry modes do not treat
-that as retryable.
+The one retry loop of the engine lives here: a role IAM has just created is not yet visible
+to EventBridge Scheduler, which rejects CreateSchedule and UpdateSchedule with a
+ValidationException until it is; botocore's retry modes do not treat that as retryable.
 """
 
 from __future__ import annotations
