@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 CHECKOV_VENV := .venv-checkov
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 
-.PHONY: demo test lint typecheck unit bench golden clean
+.PHONY: demo test lint typecheck unit bench golden config-docs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,10 @@ bench: $(STAMP)
 
 golden: $(STAMP)
 	UPDATE_GOLDEN=1 $(BIN)/pytest tests/engines -k golden
+
+# The field reference in docs/config.md is generated from the config models.
+config-docs: $(STAMP)
+	$(BIN)/python -m ecs_scheduler.config_reference docs/config.md
 
 clean:
 	rm -rf $(VENV) $(CHECKOV_VENV)

@@ -1,11 +1,14 @@
 """Next-fire throughput of ecs_scheduler.expressions against croniter and pyawscron.
 
-Run: ``python benchmarks/expressions.py``. One run measures every engine on a fixed corpus
-of expressions and time zones, on the cases each engine supports, and prints fire times per
-second and the ratios. Two workloads:
+Run: ``python benchmarks/expressions.py [sequential] [cold] [fresh]`` (default: all three).
+One run measures every engine on a fixed corpus of expressions and time zones, on the cases
+each engine supports, and prints fire times per second and the ratios. Three workloads:
 
 - sequential: 1 iterator, N consecutive fire times (what ``next -n N`` does);
-- cold: the first fire time after each of K different instants (what validation does).
+- cold: the first fire time after each of K different instants (what validation does);
+- fresh: parse plus the first fire time of an expression never seen before, with every cache
+  of ``ecs_scheduler.expressions`` cleared before each call, as in a fresh process (what
+  ``validate`` and ``next`` do once per schedule).
 
 croniter reads Unix cron, so each AWS expression carries its Unix spelling where one exists;
 pyawscron reads AWS cron but only in UTC. Before timing, each peer's first fire times are
@@ -27,6 +30,7 @@ from zoneinfo import ZoneInfo
 from croniter import croniter
 from pyawscron import AWSCron
 
+import ecs_scheduler.expressions
 from ecs_scheduler.expressions import fire_times, first_fire_time, parse
 
 
@@ -58,6 +62,7 @@ SEQUENTIAL = 1000  # fire times per case and engine
 COLD = 200  # distinct instants per case and engine
 CHECKED = 40  # first fire times compared with ours before a peer's case counts
 ROUNDS = 3  # best of
+WORKLOADS = ("sequential", "cold", "fresh")
 
 
 def ours_sequence(case: Case, zone: str, after: datetime) -> Iterator[datetime]:
@@ -149,6 +154,39 @@ def sequential_rate(engine: Engine, case: Case, zone: str) -> float:
     return best_rate(run)
 
 
+def _project_caches() -> list[Callable[[], None]]:
+    """``cache_clear`` of every functools cache in the modules of ecs_scheduler.expressions."""
+    clears = []
+    for name, module in sorted(sys.modules.items()):
+        if name.startswith(ecs_scheduler.expressions.__name__ + "."):
+            for value in vars(module).values():
+                clear = getattr(value, "cache_clear", None)
+                if callable(clear) and getattr(value, "__module__", None) == name:
+                    clears.append(clear)
+    return clears
+
+
+PROJECT_CACHES = _project_caches()
+FRESH = 200  # calls per case and engine, each after clearing the project's caches
+
+
+def fresh_rate(engine: Engine, case: Case, zone: str) -> float:
+    """Parse + first fire time per second, every project cache cleared before each call."""
+    count = FRESH if engine.name != "pyawscron" else FRESH // 4
+    clears = PROJECT_CACHES if engine.name == "ecs_scheduler" else []
+    rates = []
+    for _ in range(ROUNDS):
+        spent = 0.0
+        for _ in range(count):
+            for clear in clears:
+                clear()
+            begun = time.perf_counter()
+            engine.first(case, zone, START)
+            spent += time.perf_counter() - begun
+        rates.append(count / spent)
+    return max(rates)
+
+
 def cold_rate(engine: Engine, case: Case, zone: str) -> float:
     count = COLD if engine.name != "pyawscron" else COLD // 10
     instants = [START + timedelta(minutes=7919 * i, seconds=i % 60) for i in range(count)]
@@ -160,6 +198,12 @@ def cold_rate(engine: Engine, case: Case, zone: str) -> float:
 
 
 def main() -> int:
+    unknown = sorted(set(sys.argv[1:]) - set(WORKLOADS))
+    if unknown:
+        print(f"unknown workload(s) {', '.join(unknown)}; choose from {', '.join(WORKLOADS)}")
+        return 2
+    workloads = [w for w in WORKLOADS if w in sys.argv[1:]] or list(WORKLOADS)
+    measures = {"sequential": sequential_rate, "cold": cold_rate, "fresh": fresh_rate}
     results: dict[tuple[str, str, str, str], float] = {}  # (engine, workload, aws, zone)
     excluded: list[str] = []
     for case in CORPUS:
@@ -170,22 +214,24 @@ def main() -> int:
                 if engine.name != "ecs_scheduler" and (why := agrees_with_ours(engine, case, zone)):
                     excluded.append(f"  {engine.name:10} {case.aws:30} {zone:20} {why}")
                     continue
-                results[engine.name, "sequential", case.aws, zone] = sequential_rate(
-                    engine, case, zone
-                )
-                results[engine.name, "cold", case.aws, zone] = cold_rate(engine, case, zone)
+                for workload in workloads:
+                    results[engine.name, workload, case.aws, zone] = measures[workload](
+                        engine, case, zone
+                    )
 
     print(f"Python {sys.version.split()[0]}; fire times per second, best of {ROUNDS};")
     print(
         f"sequential = up to {SEQUENTIAL} consecutive fire times,"
-        f" cold = the first fire time after each of {COLD} instants"
+        f" cold = the first fire time after each of {COLD} instants,"
+        f" fresh = parse + first fire time with the {len(PROJECT_CACHES)} caches of"
+        " ecs_scheduler.expressions cleared before each call"
     )
     print(f"zones: {', '.join(ZONES)} (pyawscron: UTC only)\n")
     header = f"{'expression':30} {'workload':10} " + " ".join(f"{e.name:>14}" for e in ENGINES)
     print(header)
     print("-" * len(header))
     for case in CORPUS:
-        for workload in ("sequential", "cold"):
+        for workload in workloads:
             cells = []
             for engine in ENGINES:
                 rates = [
@@ -202,7 +248,7 @@ def main() -> int:
         "\nRatios (ecs_scheduler / peer), geometric mean over the cases both support and agree on:"
     )
     for peer in ENGINES[1:]:
-        for workload in ("sequential", "cold"):
+        for workload in workloads:
             ratios = [
                 results["ecs_scheduler", workload, aws, zone] / rate
                 for (name, kind, aws, zone), rate in results.items()

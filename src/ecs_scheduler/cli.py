@@ -9,25 +9,26 @@ which keeps ``validate``, ``next`` and ``schema`` fast.
 from __future__ import annotations
 
 import json
+import re
 import sys
-import tempfile
+import time
 import traceback
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, cast
 from zoneinfo import ZoneInfo
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from ecs_scheduler import __version__
 from ecs_scheduler.errors import EcsSchedulerError
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from ecs_scheduler.engines.aws import AwsClients, Change, Plan
     from ecs_scheduler.loader import LoadResult
     from ecs_scheduler.resources import DesiredState
@@ -36,8 +37,45 @@ EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_CHANGES = 2
 
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+class _LazyConsole:
+    """A rich ``Console`` made on first use: importing rich takes longer than all of
+    ``validate``, which prints without it (benchmarks/startup.py)."""
+
+    def __init__(self, **options: Any) -> None:
+        self._options = options
+        self._console: Console | None = None
+
+    @property
+    def console(self) -> Console:
+        """The console itself, for rich objects that take one (``Progress(console=...)``)."""
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(**self._options)
+        return self._console
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.console, name)
+
+
+def real_console(console: Console) -> Console:
+    """``out`` or ``err`` as the rich Console itself."""
+    return cast("_LazyConsole", console).console if isinstance(console, _LazyConsole) else console
+
+
+# Markup is ours alone: every value from the config or from AWS goes through ``escape``, and
+# emoji codes are off, so that ``[daily]`` or ``team:b:prod`` print as written.
+out = cast("Console", _LazyConsole(highlight=False, soft_wrap=True, emoji=False))
+err = cast("Console", _LazyConsole(stderr=True, highlight=False, soft_wrap=True, emoji=False))
+
+
+def escape(text: str) -> str:
+    """``text`` with rich markup escaped, to print a user's value as written."""
+    from rich.markup import escape as escape_markup
+
+    return escape_markup(text)
+
 
 app = typer.Typer(
     name="ecs-scheduler",
@@ -121,7 +159,7 @@ def load_config(path: Path) -> LoadResult:
 
     result = load(path)
     for warning in result.warnings:
-        err.print(f"[yellow]warning:[/] {warning}", markup=True)
+        err.print(f"[yellow]warning:[/] {escape(str(warning))}")
     return result
 
 
@@ -162,7 +200,7 @@ def run_preflight(desired: DesiredState, clients: AwsClients) -> None:
 
     report = preflight(desired, clients)
     for warning in report.warnings:
-        err.print(f"[yellow]warning:[/] {warning}")
+        err.print(f"[yellow]warning:[/] {escape(str(warning))}")
     if report.errors:
         raise AwsEngineError(
             "preflight failed, nothing was written:\n" + "\n".join(f"  {e}" for e in report.errors)
@@ -181,8 +219,31 @@ def parse_instant(text: str | None) -> datetime:
     return instant if instant.tzinfo else instant.replace(tzinfo=UTC)
 
 
+def utc_text(instant: datetime) -> str:
+    return instant.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+JSON_WRITE_CHARS = 1 << 13
+
+
 def print_json(data: Any) -> None:
-    out.print_json(json.dumps(data, default=str), indent=2, highlight=False)
+    """``data`` as indented JSON on stdout, streamed: no rich, never the whole text at once.
+
+    The encoder's pieces are a few characters each; writing them in batches of 8 Ki is 4x
+    faster than one write per piece (``json.dump``) and holds no copy of the document.
+    """
+    encoder = json.JSONEncoder(indent=2, default=str, ensure_ascii=False)
+    batch: list[str] = []
+    size = 0
+    for piece in encoder.iterencode(data):
+        batch.append(piece)
+        size += len(piece)
+        if size >= JSON_WRITE_CHARS:
+            sys.stdout.write("".join(batch))
+            batch, size = [], 0
+    batch.append("\n")
+    sys.stdout.write("".join(batch))
+    sys.stdout.flush()
 
 
 # --------------------------------------------------------------------------- offline commands
@@ -195,25 +256,65 @@ def validate(
     debug: DebugOption = False,
 ) -> None:
     """Check the whole stack file offline; report every error with file:line:col and field."""
+    if as_json:
+        validate_as_json(config)
+        return
     result = load_config(config)
     desired = build_desired(result)
-    if as_json:
-        print_json(
-            {
-                "valid": True,
-                "stack": result.stack.stack,
-                "jobs": sorted(result.stack.jobs),
-                "schedules": sum(len(job.schedules) for job in result.stack.jobs.values()),
-                "resources": len(desired.resources),
-                "warnings": [str(w) for w in result.warnings],
-            }
-        )
-        return
     schedules = sum(len(job.schedules) for job in result.stack.jobs.values())
-    out.print(
-        f"[green]✓[/] {result.path}: stack [bold]{result.stack.stack}[/] is valid — "
+    # click's echo and style (colour on a terminal only), not rich: see _LazyConsole.
+    typer.echo(
+        f"{typer.style('✓', fg='green')} {result.path}: stack"
+        f" {typer.style(result.stack.stack, bold=True)} is valid — "
         f"{len(result.stack.jobs)} job(s), {schedules} schedule(s), "
         f"{len(desired.resources)} resource(s)"
+    )
+
+
+def validate_as_json(config: Path) -> None:
+    """``{"valid", "errors", "warnings", ...}`` on stdout, valid or not; exit 1 when invalid."""
+    from ecs_scheduler.loader import ConfigError, ConfigIssue
+
+    def issue(item: ConfigIssue) -> dict[str, Any]:
+        return {
+            "file": item.file,
+            "line": item.line,
+            "column": item.column,
+            "path": item.path,
+            "message": item.message,
+        }
+
+    try:
+        result = load_config(config)
+        desired = build_desired(result)
+    except ConfigError as error:
+        print_json(
+            {
+                "valid": False,
+                "errors": [issue(item) for item in error.issues],
+                "warnings": [issue(item) for item in error.warnings],
+            }
+        )
+        raise typer.Exit(EXIT_ERROR) from None
+    except EcsSchedulerError as error:
+        print_json(
+            {
+                "valid": False,
+                "errors": [issue(ConfigIssue(str(config), None, None, "", str(error)))],
+                "warnings": [],
+            }
+        )
+        raise typer.Exit(EXIT_ERROR) from None
+    print_json(
+        {
+            "valid": True,
+            "errors": [],
+            "warnings": [issue(item) for item in result.warnings],
+            "stack": result.stack.stack,
+            "jobs": sorted(result.stack.jobs),
+            "schedules": sum(len(job.schedules) for job in result.stack.jobs.values()),
+            "resources": len(desired.resources),
+        }
     )
 
 
@@ -228,14 +329,29 @@ def next_runs(
     ] = 5,
     start: Annotated[
         str | None,
-        typer.Option("--from", help="ISO-8601 instant to start after (default: now)."),
+        typer.Option(
+            "--from",
+            help=(
+                "ISO-8601 instant to start after (default: now). Without an offset it is UTC: "
+                "2026-03-08T00:00:00 means 2026-03-08T00:00:00Z."
+            ),
+        ),
     ] = None,
     config: ConfigOption = DEFAULT_CONFIG,
     as_json: JsonOption = False,
     debug: DebugOption = False,
 ) -> None:
-    """Upcoming fire times of each schedule, local and UTC, with a plain-English description."""
-    from ecs_scheduler.expressions import describe, fire_times, flexible_window
+    """Upcoming fire times of each schedule, local and UTC, with a plain-English description.
+
+    Times a daylight-saving change skips, repeats or moves are marked.
+    """
+    from ecs_scheduler.expressions import (
+        RateExpression,
+        describe,
+        dst_changes,
+        fire_times,
+        flexible_window,
+    )
 
     result = load_config(config)
     after = parse_instant(start)
@@ -264,6 +380,15 @@ def next_runs(
                 runs.append(fire_time)
                 if len(runs) == count:
                     break
+            notes: list[str] = []
+            if isinstance(spec.expression, RateExpression) and spec.start_date is None:
+                # A rate schedule without a StartDate "starts invoking the target immediately"
+                # on creation: https://docs.aws.amazon.com/scheduler/latest/UserGuide/
+                # schedule-types.html#rate-based
+                notes.append(
+                    "AWS counts rate() from when the schedule is created (it has no "
+                    "start_date); these times count from --from (default: now)"
+                )
             rows.append(
                 {
                     "job": job_name,
@@ -274,6 +399,14 @@ def next_runs(
                     "description": describe(spec.expression, spec.timezone),
                     "flexible_time_window_minutes": spec.flexible_time_window_minutes,
                     "runs": runs,
+                    "dst_changes": dst_changes(
+                        spec.expression,
+                        spec.timezone,
+                        runs,
+                        # Nothing before the schedule's start_date counts as skipped.
+                        after=max(after, spec.start_date) if spec.start_date else after,
+                    ),
+                    "notes": notes,
                 }
             )
     if as_json:
@@ -281,30 +414,49 @@ def next_runs(
             [
                 {
                     **row,
-                    "runs": [
-                        run.astimezone(UTC).isoformat().replace("+00:00", "Z")
-                        for run in row["runs"]
+                    "runs": [utc_text(run) for run in row["runs"]],
+                    "dst_changes": [
+                        {
+                            "kind": change.kind,
+                            "at": utc_text(change.instant),
+                            "wall_time": change.wall_time.isoformat(),
+                            "message": change.message,
+                        }
+                        for change in row["dst_changes"]
                     ],
                 }
                 for row in rows
             ]
         )
         return
+    from rich.table import Table
+
     for row in rows:
         label = row["job"] + (f"/{row['schedule']}" if row["schedule"] else "")
         state = "" if row["enabled"] else " [yellow](disabled)[/]"
+        note_lines = "".join(f"\nnote: {note}" for note in row["notes"])
         table = Table(
-            title=f"[bold]{label}[/]{state}  {row['expression']}\n{row['description']}",
+            title=(
+                f"[bold]{escape(label)}[/]{state}  {escape(row['expression'])}\n"
+                f"{escape(row['description'])}{escape(note_lines)}"
+            ),
             title_justify="left",
         )
         table.add_column("#", justify="right")
-        table.add_column(f"local ({row['timezone']})")
+        table.add_column(f"local ({escape(row['timezone'])})")
         table.add_column("UTC")
         window = row["flexible_time_window_minutes"]
         if window:
             table.add_column(f"window ({window} min, UTC)")
+        changes = list(row["dst_changes"])
+        if changes:
+            table.add_column("daylight saving time")
         zone = ZoneInfo(row["timezone"])
         for index, run in enumerate(row["runs"], start=1):
+            while changes and changes[0].kind == "skipped" and changes[0].instant < run:
+                skipped = changes.pop(0)
+                cells = ["–", f"{skipped.wall_time:%a %Y-%m-%d %H:%M}", ""]
+                table.add_row(*cells, *([""] if window else []), f"⚠ {escape(skipped.message)}")
             cells = [
                 str(index),
                 run.astimezone(zone).strftime("%a %Y-%m-%d %H:%M %Z"),
@@ -313,6 +465,11 @@ def next_runs(
             if window:
                 begin, end = flexible_window(run, window)
                 cells.append(f"{begin:%H:%M} – {end:%H:%M}")
+            if row["dst_changes"]:
+                marked = changes[0] if changes and changes[0].instant == run else None
+                if marked is not None:
+                    changes.pop(0)
+                cells.append(f"⚠ {marked.message}" if marked else "")
             table.add_row(*cells)
         if not row["runs"]:
             table.add_row("–", "no fire times after " + after.isoformat(), "")
@@ -362,7 +519,7 @@ def export_cloudformation(
 
 def report_files(files: Sequence[Path]) -> None:
     for path in files:
-        out.print(f"wrote {path}")
+        out.print(f"wrote {escape(str(path))}")
 
 
 # --------------------------------------------------------------------------- AWS commands
@@ -373,23 +530,46 @@ ACTION_STYLE = {
     "replace": ("-/+", "magenta", "must be replaced"),
     "delete": ("-", "red", "will be destroyed"),
 }
+DONE_VERB = {"create": "created", "update": "updated", "replace": "replaced", "delete": "destroyed"}
+# Environment variables whose values text output never shows (--json is the exact record).
+SECRET_NAME = re.compile(r"PASSWORD|SECRET|TOKEN|KEY", re.IGNORECASE)
+MASKED = "(sensitive value hidden)"
+# Role fields the live state reports beyond the config: what apply does to each entry.
+ROLE_EXTRAS = {
+    "OtherInlinePolicies": "extra inline policy {} will be removed",
+    "ManagedPolicyArns": "managed policy {} will be detached",
+}
+# A read or an apply without a terminal (CI logs) reports at most this often.
+LOG_PROGRESS_INTERVAL_SECONDS = 5.0
+
+
+def masked(value: Any) -> Any:
+    """``value`` with the value of every ``{name, value}`` pair whose name looks secret hidden."""
+    if isinstance(value, Mapping):
+        name = value.get("name")
+        if isinstance(name, str) and "value" in value and SECRET_NAME.search(name):
+            return {**value, "value": MASKED}
+        return {key: masked(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [masked(item) for item in value]
+    return value
 
 
 def render_value(value: Any) -> str:
+    """One value as JSON, secrets hidden, escaped for printing with markup."""
+    value = masked(value)
     if isinstance(value, str):
-        return json.dumps(value)
-    return json.dumps(value, default=str, sort_keys=True)
+        return escape(json.dumps(value, ensure_ascii=False))
+    return escape(json.dumps(value, default=str, sort_keys=True, ensure_ascii=False))
 
 
 def render_plan(plan: Plan) -> None:
-    from rich.markup import escape
-
     for blocked in plan.blocked:
-        err.print(f"[red]✗ left alone:[/] {blocked}")
+        err.print(f"[red]✗ left alone:[/] {escape(blocked)}")
     for note in plan.notes:
         err.print(f"[yellow]! note:[/] {escape(note)}")
     for skipped in plan.skipped:
-        out.print(f"[dim]  = not created again:[/] {skipped}")
+        out.print(f"[dim]  = not created again:[/] {escape(skipped)}")
     if not plan.changes:
         if plan.blocked:
             out.print(
@@ -408,23 +588,82 @@ def render_plan(plan: Plan) -> None:
     )
 
 
+def render_destroy_plan(plan: Plan) -> None:
+    """A destroy's plan: the same lines, but "nothing to destroy" when there is nothing."""
+    if plan.changes:
+        render_plan(plan)
+        return
+    for blocked in plan.blocked:
+        err.print(f"[red]✗ left alone:[/] {escape(blocked)}")
+    for note in plan.notes:
+        err.print(f"[yellow]! note:[/] {escape(note)}")
+    if plan.blocked:
+        out.print(
+            f"[red]Nothing can be destroyed:[/] {len(plan.blocked)} resource(s) left alone "
+            "(see above)."
+        )
+    else:
+        out.print("[green]Nothing to destroy.[/] This stack owns nothing in AWS.")
+
+
 def render_change(change: Change) -> None:
     symbol, colour, verb = ACTION_STYLE[change.action]
-    reason = f" — {change.reason}" if change.reason else ""
-    out.print(f"[{colour}]{symbol:>3}[/] [bold]{change.address}[/] {verb}{reason}")
+    reason = f" — {escape(change.reason)}" if change.reason else ""
+    out.print(f"[{colour}]{symbol:>3}[/] [bold]{escape(change.address)}[/] {verb}{reason}")
     if change.action == "delete":
         return
+    for line in diff_lines(change):
+        out.print(f"      {line}")
+
+
+def diff_lines(change: Change) -> list[str]:
+    """The field lines of a change, in markup: tags per key, role extras in words."""
+    lines: list[str] = []
     for field, (old, new) in change.diff.items():
-        if change.action == "create":
-            out.print(f"      [green]+[/] {field} = {render_value(new)}")
-        else:
-            out.print(
-                f"      [yellow]~[/] {field}: {render_value(old)} [dim]→[/] {render_value(new)}"
+        if field == "tags":
+            lines.extend(tag_lines(old or {}, new or {}))
+        elif field in ROLE_EXTRAS and change.action != "create":
+            kept = set(new or [])
+            lines.extend(
+                f"[red]-[/] {escape(ROLE_EXTRAS[field].format(item))}"
+                for item in old or []
+                if item not in kept
             )
+        elif change.action == "create":
+            lines.append(f"[green]+[/] {escape(field)} = {render_value(new)}")
+        else:
+            lines.append(
+                f"[yellow]~[/] {escape(field)}: {render_value(old)} [dim]→[/] {render_value(new)}"
+            )
+    return lines
+
+
+def tag_lines(old: Mapping[str, str], new: Mapping[str, str]) -> list[str]:
+    """A tag change key by key, as ``terraform plan`` shows a map: added, changed, removed."""
+    lines: list[str] = []
+    for key in sorted(old.keys() | new.keys()):
+        field = escape(f"tags.{key}")
+        if key not in old:
+            lines.append(f"[green]+[/] {field} = {render_value(new[key])}")
+        elif key not in new:
+            lines.append(f"[red]-[/] {field} = {render_value(old[key])}")
+        elif old[key] != new[key]:
+            lines.append(
+                f"[yellow]~[/] {field}: {render_value(old[key])} [dim]→[/] {render_value(new[key])}"
+            )
+    return lines
 
 
 @contextmanager
 def progress_bar(total: int) -> Iterator[Callable[[Change], None]]:
+    """Apply's progress: a bar on a terminal, one line per change in logs (no terminal)."""
+    if not err.is_terminal:
+
+        def log(change: Change) -> None:
+            out.print(f"{escape(change.address)}: {DONE_VERB[change.action]}")
+
+        yield log
+        return
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
     with Progress(
@@ -432,7 +671,7 @@ def progress_bar(total: int) -> Iterator[Callable[[Change], None]]:
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
-        console=err,
+        console=real_console(err),
         transient=True,
         disable=total < 10,
     ) as progress:
@@ -440,6 +679,44 @@ def progress_bar(total: int) -> Iterator[Callable[[Change], None]]:
 
         def advance(change: Change) -> None:
             progress.advance(task)
+
+        yield advance
+
+
+@contextmanager
+def read_progress(
+    clock: Callable[[], float] = time.monotonic,
+) -> Iterator[Callable[[int, int], None]]:
+    """Reading live state: a transient bar on a terminal, a line every few seconds in logs."""
+    if not err.is_terminal:
+        started = clock()
+        last = started
+
+        def log(done: int, total: int) -> None:
+            nonlocal last
+            now = clock()
+            if now - last >= LOG_PROGRESS_INTERVAL_SECONDS and done < total:
+                last = now
+                err.print(
+                    f"reading live state: {done} of {total} jobs read ({now - started:.0f} s)"
+                )
+
+        yield log
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=real_console(err),
+        transient=True,
+    ) as progress:
+        task = progress.add_task("reading live state (jobs)", total=None)
+
+        def advance(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
 
         yield advance
 
@@ -465,24 +742,27 @@ def make_plan(
     clients = connect(result, profile, region, endpoint_url)
     if not (destroy_jobs or destroy_all):
         run_preflight(desired, clients)
-    return (
-        plan(
+    with read_progress() as reading:
+        the_plan = plan(
             desired,
             clients,
             destroy_jobs=destroy_jobs or None,
             destroy_all=destroy_all,
             prune_foreign=prune_foreign,
-        ),
-        clients,
-    )
+            progress=reading,
+        )
+    return the_plan, clients
 
 
 def confirm_and_apply(
-    the_plan: Plan, clients: AwsClients, *, auto_approve: bool, force_delete_dlq: bool
+    the_plan: Plan,
+    clients: AwsClients,
+    *,
+    auto_approve: bool,
+    force_delete_dlq: bool,
+    destroying: bool = False,
 ) -> tuple[str, ...]:
     """Apply after confirmation; the changes apply found unsafe to make, each with why."""
-    from rich.markup import escape
-
     from ecs_scheduler.engines.aws import apply
 
     if not the_plan.changes:
@@ -497,7 +777,13 @@ def confirm_and_apply(
         )
     for blocked in result.blocked:
         err.print(f"[red]✗ left alone:[/] {escape(blocked)}")
-    out.print(f"[green]Apply complete.[/] {result}")
+    if destroying:
+        out.print(
+            f"[green]Destroy complete.[/] {result.summary()['delete']} destroyed in "
+            f"{result.seconds:.1f} s ({result.api_calls} API calls)."
+        )
+    else:
+        out.print(f"[green]Apply complete.[/] {result}")
     return result.blocked
 
 
@@ -574,9 +860,13 @@ def destroy(
         destroy_all=not jobs,
         prune_foreign=prune_foreign,
     )
-    render_plan(the_plan)
+    render_destroy_plan(the_plan)
     blocked = confirm_and_apply(
-        the_plan, clients, auto_approve=auto_approve, force_delete_dlq=force_delete_dlq_messages
+        the_plan,
+        clients,
+        auto_approve=auto_approve,
+        force_delete_dlq=force_delete_dlq_messages,
+        destroying=True,
     )
     if the_plan.blocked or blocked:
         raise BlockedError(len(the_plan.blocked) + len(blocked), applied=True)
@@ -596,25 +886,43 @@ def outputs(
 
     result = load_config(config)
     clients = connect(result, profile, region, endpoint_url)
-    values = read_outputs(build_desired(result), clients)
+    with read_progress() as reading:
+        values = read_outputs(build_desired(result), clients, progress=reading)
     if as_json:
         print_json(values)
         return
     render_outputs(values)
 
 
-def render_outputs(values: dict[str, dict[str, Any]]) -> None:
+def render_outputs(values: Mapping[str, Mapping[str, Any]]) -> None:
+    """Each job's outputs: a table on a terminal, one unwrapped line per value in logs."""
+    from rich.table import Table
+
     for job, job_outputs in values.items():
-        table = Table(title=f"[bold]{job}[/]", title_justify="left", show_header=False)
+        if not any(job_outputs.values()):
+            out.print(f"[bold]{escape(job)}[/]: nothing is deployed (run apply to create it).")
+            continue
+        if not out.is_terminal:
+            out.print(f"[bold]{escape(job)}[/]")
+            for name, value in job_outputs.items():
+                for key, text in output_items(value):
+                    label = f"{name} {key}" if key else name
+                    out.print(f"  {escape(label)}: {escape(text)}")
+            continue
+        table = Table(title=f"[bold]{escape(job)}[/]", title_justify="left", show_header=False)
         table.add_column("output", style="cyan", no_wrap=True)
         table.add_column("value", overflow="fold")
         for name, value in job_outputs.items():
-            if isinstance(value, dict):
-                rendered = "\n".join(f"{key or '(primary)'}: {item}" for key, item in value.items())
-            else:
-                rendered = str(value)
-            table.add_row(name, rendered)
+            cell = "\n".join(f"{key}: {text}" if key else text for key, text in output_items(value))
+            table.add_row(escape(name), escape(cell))
         out.print(table)
+
+
+def output_items(value: Any) -> list[tuple[str, str]]:
+    """An output as (key, text) pairs: one per key of a map (``(primary)`` for ``""``)."""
+    if isinstance(value, Mapping) and value:
+        return [(str(key) or "(primary)", str(item)) for key, item in value.items()]
+    return [("", "(none)" if value is None or value == {} else str(value))]
 
 
 @app.command()
@@ -625,6 +933,8 @@ def demo(
     debug: DebugOption = False,
 ) -> None:
     """Run the whole cycle on the embedded emulator: validate, plan, apply, next, destroy."""
+    import tempfile
+
     from ecs_scheduler.engines.aws import AwsClients, apply, plan, read_outputs
     from ecs_scheduler.local import Emulator, provision_prerequisites, write_demo_config
 
@@ -640,7 +950,7 @@ def demo(
             "KMS key, ECS cluster, task definition with task and execution roles, SNS topic."
         )
         config = write_demo_config(prerequisites, quickstart, Path(tmp) / "ecs-scheduler.yaml")
-        out.print(f"Config written from the quickstart example: {config}")
+        out.print(f"Config written from the quickstart example: {escape(str(config))}")
 
         step("1. ecs-scheduler validate")
         validate(config=config)

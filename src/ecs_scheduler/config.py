@@ -9,13 +9,23 @@ account, resolved schedules) can be trusted without checking again.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
 from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, Strict
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    Strict,
+    WithJsonSchema,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from ecs_scheduler.expressions import AtExpression, Expression, describe, parse
 
@@ -30,6 +40,58 @@ _POSITIVE_DECIMAL = r"(?:[1-9][0-9]*(?:\.[0-9]+)?|0\.[0-9]*[1-9][0-9]*)"
 TASK_CPU_PATTERN = rf"^(?:{_POSITIVE_WHOLE}|{_POSITIVE_DECIMAL} [vV][cC][pP][uU])$"
 TASK_MEMORY_PATTERN = rf"^(?:{_POSITIVE_WHOLE}|{_POSITIVE_DECIMAL} [gG][bB])$"
 DESCRIPTION_MAX_LENGTH = 512
+# ECS CreateCluster: "Up to 255 letters (uppercase and lowercase), numbers, underscores, and
+# hyphens are allowed." The name also goes into the scheduler role's policy (task/<name>/*).
+CLUSTER_NAME_PATTERN = r"^[A-Za-z0-9_-]+$"
+# Every ARN of the config ends up in an IAM policy (iam:PassRole, kms:*, ecs:RunTask, the
+# alarm's actions). IAM reads '*' and '?' in a policy's Resource as wildcards ("Including
+# wildcards in resource ARNs", IAM User Guide, reference_policies_elements_resource.html),
+# so 'role/*/admin' would let the scheduler pass every role named admin: no ARN may hold one.
+ARN_WITHOUT_WILDCARDS_PATTERN = r"^[^*?]*$"
+
+# The characters every service that receives our tags accepts. IAM is the strictest:
+# tagKeyType/tagValueType are [\p{L}\p{Z}\p{N}_.:/=+\-@] (IAM API Reference, Tag; botocore
+# iam service-2). SQS allows the same set ("Quotas related to queues", Queue tag); Scheduler
+# (Tag) and CloudWatch (Tag) only bound the length. Scheduler's TagValue and SQS's tag value
+# must not be empty (botocore scheduler TagValue min 1; SQS "Queue tag" quota).
+TAG_TEXT_PATTERN = r"^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$"
+# JSON Schema tools (ECMA-262 without the u flag, Python's re) know no \p{...}: the schema
+# carries the ASCII half of the rule, refusing the ASCII symbols and controls IAM refuses.
+_TAG_TEXT_SCHEMA_PATTERN = r"^[^\x00-\x1f\x7f!\"#$%&'()*,;<>?\[\\\]^`{|}~]*$"
+TAG_KEY_MAX_LENGTH = 128
+TAG_VALUE_MAX_LENGTH = 256
+TagValueText = Annotated[
+    str,
+    Field(min_length=1, max_length=TAG_VALUE_MAX_LENGTH, pattern=TAG_TEXT_PATTERN),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": TAG_VALUE_MAX_LENGTH,
+            "pattern": _TAG_TEXT_SCHEMA_PATTERN,
+        }
+    ),
+]
+TagKeyText = Annotated[
+    str, Field(min_length=1, max_length=TAG_KEY_MAX_LENGTH, pattern=TAG_TEXT_PATTERN)
+]
+# ECS RunTask: "A total of 8192 characters are allowed for overrides. This limit includes the
+# JSON formatting characters of the override structure." The overrides are the schedule
+# target's Input, written as compact JSON.
+OVERRIDES_MAX_JSON_LENGTH = 8192
+# CloudWatch PutMetricAlarm: AlarmActions and OKActions hold at most 5 ARNs each.
+ALARM_ACTIONS_MAX = 5
+# Scheduler CreateSchedule: ScheduleExpression is 1-256 characters; PlatformVersion 1-64.
+SCHEDULE_EXPRESSION_MAX_LENGTH = 256
+PLATFORM_VERSION_MAX_LENGTH = 64
+
+ExactArn = Annotated[
+    str,
+    Field(
+        pattern=ARN_WITHOUT_WILDCARDS_PATTERN,
+        description="An ARN naming one resource: '*' and '?' are refused (IAM wildcards).",
+    ),
+]
 
 T = TypeVar("T")
 
@@ -70,62 +132,147 @@ class StrictModel(BaseModel):
 
 
 class CapacityProviderStrategyItem(StrictModel):
-    capacity_provider: str = Field(min_length=1, max_length=255)
-    weight: int = Field(default=0, ge=0, le=1000)
-    base: int = Field(default=0, ge=0, le=100000)
+    """One capacity provider of the strategy that runs the tasks."""
+
+    capacity_provider: str = Field(
+        min_length=1, max_length=255, description="Name of a capacity provider of the cluster."
+    )
+    weight: int = Field(
+        default=0, ge=0, le=1000, description="Relative share of the tasks this provider runs."
+    )
+    base: int = Field(
+        default=0,
+        ge=0,
+        le=100000,
+        description="Tasks this provider runs before weights apply; only one item may set it.",
+    )
 
 
 class PlacementConstraint(StrictModel):
-    type: Literal["distinctInstance", "memberOf"]
-    expression: str | None = Field(default=None, min_length=1, max_length=2000)
+    """A rule for where ECS may place the tasks (EC2 only)."""
+
+    type: Literal["distinctInstance", "memberOf"] = Field(
+        description="distinctInstance (one task per instance) or memberOf (matching instances)."
+    )
+    expression: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=2000,
+        description="Cluster query language expression; memberOf only.",
+    )
 
 
 class PlacementStrategy(StrictModel):
-    type: Literal["random", "spread", "binpack"]
-    field: str | None = Field(default=None, min_length=1, max_length=255)
+    """How ECS spreads the tasks over instances (EC2 only)."""
+
+    type: Literal["random", "spread", "binpack"] = Field(
+        description="random, spread (over field) or binpack (on field cpu or memory)."
+    )
+    field: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=255,
+        description="What to spread over or bin-pack on; random takes none.",
+    )
 
 
 class KeyValuePair(StrictModel):
-    name: str
-    value: str
+    """One environment variable of a container override."""
+
+    name: str = Field(description="Environment variable name.")
+    value: str = Field(
+        description="Environment variable value; shown by plan and written to exports."
+    )
 
 
 class EnvironmentFile(StrictModel):
-    type: Literal["s3"]
-    value: str
+    """A file of environment variables in S3, for a container override."""
+
+    type: Literal["s3"] = Field(description="Where the file lives: s3.")
+    value: str = Field(description="ARN of the S3 object holding the variables.")
 
 
 class ResourceRequirement(StrictModel):
-    type: Literal["GPU", "InferenceAccelerator"]
-    value: str
+    """A GPU or inference accelerator requirement of a container override."""
+
+    type: Literal["GPU", "InferenceAccelerator"] = Field(description="GPU or InferenceAccelerator.")
+    value: str = Field(description="How many GPUs, or the accelerator's device name.")
 
 
 class ContainerOverride(StrictModel):
     """One entry of ECS ``containerOverrides`` (camelCase, as the ECS API spells it)."""
 
-    name: str = Field(min_length=1)
-    command: list[str] | None = None
-    environment: list[KeyValuePair] | None = None
-    environmentFiles: list[EnvironmentFile] | None = None  # noqa: N815 - ECS API name
-    cpu: int | None = Field(default=None, ge=0)
-    memory: int | None = Field(default=None, ge=0)
-    memoryReservation: int | None = Field(default=None, ge=0)  # noqa: N815
-    resourceRequirements: list[ResourceRequirement] | None = None  # noqa: N815
+    name: str = Field(min_length=1, description="Container of the task definition to override.")
+    command: list[str] | None = Field(default=None, description="Replaces the container's command.")
+    environment: list[KeyValuePair] | None = Field(
+        default=None, description="Environment variables added to or replacing the container's."
+    )
+    environmentFiles: list[EnvironmentFile] | None = Field(  # noqa: N815 - ECS API name
+        default=None, description="Files of environment variables added to the container's."
+    )
+    cpu: int | None = Field(default=None, ge=0, description="CPU units reserved for the container.")
+    memory: int | None = Field(
+        default=None, ge=0, description="Hard memory limit of the container, in MiB."
+    )
+    memoryReservation: int | None = Field(  # noqa: N815
+        default=None, ge=0, description="Soft memory limit of the container, in MiB."
+    )
+    resourceRequirements: list[ResourceRequirement] | None = Field(  # noqa: N815
+        default=None, description="GPUs or inference accelerators for the container."
+    )
 
 
 class EphemeralStorage(StrictModel):
-    sizeInGiB: int = Field(ge=21, le=200)  # noqa: N815
+    """The ephemeral storage of a Fargate task."""
+
+    sizeInGiB: int = Field(  # noqa: N815
+        ge=21, le=200, description="Ephemeral storage of a Fargate task, in GiB."
+    )
 
 
 class TaskOverrides(StrictModel):
-    """The ECS task override sent as the schedule target's ``Input``."""
+    """The ECS task override sent as the schedule target's ``Input``: at most 8192 characters
+    as compact JSON, the limit of ECS RunTask's overrides."""
 
-    containerOverrides: list[ContainerOverride] | None = None  # noqa: N815
-    cpu: str | None = Field(default=None, pattern=TASK_CPU_PATTERN)
-    memory: str | None = Field(default=None, pattern=TASK_MEMORY_PATTERN)
-    taskRoleArn: str | None = None  # noqa: N815
-    executionRoleArn: str | None = None  # noqa: N815
-    ephemeralStorage: EphemeralStorage | None = None  # noqa: N815
+    containerOverrides: list[ContainerOverride] | None = Field(  # noqa: N815
+        default=None, description="Per-container overrides."
+    )
+    cpu: str | None = Field(
+        default=None,
+        pattern=TASK_CPU_PATTERN,
+        description="Task CPU: CPU units ('1024') or vCPUs ('1 vCPU').",
+    )
+    memory: str | None = Field(
+        default=None,
+        pattern=TASK_MEMORY_PATTERN,
+        description="Task memory: MiB ('2048') or GB ('2 GB').",
+    )
+    taskRoleArn: ExactArn | None = Field(  # noqa: N815
+        default=None,
+        description="Task role for this run; the scheduler role may pass it.",
+    )
+    executionRoleArn: ExactArn | None = Field(  # noqa: N815
+        default=None,
+        description="Execution role for this run; the scheduler role may pass it.",
+    )
+    ephemeralStorage: EphemeralStorage | None = Field(  # noqa: N815
+        default=None, description="Ephemeral storage of a Fargate task."
+    )
+
+    @model_validator(mode="after")
+    def _fits_ecs(self) -> TaskOverrides:
+        length = len(self.as_json())
+        if length > OVERRIDES_MAX_JSON_LENGTH:
+            raise PydanticCustomError(
+                "overrides_too_long",
+                "the overrides are {length} characters as JSON; ECS RunTask takes at most {limit}",
+                {"length": length, "limit": OVERRIDES_MAX_JSON_LENGTH},
+            )
+        return self
+
+    def as_json(self) -> str:
+        """The overrides as the schedule target's ``Input`` carries them: compact JSON."""
+        return json.dumps(self.model_dump(mode="json", exclude_none=True), separators=(",", ":"))
 
     @property
     def role_arns(self) -> tuple[str, ...]:
@@ -136,19 +283,57 @@ class TaskOverrides(StrictModel):
 class AdditionalSchedule(StrictModel):
     """A further schedule of the same task; unset fields inherit the job's values."""
 
-    name: str = Field(min_length=1, max_length=64, pattern=SCHEDULE_NAME_PATTERN)
-    schedule_expression: str
-    timezone: str | None = None
-    enabled: bool | None = None
-    start_date: OffsetDateTime | None = None
-    end_date: OffsetDateTime | None = None
-    flexible_time_window_minutes: int | None = Field(default=None, ge=1, le=1440)
-    description: str | None = Field(default=None, max_length=DESCRIPTION_MAX_LENGTH)
-    action_after_completion: Literal["NONE", "DELETE"] | None = None
-    overrides: TaskOverrides | None = None
-    task_count: int | None = Field(default=None, ge=1, le=10)
-    maximum_retry_attempts: int | None = Field(default=None, ge=0, le=185)
-    maximum_event_age_in_seconds: int | None = Field(default=None, ge=60, le=86400)
+    name: str = Field(
+        min_length=1,
+        max_length=64,
+        pattern=SCHEDULE_NAME_PATTERN,
+        description="Unique name within the job; ends the schedule's AWS name.",
+    )
+    schedule_expression: str = Field(description="When it fires: cron(...), rate(...) or at(...).")
+    timezone: str | None = Field(
+        default=None, description="IANA time zone of the expression; default: the job's."
+    )
+    enabled: bool | None = Field(
+        default=None, description="false creates the schedule DISABLED; default: the job's."
+    )
+    start_date: OffsetDateTime | None = Field(
+        default=None,
+        description="First instant the schedule may fire (with a UTC offset); default: the job's.",
+    )
+    end_date: OffsetDateTime | None = Field(
+        default=None,
+        description="Last instant the schedule may fire (with a UTC offset); default: the job's.",
+    )
+    flexible_time_window_minutes: int | None = Field(
+        default=None,
+        ge=1,
+        le=1440,
+        description="Window in which Scheduler may start the task; default: the job's.",
+    )
+    description: str | None = Field(
+        default=None,
+        max_length=DESCRIPTION_MAX_LENGTH,
+        description="Schedule description; default: the job's, else generated.",
+    )
+    action_after_completion: Literal["NONE", "DELETE"] | None = Field(
+        default=None,
+        description="DELETE removes the schedule after its last run; default: the job's.",
+    )
+    overrides: TaskOverrides | None = Field(
+        default=None, description="ECS overrides sent as the target's Input; default: the job's."
+    )
+    task_count: int | None = Field(
+        default=None, ge=1, le=10, description="Tasks started per run; default: the job's."
+    )
+    maximum_retry_attempts: int | None = Field(
+        default=None, ge=0, le=185, description="Retries of a failed start; default: the job's."
+    )
+    maximum_event_age_in_seconds: int | None = Field(
+        default=None,
+        ge=60,
+        le=86400,
+        description="How long a failed start is retried; default: the job's.",
+    )
 
 
 @dataclass(frozen=True)
@@ -179,63 +364,182 @@ class Job(StrictModel):
     """One scheduled ECS task: the variables of the ECS Scheduler module, v2."""
 
     # Required.
-    cluster_name: str = Field(min_length=1, max_length=255)
-    ecs_cluster_arn: str
-    task_name: str = Field(min_length=1, max_length=255, pattern=TASK_FAMILY_PATTERN)
-    schedule_expression: str
-    trusted_compute_subnets: list[str] = Field(min_length=1, max_length=16)
-    security_group_ids: list[str] = Field(min_length=1, max_length=5)
-    kms_key_arn: str
-    resource_owner: str = Field(min_length=1)
-    billing_entity: str = Field(min_length=1)
-    billing_domain: str = Field(min_length=1)
-    security_domain: str = Field(min_length=1)
-    aws_region_short_code: str = Field(min_length=1)
+    cluster_name: str = Field(
+        min_length=1,
+        max_length=255,
+        pattern=CLUSTER_NAME_PATTERN,
+        description="Name of the ECS cluster; must match ecs_cluster_arn.",
+    )
+    ecs_cluster_arn: ExactArn = Field(
+        description="ARN of the ECS cluster; gives the job's partition, region and account."
+    )
+    task_name: str = Field(
+        min_length=1,
+        max_length=255,
+        pattern=TASK_FAMILY_PATTERN,
+        description="Task definition family to run.",
+    )
+    schedule_expression: str = Field(
+        description="When the primary schedule fires: cron(...), rate(...) or at(...)."
+    )
+    trusted_compute_subnets: list[str] = Field(
+        min_length=1, max_length=16, description="Subnet ids (subnet-...) the tasks run in."
+    )
+    security_group_ids: list[str] = Field(
+        min_length=1, max_length=5, description="Security group ids (sg-...) of the tasks."
+    )
+    kms_key_arn: ExactArn = Field(
+        description="KMS key or alias ARN encrypting the dead-letter queue."
+    )
+    resource_owner: TagValueText = Field(description="Tag ResourceOwner of every resource.")
+    billing_entity: TagValueText = Field(
+        description="Tag BillingEntity; its letters and digits start every name."
+    )
+    billing_domain: TagValueText = Field(
+        description="Tag BillingDomain; its letters and digits are the second part of every name."
+    )
+    security_domain: TagValueText = Field(
+        description="Tag SecurityDomain; its letters and digits are the third part of every name."
+    )
+    aws_region_short_code: str = Field(
+        min_length=1,
+        description="Short region code, e.g. use1; the fourth part of every name.",
+    )
 
     # Schedule.
-    enabled: bool = True
-    timezone: str = "UTC"
-    start_date: OffsetDateTime | None = None
-    end_date: OffsetDateTime | None = None
-    flexible_time_window_minutes: int | None = Field(default=None, ge=1, le=1440)
-    description: str | None = Field(default=None, max_length=DESCRIPTION_MAX_LENGTH)
-    action_after_completion: Literal["NONE", "DELETE"] | None = None
-    additional_schedules: list[AdditionalSchedule] = Field(default_factory=list)
+    enabled: bool = Field(default=True, description="false creates the schedules DISABLED.")
+    timezone: str = Field(default="UTC", description="IANA time zone the expressions are read in.")
+    start_date: OffsetDateTime | None = Field(
+        default=None,
+        description="First instant the schedules may fire (with a UTC offset); not with at().",
+    )
+    end_date: OffsetDateTime | None = Field(
+        default=None,
+        description="Last instant the schedules may fire (with a UTC offset); not with at().",
+    )
+    flexible_time_window_minutes: int | None = Field(
+        default=None,
+        ge=1,
+        le=1440,
+        description="Window in which Scheduler may start the task; unset: exactly on time.",
+    )
+    description: str | None = Field(
+        default=None,
+        max_length=DESCRIPTION_MAX_LENGTH,
+        description="Schedule description; unset: generated from what runs and when.",
+    )
+    action_after_completion: Literal["NONE", "DELETE"] | None = Field(
+        default=None,
+        description="DELETE removes a schedule after its last run; unset: DELETE for at() only.",
+    )
+    additional_schedules: list[AdditionalSchedule] = Field(
+        default_factory=list,
+        description="Further schedules of the same task; each inherits what it does not set.",
+    )
 
     # ECS target.
-    launch_type: Literal["FARGATE", "EC2", "EXTERNAL"] | None = None
-    capacity_provider_strategy: list[CapacityProviderStrategyItem] = Field(
-        default_factory=list, max_length=6
+    launch_type: Literal["FARGATE", "EC2", "EXTERNAL"] | None = Field(
+        default=None,
+        description="FARGATE, EC2 or EXTERNAL; unset: FARGATE, or the capacity providers decide.",
     )
-    platform_version: str | None = Field(default=None, min_length=1)
-    task_count: int = Field(default=1, ge=1, le=10)
-    task_definition_revision: int | None = Field(default=None, ge=1)
-    task_role_arn: str | None = None
-    execution_role_arn: str | None = None
-    overrides: TaskOverrides | None = None
-    propagate_tags: bool = False
-    enable_ecs_managed_tags: bool = False
-    enable_execute_command: bool = False
-    placement_constraints: list[PlacementConstraint] = Field(default_factory=list, max_length=10)
-    placement_strategy: list[PlacementStrategy] = Field(default_factory=list, max_length=5)
-    task_tags: dict[str, str] = Field(default_factory=dict)
-    assign_public_ip: bool = False
+    capacity_provider_strategy: list[CapacityProviderStrategyItem] = Field(
+        default_factory=list,
+        max_length=6,
+        description="Capacity providers that run the tasks; not with launch_type.",
+    )
+    platform_version: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=PLATFORM_VERSION_MAX_LENGTH,
+        description="Fargate platform version, e.g. 1.4.0; FARGATE only.",
+    )
+    task_count: int = Field(default=1, ge=1, le=10, description="Tasks started per run.")
+    task_definition_revision: int | None = Field(
+        default=None,
+        ge=1,
+        description="Pins a revision of task_name; unset: the latest ACTIVE revision.",
+    )
+    task_role_arn: ExactArn | None = Field(
+        default=None,
+        description="Task role passed to ECS; unset: looked up from the task definition.",
+    )
+    execution_role_arn: ExactArn | None = Field(
+        default=None,
+        description="Execution role passed to ECS; unset: looked up from the task definition.",
+    )
+    overrides: TaskOverrides | None = Field(
+        default=None, description="ECS overrides sent as the schedule target's Input."
+    )
+    propagate_tags: bool = Field(
+        default=False, description="Copy the task definition's tags to the tasks."
+    )
+    enable_ecs_managed_tags: bool = Field(
+        default=False, description="Let ECS tag the tasks with the cluster and service names."
+    )
+    enable_execute_command: bool = Field(
+        default=False, description="Allow ECS Exec into the tasks."
+    )
+    placement_constraints: list[PlacementConstraint] = Field(
+        default_factory=list, max_length=10, description="Where tasks may be placed; EC2 only."
+    )
+    placement_strategy: list[PlacementStrategy] = Field(
+        default_factory=list,
+        max_length=5,
+        description="How tasks are spread over instances; EC2 only.",
+    )
+    task_tags: dict[str, str] = Field(
+        default_factory=dict, description="Tags on the tasks each run starts."
+    )
+    assign_public_ip: bool = Field(
+        default=False, description="Give the tasks a public IP; FARGATE only."
+    )
 
     # Retries and dead-letter queue.
-    maximum_retry_attempts: int = Field(default=5, ge=0, le=185)
-    maximum_event_age_in_seconds: int = Field(default=86400, ge=60, le=86400)
-    dlq_message_retention_seconds: int = Field(default=1209600, ge=60, le=1209600)
+    maximum_retry_attempts: int = Field(
+        default=5,
+        ge=0,
+        le=185,
+        description="Retries of a failed start before the event goes to the dead-letter queue.",
+    )
+    maximum_event_age_in_seconds: int = Field(
+        default=86400, ge=60, le=86400, description="How long a failed start is retried."
+    )
+    dlq_message_retention_seconds: int = Field(
+        default=1209600,
+        ge=60,
+        le=1209600,
+        description="How long the dead-letter queue keeps a failed event.",
+    )
 
     # Security.
-    permissions_boundary_arn: str | None = None
+    permissions_boundary_arn: ExactArn | None = Field(
+        default=None, description="Permissions boundary of the scheduler role."
+    )
 
     # Alarms.
-    enable_dlq_alarm: bool = True
-    dlq_alarm_actions: list[str] = Field(default_factory=list)
-    dlq_ok_actions: list[str] = Field(default_factory=list)
-    dlq_oldest_message_threshold_seconds: int = Field(default=3600, ge=60, le=1209600)
+    enable_dlq_alarm: bool = Field(
+        default=True, description="Create the two CloudWatch alarms on the dead-letter queue."
+    )
+    dlq_alarm_actions: list[ExactArn] = Field(
+        default_factory=list,
+        max_length=ALARM_ACTIONS_MAX,
+        description="SNS topic ARNs notified when an alarm fires.",
+    )
+    dlq_ok_actions: list[ExactArn] = Field(
+        default_factory=list,
+        max_length=ALARM_ACTIONS_MAX,
+        description="SNS topic ARNs notified when an alarm clears.",
+    )
+    dlq_oldest_message_threshold_seconds: int = Field(
+        default=3600,
+        ge=60,
+        le=1209600,
+        description="Age of the oldest failed event that fires the second alarm.",
+    )
 
-    tags: dict[str, str] = Field(default_factory=dict)
+    tags: dict[str, str] = Field(
+        default_factory=dict, description="Extra tags on every taggable resource of the job."
+    )
 
     @cached_property
     def _cluster_arn(self) -> Arn:
@@ -383,8 +687,14 @@ def generated_description(
 class Stack(StrictModel):
     """One config file: a named stack of jobs. ``defaults`` are merged into jobs by the loader."""
 
-    stack: str = Field(pattern=NAME_PATTERN)
-    jobs: dict[str, Job] = Field(min_length=1)
+    stack: str = Field(
+        pattern=NAME_PATTERN,
+        description="Name of the stack; scopes ownership: resources are tagged with it.",
+    )
+    jobs: dict[str, Job] = Field(
+        min_length=1,
+        description="The jobs, by key (1-32 of a-z, 0-9, '-'); the key is part of every name.",
+    )
     defaults: dict[str, Any] = Field(default_factory=dict)
 
 

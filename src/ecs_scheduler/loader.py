@@ -32,11 +32,17 @@ from pydantic import AwareDatetime, BaseModel, TypeAdapter, ValidationError
 from pydantic.fields import FieldInfo
 
 from ecs_scheduler.config import (
+    ARN_WITHOUT_WILDCARDS_PATTERN,
+    CLUSTER_NAME_PATTERN,
     DEPRECATED_JOB_FIELDS,
     NAME_PATTERN,
+    SCHEDULE_EXPRESSION_MAX_LENGTH,
+    TAG_TEXT_PATTERN,
     Arn,
     Job,
     Stack,
+    TagKeyText,
+    TagValueText,
     parse_arn,
 )
 from ecs_scheduler.errors import EcsSchedulerError
@@ -48,6 +54,7 @@ from ecs_scheduler.expressions import (
     ExpressionError,
     first_fire_time,
     load_timezone,
+    never_fires_reason,
     parse,
 )
 
@@ -90,8 +97,9 @@ class ConfigIssue:
 class ConfigError(EcsSchedulerError):
     """The config file is invalid; ``str()`` gives one line per issue, sorted by line."""
 
-    def __init__(self, issues: Sequence[ConfigIssue]) -> None:
+    def __init__(self, issues: Sequence[ConfigIssue], warnings: Sequence[ConfigIssue] = ()) -> None:
         self.issues = tuple(issues)
+        self.warnings = tuple(warnings)
         super().__init__("\n".join(str(issue) for issue in self.issues))
 
 
@@ -143,7 +151,7 @@ def loads(
     root = document.read(text)
     stack = _Validator(document, now or datetime.now(UTC)).validate(root)
     if document.problems:
-        raise ConfigError(document.issues(document.problems))
+        raise ConfigError(document.issues(document.problems), document.issues(document.warnings))
     if stack is None:
         raise AssertionError("a stack without problems is always built")
     return LoadResult(stack=stack, warnings=document.issues(document.warnings), path=filename)
@@ -192,6 +200,20 @@ class _Loader(yaml.SafeLoader):
     """YAML 1.2-style scalars: only true/false are booleans (``no`` stays the string ``no``),
     and date-times stay strings so that pydantic checks their offset."""
 
+    _composing_depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        """PyYAML composes nested nodes by recursion, so a file of a thousand ``[`` would end
+        in RecursionError: stop at MAX_DEPTH instead, at the line of the node too deep."""
+        if self._composing_depth > MAX_DEPTH:
+            raise _too_deep(self.peek_event().start_mark)  # type: ignore[no-untyped-call]
+        self._composing_depth += 1
+        try:
+            node: yaml.Node | None = super().compose_node(parent, index)
+        finally:
+            self._composing_depth -= 1
+        return node
+
 
 _Loader.yaml_implicit_resolvers = {
     first: [(tag, regexp) for tag, regexp in resolvers if tag not in (_BOOL_TAG, _TIMESTAMP_TAG)]
@@ -203,7 +225,17 @@ _Loader.add_implicit_resolver(
 
 
 class _TooBigError(Exception):
-    """The document's aliases expand it beyond what a config file needs."""
+    """The document nests or expands beyond what a config file needs; ``mark`` is where."""
+
+    def __init__(self, message: str, mark: yaml.Mark | None) -> None:
+        super().__init__(message)
+        self.mark = mark
+
+
+def _too_deep(mark: yaml.Mark | None) -> _TooBigError:
+    return _TooBigError(
+        f"the document nests deeper than {MAX_DEPTH} levels (recursive alias?)", mark
+    )
 
 
 class _Document:
@@ -221,6 +253,9 @@ class _Document:
         # reported once, and whatever validation says about them after is left out.
         self.unreadable: set[Loc] = set()
         self._nodes = 0
+        # The mappings whose '<<' merges are being read, innermost last: a merge of one of
+        # them is a cycle, and a chain of merges is as deep as the nesting it stands for.
+        self._merging: list[yaml.MappingNode] = []
         self._loader: _Loader | None = None
 
     def read(self, text: str) -> Any:
@@ -257,22 +292,29 @@ class _Document:
         except yaml.YAMLError as error:
             self.problems.append(_Problem((), f"invalid YAML: {error}"))
         except _TooBigError as error:
-            self.problems.append(_Problem((), str(error)))
+            self.problems.append(
+                _Problem((), str(error), mark=_Mark.of(error.mark) if error.mark else None)
+            )
         finally:
             if self._loader is not None:
                 self._loader.dispose()
         return None
 
-    def _build(self, node: yaml.Node, loc: Loc, depth: int) -> Any:
+    def _count(self, node: yaml.Node) -> None:
+        """Count one value read, built or merged: aliases and merge keys repeat what they
+        refer to, so this (not the file's size) bounds the time and memory of reading it."""
         self._nodes += 1
         if self._nodes > MAX_NODES:
             raise _TooBigError(
-                f"the document expands to more than {MAX_NODES} values (YAML aliases?)"
+                f"the document expands to more than {MAX_NODES} values (YAML aliases?)",
+                # The outermost mapping whose merges expand, else the value that crossed.
+                (self._merging[0] if self._merging else node).start_mark,
             )
+
+    def _build(self, node: yaml.Node, loc: Loc, depth: int) -> Any:
+        self._count(node)
         if depth > MAX_DEPTH:
-            raise _TooBigError(
-                f"the document nests deeper than {MAX_DEPTH} levels (recursive alias?)"
-            )
+            raise _too_deep(node.start_mark)
         self.values.setdefault(loc, _Mark.of(node.start_mark))
         if isinstance(node, yaml.MappingNode):
             if node.tag != _MAP_TAG:
@@ -313,7 +355,8 @@ class _Document:
         merged: dict[str, yaml.Node] = {}
         for key_node, value_node in node.value:
             if key_node.tag == _MERGE_TAG:
-                for key, merged_node in self._merge_sources(value_node, loc).items():
+                sources = self._merge_sources(node, key_node, value_node, loc)
+                for key, merged_node in sources.items():
                     merged.setdefault(key, merged_node)
                 continue
             if not isinstance(key_node, yaml.ScalarNode):
@@ -342,21 +385,41 @@ class _Document:
             own.setdefault(key, merged_node)
         return own
 
-    def _merge_sources(self, node: yaml.Node, loc: Loc) -> dict[str, yaml.Node]:
+    def _merge_sources(
+        self, mapping: yaml.MappingNode, merge_key: yaml.Node, node: yaml.Node, loc: Loc
+    ) -> dict[str, yaml.Node]:
         sources = node.value if isinstance(node, yaml.SequenceNode) else [node]
         entries: dict[str, yaml.Node] = {}
-        for source in sources:
-            if not isinstance(source, yaml.MappingNode):
-                self.problems.append(
-                    _Problem(
-                        loc,
-                        "a '<<' merge key takes a mapping or a list of mappings",
-                        mark=_Mark.of(source.start_mark),
+        self._merging.append(mapping)
+        try:
+            if len(self._merging) > MAX_DEPTH:
+                raise _too_deep(self._merging[0].start_mark)
+            for source in sources:
+                self._count(source)
+                if not isinstance(source, yaml.MappingNode):
+                    self.problems.append(
+                        _Problem(
+                            loc,
+                            "a '<<' merge key takes a mapping or a list of mappings",
+                            mark=_Mark.of(source.start_mark),
+                        )
                     )
-                )
-                continue
-            for key, value_node in self._entries(source, loc).items():
-                entries.setdefault(key, value_node)
+                    continue
+                if any(source is merging for merging in self._merging):
+                    self.problems.append(
+                        _Problem(
+                            loc,
+                            "a '<<' merge key refers to a mapping that contains it (a cycle)",
+                            mark=_Mark.of(merge_key.start_mark),
+                        )
+                    )
+                    continue
+                for key, value_node in self._entries(source, loc).items():
+                    # Merged entries are values read again: they count like aliased values.
+                    self._count(value_node)
+                    entries.setdefault(key, value_node)
+        finally:
+            self._merging.pop()
         return entries
 
     # ----------------------------------------------------------------------- reporting
@@ -612,6 +675,7 @@ _LIST_NOUNS = {
 }
 _PATTERN_MESSAGES = {
     "task_name": "is not a valid task definition family: use letters, digits, '_' and '-'",
+    "cluster_name": "is not a valid ECS cluster name: use letters, digits, '_' and '-'",
     "name": "is not a valid schedule name: use letters, digits, '_', '.' and '-'",
     "cpu": "is not a task cpu override: write CPU units as a positive whole number"
     " ('256', '1024') or vCPUs ('1 vCPU', '0.25 vCPU')",
@@ -652,6 +716,15 @@ def _pydantic_problem(model: type[BaseModel], prefix: Loc, detail: Mapping[str, 
             message += " (the empty key is the primary schedule's)"
     elif kind == "string_too_long":
         message = f"is {len(str(value))} characters long; at most {context['max_length']} allowed"
+    elif kind == "string_pattern_mismatch" and context.get("pattern") == (
+        ARN_WITHOUT_WILDCARDS_PATTERN
+    ):
+        message = (
+            f"{_show(value)} holds a wildcard ('*' or '?'): it goes into an IAM policy, "
+            "where it would match other resources; name exactly one"
+        )
+    elif kind == "string_pattern_mismatch" and context.get("pattern") == TAG_TEXT_PATTERN:
+        message = f"{_show(value)} becomes a tag value: {_TAG_CHARACTERS}"
     elif kind == "string_pattern_mismatch":
         message = f"{_show(value)} " + _PATTERN_MESSAGES.get(
             name, f"does not match {context.get('pattern')}"
@@ -798,7 +871,12 @@ _POLICY_RESOURCE = re.compile(r"^policy/(?:[\x21-\x7e]*/)?[\w+=,.@-]{1,128}$")
 _TOPIC_RESOURCE = re.compile(r"^[A-Za-z0-9_-]{1,256}(?:\.fifo)?$")
 _SUBNET_ID = re.compile(r"^subnet-[0-9a-f]{8,17}$")
 _SECURITY_GROUP_ID = re.compile(r"^sg-[0-9a-f]{8,17}$")
-_TAG_TEXT = re.compile(r"^[\w .:/=+\-@]*$")
+_TAG_KEY: TypeAdapter[str] = TypeAdapter(TagKeyText)
+_TAG_VALUE: TypeAdapter[str] = TypeAdapter(TagValueText)
+_TAG_CHARACTERS = (
+    "IAM and SQS tags allow only letters, digits, spaces and _ . : / = + - @"
+    " (no '&', ',', '<', '>' or line breaks)"
+)
 _AWARE_DATETIME: TypeAdapter[datetime] = TypeAdapter(AwareDatetime)
 
 
@@ -847,8 +925,8 @@ class _JobRules:
 
     def _cluster(self) -> _Cluster | None:
         text = self.job.get("ecs_cluster_arn")
-        if not isinstance(text, str):
-            return None
+        if not isinstance(text, str) or _has_wildcard(text):
+            return None  # a wildcard is reported by pydantic
         arn = parse_arn(text)
         resource = _CLUSTER_RESOURCE.fullmatch(arn.resource) if arn else None
         if (
@@ -865,7 +943,11 @@ class _JobRules:
             )
             return None
         name = self.job.get("cluster_name")
-        if isinstance(name, str) and name != resource["name"]:
+        if (
+            isinstance(name, str)
+            and re.fullmatch(CLUSTER_NAME_PATTERN, name) is not None
+            and name != resource["name"]
+        ):
             self.add(
                 ("cluster_name",),
                 f"{name!r} does not match the cluster of ecs_cluster_arn ({resource['name']!r})",
@@ -913,8 +995,8 @@ class _JobRules:
         cluster: _Cluster | None,
     ) -> None:
         text = self._value(loc)
-        if not isinstance(text, str):
-            return
+        if not isinstance(text, str) or _has_wildcard(text):
+            return  # a wildcard is reported by pydantic
         arn = parse_arn(text)
         regional = service != "iam"
         # Only AWS managed policies live in the pseudo-account "aws".
@@ -1122,6 +1204,13 @@ class _JobRules:
         except ExpressionError as error:
             self.add((*loc, "schedule_expression"), str(error))
             return
+        if len(text) > SCHEDULE_EXPRESSION_MAX_LENGTH:
+            self.add(
+                (*loc, "schedule_expression"),
+                f"is {len(text)} characters long; Scheduler takes at most "
+                f"{SCHEDULE_EXPRESSION_MAX_LENGTH}",
+            )
+            return
         if isinstance(expression, AtExpression):
             # Such an at() never fires; say why rather than only that it never fires.
             if not FIRST_YEAR <= expression.at.year <= LAST_YEAR:
@@ -1158,7 +1247,7 @@ class _JobRules:
             window = " between its start_date and end_date" if start or end else ""
             self.add(
                 (*loc, "schedule_expression"),
-                f"{text} never fires{window}",
+                f"{text} never fires{window}{never_fires_reason(expression, timezone)}",
                 across_fields=bool(window),
             )
         elif upcoming is None:
@@ -1179,24 +1268,58 @@ class _JobRules:
             return
         if len(tags) > budget:
             self.add((name,), f"has {len(tags)} tags; at most {budget} allowed")
+        # IAM tag keys are not case sensitive ("you can't have separate Department and
+        # department tag keys", IAM User Guide, Tagging IAM resources): the user's tags go on
+        # the role; ECS task tags do not, and ECS keeps keys of different case apart.
+        on_role = name == "tags"
+        own_keys = {own.lower() for own in OWN_TAG_KEYS}
+        seen: dict[str, str] = {}
         for key, value in tags.items():
             loc: Loc = (name, key)
-            if key.lower().startswith("aws:"):
+            folded = key.lower()
+            if folded.startswith("aws:"):
                 self.add(loc, "the tag key prefix 'aws:' is reserved by AWS", "key")
             elif key.startswith(OWN_TAG_PREFIX) or key in OWN_TAG_KEYS:
                 self.add(loc, "this tag key is set by ecs-scheduler itself", "key")
-            elif not 1 <= len(key) <= 128 or _TAG_TEXT.fullmatch(key) is None:
+            elif on_role and (folded.startswith(OWN_TAG_PREFIX) or folded in own_keys):
+                self.add(
+                    loc,
+                    "differs only in letter case from a tag key ecs-scheduler sets itself;"
+                    " IAM tag keys ignore case",
+                    "key",
+                )
+            elif not _fits(_TAG_KEY, key):
                 self.add(
                     loc,
                     "a tag key must be 1-128 letters, digits, spaces or _ . : / = + - @",
                     "key",
                 )
-            if isinstance(value, str) and (len(value) > 256 or _TAG_TEXT.fullmatch(value) is None):
+            elif on_role and folded in seen:
                 self.add(
                     loc,
-                    f"{_show(value)}: a tag value must be at most 256 letters, digits, spaces "
-                    "or _ . : / = + - @",
+                    f"differs only in letter case from tag key {seen[folded]!r};"
+                    " IAM tag keys ignore case",
+                    "key",
                 )
+            seen.setdefault(folded, key)
+            if isinstance(value, str) and not _fits(_TAG_VALUE, value):
+                self.add(
+                    loc,
+                    f"{_show(value)}: a tag value must be 1-256 letters, digits, spaces "
+                    "or _ . : / = + - @ (Scheduler and SQS refuse an empty value)",
+                )
+
+
+def _fits(adapter: TypeAdapter[str], text: str) -> bool:
+    try:
+        adapter.validate_python(text)
+    except ValidationError:
+        return False
+    return True
+
+
+def _has_wildcard(text: str) -> bool:
+    return re.fullmatch(ARN_WITHOUT_WILDCARDS_PATTERN, text) is None
 
 
 def _disagreement(arn: Arn, cluster: _Cluster, regional: bool) -> str | None:

@@ -269,25 +269,21 @@ def provision_prerequisites(clients: AwsClients, *, name: str = "demo") -> Prere
 
 
 def _key_policy(account_id: str) -> dict[str, Any]:
-    """The account administers the key; EventBridge Scheduler and SQS may use it for the DLQs."""
+    """The default key policy: the account's IAM policies decide who uses the key.
+
+    The execution roles then use it through their own policies (SQS for the dead-letter queue,
+    Scheduler's decryption of schedule payloads), and so does whoever runs the demo.
+    """
     return {
         "Version": "2012-10-17",
         "Statement": [
             {
-                "Sid": "AccountAdministers",
+                "Sid": "EnableIamPolicies",
                 "Effect": "Allow",
                 "Principal": {"AWS": f"arn:aws:iam::{account_id}:root"},
                 "Action": "kms:*",
                 "Resource": "*",
-            },
-            {
-                "Sid": "SchedulerAndSqsUseForDeadLetterQueues",
-                "Effect": "Allow",
-                "Principal": {"Service": ["scheduler.amazonaws.com", "sqs.amazonaws.com"]},
-                "Action": ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*"],
-                "Resource": "*",
-                "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
-            },
+            }
         ],
     }
 

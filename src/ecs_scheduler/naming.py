@@ -163,8 +163,64 @@ def _job_tail(parts: NamingParts, kind: str) -> str:
 
 
 def schedule_name(parts: NamingParts, key: str) -> str:
+    return _schedule_name(standard_prefix(parts), parts.stack, parts.job, key)
+
+
+def _schedule_name(prefix: str, stack: str, job: str, key: str) -> str:
     kind = "" if key == PRIMARY_SCHEDULE_KEY else f"_{key}"
-    return fit(standard_prefix(parts), _job_tail(parts, kind), SCHEDULE_RULE)
+    return fit(prefix, f"-{stack}_{job}{kind}", SCHEDULE_RULE)
+
+
+_HASH_SUFFIX = re.compile(rf"-[0-9a-f]{{{HASH_LENGTH}}}$")
+
+
+def schedule_key_of(
+    name: str, group: str, stack: str, job: str, known_keys: Iterable[str]
+) -> str | None:
+    """The key of the schedule ``name`` in the group ``group`` of ``job``; None if unsure.
+
+    The primary schedule is named like its group, an additional one
+    ``<prefix>-<stack>_<job>_<key>``, shortened by :func:`fit` when too long.
+
+    - The group's name is not shortened: its prefix is exact, and a key counts only if it
+      gives ``name`` again. ``known_keys`` (the job's configured keys) come first; a name
+      ending in ``-<8 hex>`` that no key shortens to is left unsure, since it may be a
+      longer key, cut and hashed.
+    - The group's name is shortened, and so is every additional name. The key is whole
+      when the head :func:`fit` kept is no longer than the group's (only the head was
+      cut); otherwise the key was cut too, and only the one known key that starts with
+      what is left can be meant.
+    """
+    if name == group:
+        return PRIMARY_SCHEDULE_KEY
+    marker = f"-{stack}_{job}_"
+    head, found, rest = name.partition(marker)
+    if not found or not rest:
+        return None
+    known = [key for key in known_keys if key != PRIMARY_SCHEDULE_KEY]
+    group_tail = f"-{stack}_{job}"
+    left = _HASH_SUFFIX.sub("", rest)
+    if group.endswith(group_tail):
+        prefix = group[: -len(group_tail)]
+        # A configured key first: ``<key>-<8 hex>`` may also be a longer key, cut and hashed.
+        return next(
+            (key for key in [*known, left] if _schedule_name(prefix, stack, job, key) == name),
+            None,
+        )
+    group_left = _HASH_SUFFIX.sub("", group)
+    if left == rest or group_left == group or not group_left.endswith(group_tail):
+        return None  # not the shape fit() gives
+    if group_left[: -len(group_tail)].startswith(head):
+        return left
+    candidates = [key for key in known if key.startswith(left)]
+    return candidates[0] if len(candidates) == 1 else None
+
+
+def is_role_policy_name(name: str, stack: str, job: str) -> bool:
+    """Whether ``name`` is one the naming standard gives the inline policy of ``job``'s role,
+    under any naming-standard parts (a job whose names changed keeps its old policy name)."""
+    tail = f"-{stack}_{job}-scheduler"
+    return name.endswith(tail) or _HASH_SUFFIX.sub("", name).endswith(tail)
 
 
 def job_names(parts: NamingParts, schedule_keys: Iterable[str]) -> JobNames:

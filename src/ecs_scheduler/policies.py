@@ -16,6 +16,8 @@ if TYPE_CHECKING:
 POLICY_VERSION: Final = "2012-10-17"
 SCHEDULER_PRINCIPAL: Final = "scheduler.amazonaws.com"
 ECS_TASKS_PRINCIPAL: Final = "ecs-tasks.amazonaws.com"
+# The encryption context Scheduler binds to a schedule's payload: the schedule's ARN.
+SCHEDULE_ENCRYPTION_CONTEXT_KEY: Final = "aws:scheduler:schedule:arn"
 
 # The DNS suffix of regional endpoints, which kms:ViaService and queue URLs are built from.
 _DNS_SUFFIX_BY_PARTITION: Final = {
@@ -71,32 +73,87 @@ def trust_policy(*, partition: str, region: str, account: str, group: str) -> Po
     }
 
 
-def _kms_statement(
+def _key_scope(
     *, partition: str, region: str, account: str, kms_key_arn: str
-) -> PolicyDocument:
-    """Encrypt/decrypt DLQ messages with the job's key, and only through SQS and Scheduler.
+) -> tuple[str, dict[str, dict[str, Any]]]:
+    """The ``Resource`` and extra conditions that name the job's key in a KMS statement.
 
     IAM matches KMS requests against the key ARN, never an alias ARN, so a configured alias
     becomes "any key of this account and region that carries this alias".
     """
-    suffix = dns_suffix(partition)
-    conditions: dict[str, dict[str, Any]] = {
-        "StringEquals": {
-            "kms:ViaService": [f"sqs.{region}.{suffix}", f"scheduler.{region}.{suffix}"]
-        }
-    }
     alias = kms_alias_name(kms_key_arn)
-    resource = kms_key_arn
-    if alias is not None:
-        resource = f"arn:{partition}:kms:{region}:{account}:key/*"
-        conditions["ForAnyValue:StringEquals"] = {"kms:ResourceAliases": alias}
+    if alias is None:
+        return kms_key_arn, {}
+    return (
+        f"arn:{partition}:kms:{region}:{account}:key/*",
+        {"ForAnyValue:StringEquals": {"kms:ResourceAliases": alias}},
+    )
+
+
+def _queue_key_statement(
+    *, partition: str, region: str, account: str, kms_key_arn: str
+) -> PolicyDocument:
+    """Write to (and read back from) the SSE-KMS dead-letter queue, only through SQS.
+
+    A producer of an encrypted queue needs GenerateDataKey and Decrypt, not Encrypt (Amazon SQS
+    Developer Guide, "Key management": permissions for producers).
+    """
+    resource, alias_condition = _key_scope(
+        partition=partition, region=region, account=account, kms_key_arn=kms_key_arn
+    )
     return {
-        "Sid": "UseDeadLetterQueueKey",
+        "Sid": "UseKeyForDeadLetterQueue",
         "Effect": "Allow",
-        "Action": ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"],
+        "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
         "Resource": resource,
-        "Condition": conditions,
+        "Condition": {
+            "StringEquals": {"kms:ViaService": f"sqs.{region}.{dns_suffix(partition)}"},
+            **alias_condition,
+        },
     }
+
+
+def _schedule_key_statement(
+    *, partition: str, region: str, account: str, group: str, kms_key_arn: str
+) -> PolicyDocument:
+    """Decrypt the target payload of this group's schedules, and nothing else.
+
+    Scheduler decrypts a payload encrypted with a customer managed key by calling
+    ``kms:Decrypt`` itself with the execution role's session, with the encryption context
+    ``aws:scheduler:schedule:arn`` = the schedule's ARN (EventBridge Scheduler User Guide,
+    "Encryption at rest": execution role permissions and the CloudTrail event example).
+    """
+    resource, alias_condition = _key_scope(
+        partition=partition, region=region, account=account, kms_key_arn=kms_key_arn
+    )
+    return {
+        "Sid": "DecryptThisGroupsSchedulePayloads",
+        "Effect": "Allow",
+        "Action": "kms:Decrypt",
+        "Resource": resource,
+        "Condition": {
+            "ArnLike": {
+                f"kms:EncryptionContext:{SCHEDULE_ENCRYPTION_CONTEXT_KEY}": schedule_arn(
+                    partition, region, account, group, "*"
+                )
+            },
+            **alias_condition,
+        },
+    }
+
+
+def task_definition_resource(
+    *, partition: str, region: str, account: str, task_family: str, revision: int | None
+) -> str:
+    """What ``ecs:RunTask`` is granted on: the pinned revision, or every revision (``:*``).
+
+    Since March 21, 2024 ECS resolves the revision before it authorises RunTask (ECS API
+    Reference, RunTask), so a family ARN without a revision matches no request.
+    """
+    return (
+        f"arn:{partition}:ecs:{region}:{account}:task-definition/{task_family}:"
+        f"{'*' if revision is None else revision}"
+    )
 
 
 def execution_role_policy(
@@ -107,16 +164,17 @@ def execution_role_policy(
     cluster_arn: str,
     cluster_name: str,
     task_family: str,
+    task_revision: int | None,
+    group: str,
     queue_arn: str,
     kms_key_arn: str,
     passed_roles: Sequence[str | Lookup],
 ) -> PolicyDocument:
-    """The five statements of DESIGN §4, each scoped to this job's resources only.
+    """The six statements of DESIGN §4, each scoped to this job's resources only.
 
     ``passed_roles``: the task role, the execution role and every role named in overrides,
     as ARNs or lookups; duplicates are dropped, order is kept.
     """
-    task_definition = f"arn:{partition}:ecs:{region}:{account}:task-definition/{task_family}"
     unique_roles: list[str | Lookup] = list(dict.fromkeys(passed_roles))
     return {
         "Version": POLICY_VERSION,
@@ -125,27 +183,41 @@ def execution_role_policy(
                 "Sid": "RunThisTaskFamilyInThisCluster",
                 "Effect": "Allow",
                 "Action": "ecs:RunTask",
-                "Resource": [task_definition, f"{task_definition}:*"],
+                "Resource": task_definition_resource(
+                    partition=partition,
+                    region=region,
+                    account=account,
+                    task_family=task_family,
+                    revision=task_revision,
+                ),
                 "Condition": {"ArnEquals": {"ecs:cluster": cluster_arn}},
             },
             {
+                # RunTask tags only the task it creates, never the cluster (Amazon ECS
+                # Developer Guide, "Grant permission to tag resources on creation").
                 "Sid": "TagTasksAtLaunch",
                 "Effect": "Allow",
                 "Action": "ecs:TagResource",
-                "Resource": [
-                    cluster_arn,
-                    f"arn:{partition}:ecs:{region}:{account}:task/{cluster_name}/*",
-                ],
+                "Resource": f"arn:{partition}:ecs:{region}:{account}:task/{cluster_name}/*",
                 "Condition": {"StringEquals": {"ecs:CreateAction": "RunTask"}},
             },
             {
+                # The execution role, not scheduler.amazonaws.com, sends dead-letter events
+                # (EventBridge Scheduler User Guide, "Configuring a dead-letter queue").
                 "Sid": "SendToDeadLetterQueue",
                 "Effect": "Allow",
                 "Action": "sqs:SendMessage",
                 "Resource": queue_arn,
             },
-            _kms_statement(
+            _queue_key_statement(
                 partition=partition, region=region, account=account, kms_key_arn=kms_key_arn
+            ),
+            _schedule_key_statement(
+                partition=partition,
+                region=region,
+                account=account,
+                group=group,
+                kms_key_arn=kms_key_arn,
             ),
             {
                 "Sid": "PassTaskRolesToEcsTasks",
@@ -158,25 +230,30 @@ def execution_role_policy(
     }
 
 
-def dead_letter_queue_policy(
-    *, partition: str, region: str, account: str, group: str, queue_arn: str
-) -> PolicyDocument:
-    """Only this group's schedules may write to the queue, and nobody may use it without TLS."""
+def dead_letter_queue_policy(*, queue_arn: str, role_arn: str) -> PolicyDocument:
+    """Only the job's execution role may write to the queue; nobody may use it without TLS.
+
+    Scheduler sends dead-letter events with the execution role's session, so the role is the
+    one writer. ``aws:PrincipalArn`` of a role session is the role's ARN (IAM User Guide,
+    "AWS global condition context keys"); a principal that presents none is denied too.
+    """
     return {
         "Version": POLICY_VERSION,
         "Statement": [
             {
-                "Sid": "AllowThisGroupsSchedulesToSend",
+                "Sid": "AllowTheExecutionRoleToSend",
                 "Effect": "Allow",
-                "Principal": {"Service": SCHEDULER_PRINCIPAL},
+                "Principal": {"AWS": role_arn},
                 "Action": "sqs:SendMessage",
                 "Resource": queue_arn,
-                "Condition": {
-                    "ArnLike": {
-                        "aws:SourceArn": schedule_arn(partition, region, account, group, "*")
-                    },
-                    "StringEquals": {"aws:SourceAccount": account},
-                },
+            },
+            {
+                "Sid": "DenySendingByAnyoneElse",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "sqs:SendMessage",
+                "Resource": queue_arn,
+                "Condition": {"ArnNotEquals": {"aws:PrincipalArn": role_arn}},
             },
             {
                 "Sid": "DenyInsecureTransport",

@@ -17,7 +17,8 @@ Shapes, per type (optional values are omitted when unset, booleans always presen
 - ``aws_scheduler_schedule_group``: ``{}`` (a group has only a name and tags).
 - ``aws_scheduler_schedule``: CreateSchedule without ``Name``/``GroupName``:
   ScheduleExpression, ScheduleExpressionTimezone, StartDate/EndDate (aware datetimes), State,
-  Description, FlexibleTimeWindow, ActionAfterCompletion and Target (Arn, RoleArn,
+  Description, FlexibleTimeWindow, ActionAfterCompletion, KmsKeyArn (the job's key: the
+  target payload is encrypted with it) and Target (Arn, RoleArn,
   DeadLetterConfig, RetryPolicy, Input, EcsParameters). The group is the job's
   ``aws_scheduler_schedule_group``; schedules cannot carry tags.
 - ``aws_iam_role``: CreateRole: AssumeRolePolicyDocument, Description, PermissionsBoundary.
@@ -76,6 +77,10 @@ DLQ_MAXIMUM_MESSAGE_SIZE: Final = 262144
 DLQ_REDRIVE_ALLOW_POLICY: Final = json.dumps(
     {"redrivePermission": "denyAll"}, separators=(",", ":")
 )
+# IAM and AWS STS quotas: "Role policy size cannot exceed 10,240 characters" (the sum of a
+# role's inline policies), and "IAM does not count white space" (IAM User Guide,
+# reference_iam-quotas.html).
+ROLE_POLICY_MAX_CHARACTERS: Final = 10_240
 
 
 class ModelError(EcsSchedulerError):
@@ -122,9 +127,15 @@ class DesiredState:
     outputs: Mapping[str, Mapping[str, Any]]  # job -> output name -> value
 
 
+def module_name(job: str) -> str:
+    """The Terraform module name of a job: its key, or ``job_<key>`` for a key that does not
+    start with a letter (a Terraform name must). Job keys hold no ``_``, so the two never meet."""
+    return job if job[:1].isalpha() else f"job_{job}"
+
+
 def address(job: str, resource_type: ResourceType, name: str, key: str | None = None) -> str:
-    """``module.<job>.<type>.<name>``, plus ``["<key>"]`` for a keyed (for_each) resource."""
-    base = f"module.{job}.{resource_type}.{name}"
+    """``module.<module>.<type>.<name>``, plus ``["<key>"]`` for a keyed (for_each) resource."""
+    base = f"module.{module_name(job)}.{resource_type}.{name}"
     return base if key is None else f"{base}[{json.dumps(key)}]"
 
 
@@ -249,6 +260,7 @@ def schedule_properties(
         else {"Mode": "FLEXIBLE", "MaximumWindowInMinutes": spec.flexible_time_window_minutes}
     )
     properties["ActionAfterCompletion"] = spec.action_after_completion
+    properties["KmsKeyArn"] = job.kms_key_arn
     target: dict[str, Any] = {
         "Arn": job.ecs_cluster_arn,
         "RoleArn": arns.role,
@@ -329,25 +341,26 @@ def job_resources(stack: str, job_key: str, job: Job) -> list[Resource]:
     if job.permissions_boundary_arn is not None:
         role_properties["PermissionsBoundary"] = job.permissions_boundary_arn
     role = make("aws_iam_role", "scheduler", names.role, arns.role, role_properties)
+    policy_document = policies.execution_role_policy(
+        partition=partition,
+        region=region,
+        account=account,
+        cluster_arn=job.ecs_cluster_arn,
+        cluster_name=job.cluster_name,
+        task_family=job.task_name,
+        task_revision=job.task_definition_revision,
+        group=names.schedule_group,
+        queue_arn=arns.queue,
+        kms_key_arn=job.kms_key_arn,
+        passed_roles=passed_roles(job_key, job),
+    )
+    _check_policy_size(job_key, policy_document)
     role_policy = make(
         "aws_iam_role_policy",
         "scheduler",
         names.role_policy,
         arns.role,
-        {
-            "PolicyName": names.role_policy,
-            "PolicyDocument": policies.execution_role_policy(
-                partition=partition,
-                region=region,
-                account=account,
-                cluster_arn=job.ecs_cluster_arn,
-                cluster_name=job.cluster_name,
-                task_family=job.task_name,
-                queue_arn=arns.queue,
-                kms_key_arn=job.kms_key_arn,
-                passed_roles=passed_roles(job_key, job),
-            ),
-        },
+        {"PolicyName": names.role_policy, "PolicyDocument": policy_document},
         depends_on=(role.address,),
     )
     queue = make(
@@ -370,16 +383,9 @@ def job_resources(stack: str, job_key: str, job: Job) -> list[Resource]:
         "dlq",
         names.queue,
         arns.queue,
-        {
-            "Policy": policies.dead_letter_queue_policy(
-                partition=partition,
-                region=region,
-                account=account,
-                group=names.schedule_group,
-                queue_arn=arns.queue,
-            )
-        },
-        depends_on=(queue.address,),
+        {"Policy": policies.dead_letter_queue_policy(queue_arn=arns.queue, role_arn=arns.role)},
+        # The policy names the role as a principal, which AWS accepts only once it exists.
+        depends_on=(queue.address, role.address),
     )
     resources = [group, role, role_policy, queue, queue_policy]
     if job.enable_dlq_alarm:
@@ -434,6 +440,51 @@ def job_resources(stack: str, job_key: str, job: Job) -> list[Resource]:
     return resources
 
 
+def _check_policy_size(job_key: str, document: Mapping[str, Any]) -> None:
+    """Refuse a scheduler policy IAM would refuse. The roles still to be looked up from the
+    task definition count as nothing here: they can only add their ARNs at apply time."""
+    size = len(json.dumps(document, separators=(",", ":"), default=lambda _lookup: ""))
+    if size > ROLE_POLICY_MAX_CHARACTERS:
+        raise ModelError(
+            f"job {job_key}: its scheduler role policy is {size} characters without white "
+            f"space; IAM allows at most {ROLE_POLICY_MAX_CHARACTERS} for a role's inline "
+            "policies (pass fewer distinct roles in overrides)"
+        )
+
+
+def _check_unique_names(resources: Mapping[str, Resource]) -> None:
+    """Two resources of one kind (and, for schedules, one group) must not share an AWS name.
+
+    Distinct jobs always have distinct full names; a name shortened to fit a service's limit
+    (naming.fit) can still meet another job's unshortened name, e.g. jobs ``j`` and
+    ``j-<hash>`` whose naming-standard parts differ.
+    """
+    groups = {
+        resource.job: resource.aws_name
+        for resource in resources.values()
+        if resource.type == "aws_scheduler_schedule_group"
+    }
+    seen: dict[tuple[str, str, str], Resource] = {}
+    for resource in resources.values():
+        if resource.type in ("aws_iam_role_policy", "aws_sqs_queue_policy"):
+            continue  # named after their role and queue, which are checked
+        scope = groups[resource.job] if resource.type == "aws_scheduler_schedule" else ""
+        key = (resource.type, scope, resource.aws_name)
+        first = seen.setdefault(key, resource)
+        if first is not resource:
+            raise ModelError(
+                f"{_owner(first)} and {_owner(resource)} get the same AWS name "
+                f"{resource.aws_name!r} ({resource.type}) once shortened to fit AWS's length "
+                "limit; rename one of them"
+            )
+
+
+def _owner(resource: Resource) -> str:
+    if resource.type == "aws_scheduler_schedule" and resource.key:
+        return f"job {resource.job!r} (schedule {resource.key!r})"
+    return f"job {resource.job!r}"
+
+
 def job_outputs(stack: str, job_key: str, job: Job) -> dict[str, Any]:
     """The outputs of DESIGN §4; alarm maps are keyed by the alarm's resource name."""
     names = names_for_job(stack, job_key, job)
@@ -470,6 +521,7 @@ def build(stack: Stack) -> DesiredState:
     for job_key, job in stack.jobs.items():
         for resource in job_resources(stack.stack, job_key, job):
             resources[resource.address] = resource
+    _check_unique_names(resources)
     return DesiredState(
         stack=stack.stack,
         resources=resources,

@@ -175,3 +175,143 @@ def test_help_lists_every_command() -> None:
         "demo",
     ):
         assert command in result.stdout
+
+
+def test_validate_json_reports_every_error_with_its_position(tmp_path: Path) -> None:
+    """An invalid file used to print nothing on stdout with --json."""
+    text = (EXAMPLES_DIR / "daily-report.yaml").read_text()
+    text = text.replace(
+        "    task_name:",
+        "    security_group_id: sg-0a1b2c3d\n    timezon: x\n    task_name:",
+        1,
+    )
+    config = tmp_path / "bad.yaml"
+    config.write_text(text)
+    result = run_cli("validate", "-c", str(config), "--json")
+    assert result.returncode == 1, result.stderr
+    report = json.loads(result.stdout)
+    assert report["valid"] is False
+    (error,) = report["errors"]
+    line = text.splitlines().index("    timezon: x") + 1
+    assert error == {
+        "file": str(config),
+        "line": line,
+        "column": 5,
+        "path": error["path"],
+        "message": error["message"],
+    }
+    assert error["path"].endswith(".timezon")
+    assert "unknown field" in error["message"]
+    (warning,) = report["warnings"]
+    assert set(warning) == {"file", "line", "column", "path", "message"}
+    assert warning["line"] == line - 1
+    assert "deprecated" in warning["message"]
+
+
+def test_validate_json_for_a_file_that_cannot_be_read(tmp_path: Path) -> None:
+    missing = tmp_path / "missing.yaml"
+    result = run_cli("validate", "-c", str(missing), "--json")
+    assert result.returncode == 1
+    assert json.loads(result.stdout) == {
+        "valid": False,
+        "errors": [
+            {
+                "file": str(missing),
+                "line": None,
+                "column": None,
+                "path": "",
+                "message": "no such file",
+            }
+        ],
+        "warnings": [],
+    }
+
+
+def test_validate_json_shape_of_a_valid_file() -> None:
+    result = run_cli("validate", "-c", str(EXAMPLES_DIR / "daily-report.yaml"), "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert set(report) == {"valid", "errors", "warnings", "stack", "jobs", "schedules", "resources"}
+    assert (report["valid"], report["errors"], report["warnings"]) == (True, [], [])
+
+
+def config_with_expression(tmp_path: Path, expression: str) -> Path:
+    text = (EXAMPLES_DIR / "daily-report.yaml").read_text(encoding="utf-8")
+    config = tmp_path / "ecs-scheduler.yaml"
+    config.write_text(text.replace("cron(0 6 * * ? *)", expression), encoding="utf-8")
+    return config
+
+
+def test_next_marks_a_time_skipped_by_dst_in_json_and_text(tmp_path: Path) -> None:
+    config = str(config_with_expression(tmp_path, "cron(30 2 * * ? *)"))
+    args = ("next", "-c", config, "-n", "3", "--from", "2026-03-06T12:00:00Z")
+    result = run_cli(*args, "--json")
+    assert result.returncode == 0, result.stderr
+    (entry,) = json.loads(result.stdout)
+    assert entry["runs"] == ["2026-03-07T07:30:00Z", "2026-03-09T06:30:00Z", "2026-03-10T06:30:00Z"]
+    assert entry["dst_changes"] == [
+        {
+            "kind": "skipped",
+            "at": "2026-03-08T07:00:00Z",
+            "wall_time": "2026-03-08T02:30:00",
+            "message": "skipped: clocks go forward 1 h at 02:00; 02:30 does not exist that day",
+        }
+    ]
+    text = run_cli(*args)
+    assert text.returncode == 0, text.stderr
+    lines = text.stdout.splitlines()
+    skipped = next(i for i, line in enumerate(lines) if "Sun 2026-03-08 02:30" in line)
+    assert lines[skipped].lstrip("│ ").startswith("–")
+    assert "skipped" in lines[skipped]
+    before = next(i for i, line in enumerate(lines) if "Sat 2026-03-07 02:30 EST" in line)
+    after = next(i for i, line in enumerate(lines) if "Mon 2026-03-09 02:30 EDT" in line)
+    assert before < skipped < after
+
+
+def test_next_marks_repeated_and_moved_times(tmp_path: Path) -> None:
+    fall = config_with_expression(tmp_path, "cron(30 1 * * ? *)")
+    result = run_cli("next", "-c", str(fall), "-n", "3", "--from", "2026-10-31T12:00:00Z", "--json")
+    (entry,) = json.loads(result.stdout)
+    assert [(c["kind"], c["at"]) for c in entry["dst_changes"]] == [
+        ("repeated", "2026-11-01T05:30:00Z")
+    ]
+    rate = config_with_expression(tmp_path, "rate(1 day)")
+    result = run_cli("next", "-c", str(rate), "-n", "3", "--from", "2026-03-07T12:00:00Z", "--json")
+    (entry,) = json.loads(result.stdout)
+    assert [(c["kind"], c["at"]) for c in entry["dst_changes"]] == [
+        ("moved", "2026-03-08T12:00:00Z")
+    ]
+
+
+def test_next_notes_that_aws_counts_rate_from_creation(tmp_path: Path) -> None:
+    config = str(config_with_expression(tmp_path, "rate(1 day)"))
+    result = run_cli("next", "-c", config, "-n", "1", "--json")
+    (entry,) = json.loads(result.stdout)
+    assert entry["notes"] == [
+        "AWS counts rate() from when the schedule is created (it has no start_date);"
+        " these times count from --from (default: now)"
+    ]
+    text = run_cli("next", "-c", config, "-n", "1")
+    assert "AWS counts rate() from when the schedule is created" in text.stdout.replace("\n", " ")
+    cron = run_cli("next", "-c", str(EXAMPLES_DIR / "daily-report.yaml"), "-n", "1", "--json")
+    assert json.loads(cron.stdout)[0]["notes"] == []
+
+
+def test_next_help_says_from_without_offset_is_utc() -> None:
+    result = run_cli("next", "--help")
+    assert result.returncode == 0
+    words = " ".join(result.stdout.replace("│", " ").split())
+    assert "Without an offset it is UTC" in words
+
+
+def test_next_reports_nothing_skipped_before_the_start_date(tmp_path: Path) -> None:
+    config = config_with_expression(
+        tmp_path, "cron(30 2 * * ? *)\n    start_date: 2026-03-09T00:00:00Z"
+    )
+    result = run_cli(
+        "next", "-c", str(config), "-n", "2", "--from", "2026-03-06T12:00:00Z", "--json"
+    )
+    assert result.returncode == 0, result.stderr
+    (entry,) = json.loads(result.stdout)
+    assert entry["runs"] == ["2026-03-09T06:30:00Z", "2026-03-10T06:30:00Z"]
+    assert entry["dst_changes"] == []

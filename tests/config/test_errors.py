@@ -300,7 +300,7 @@ CASES = [
     ),
     pytest.param(
         appended("    task_tags:\n      Note: " + "x" * 300 + "\n"),
-        "ecs-scheduler.yaml:19:13: jobs.report.task_tags.Note: 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx...: a tag value must be at most 256 letters, digits, spaces or _ . : / = + - @",
+        "ecs-scheduler.yaml:19:13: jobs.report.task_tags.Note: 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx...: a tag value must be 1-256 letters, digits, spaces or _ . : / = + - @ (Scheduler and SQS refuse an empty value)",
         id="task-tag-too-long",
     ),
     pytest.param(

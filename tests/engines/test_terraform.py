@@ -483,21 +483,6 @@ def test_export_matches_golden_files(exports: dict[tuple[str, str], Path], examp
     assert exported == tree(golden)
 
 
-def test_job_key_that_cannot_name_a_module_is_an_error(tmp_path: Path) -> None:
-    desired = desired_state(EXAMPLES[0])
-    job = next(iter(desired.task_definitions))
-    renamed = dataclasses.replace(
-        desired,
-        task_definitions={"9-lives": desired.task_definitions[job]},
-        resources={
-            address: dataclasses.replace(resource, job="9-lives")
-            for address, resource in desired.resources.items()
-        },
-    )
-    with pytest.raises(TerraformExportError, match="9-lives"):
-        export_terraform(renamed, tmp_path)
-
-
 def test_property_without_terraform_argument_is_an_error(tmp_path: Path) -> None:
     desired = desired_state(EXAMPLES[0])
     address, queue = next(

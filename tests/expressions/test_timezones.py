@@ -55,3 +55,39 @@ def test_unrelated_name_gets_no_suggestion() -> None:
     with pytest.raises(ExpressionError) as caught:
         load_timezone("Mars/Olympus_Mons")
     assert "did you mean" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("name", "meant"),
+    [
+        ("PST", "'America/Los_Angeles'"),
+        ("PDT", "'America/Los_Angeles'"),
+        ("pst", "'America/Los_Angeles'"),
+        ("est", "'America/New_York'"),
+        ("EDT", "'America/New_York'"),
+        ("CST", "'America/Chicago' or 'Asia/Shanghai'"),
+        ("mst", "'America/Denver' or 'America/Phoenix'"),
+        ("cet", "'Europe/Paris' or 'Europe/Berlin'"),
+        ("CEST", "'Europe/Paris' or 'Europe/Berlin'"),
+        ("IST", "'Asia/Kolkata', 'Europe/Dublin' or 'Asia/Jerusalem'"),
+        ("BST", "'Europe/London'"),
+        ("JST", "'Asia/Tokyo'"),
+        ("AEST", "'Australia/Sydney' or 'Australia/Brisbane'"),
+    ],
+)
+def test_zone_abbreviations_suggest_the_zone_people_mean(name: str, meant: str) -> None:
+    """PST once got 'MST' (the closest spelling): a different zone, an hour off all year."""
+    with pytest.raises(ExpressionError) as caught:
+        load_timezone(name)
+    assert str(caught.value) == (
+        f"'{name}' is not an IANA time zone name"
+        f" (did you mean {meant}? a zone abbreviation is not a zone name)"
+    )
+
+
+def test_every_suggested_zone_exists() -> None:
+    from ecs_scheduler.expressions.timezones import _ABBREVIATIONS
+
+    for zones in _ABBREVIATIONS.values():
+        for zone in zones:
+            assert load_timezone(zone).key == zone

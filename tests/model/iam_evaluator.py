@@ -2,13 +2,14 @@
 
 It follows the IAM evaluation logic for one policy: an explicit Deny wins, otherwise an
 Allow is needed. Supported: Action and Resource with ``*`` / ``?`` wildcards (actions are
-case-insensitive), ``Principal`` (``*`` or ``{"Service": ...}``) for resource-based and
-trust policies, and the condition operators our policies use: StringEquals, StringLike,
-ArnEquals, ArnLike, Bool, each optionally prefixed by ``ForAnyValue:`` or ``ForAllValues:``.
-As in IAM, the operators of a block are ANDed, the keys of an operator are ANDed, the values
-of a key are ORed, and a key absent from the request fails every operator except
-``ForAllValues:``. A plain operator given a multi-valued context key matches when any of the
-request's values matches.
+case-insensitive), ``Principal`` (``*``, ``{"Service": ...}`` or ``{"AWS": <ARN>}``) for
+resource-based and trust policies, and the condition operators our policies use: StringEquals,
+StringLike, ArnEquals, ArnLike, Bool, each optionally prefixed by ``ForAnyValue:`` or
+``ForAllValues:``, and the negated ArnNotEquals. As in IAM, the operators of a block are ANDed,
+the keys of an operator are ANDed, the values of a key are ORed, and a key absent from the
+request fails every operator except ``ForAllValues:`` and the negated ones, which it satisfies.
+A plain operator given a multi-valued context key matches when any of the request's values
+matches; a negated one holds when none of them matches.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ class Request:
     resource: str
     context: Mapping[str, ContextValue] = field(default_factory=dict)
     principal_service: str | None = None  # the calling service, for resource-based policies
+    principal_arn: str | None = None  # the calling IAM principal (a role's ARN for its sessions)
 
 
 def _wildcard(pattern: str, *, ignore_case: bool = False) -> re.Pattern[str]:
@@ -63,6 +65,8 @@ _VALUE_MATCHERS: dict[str, Callable[[str, str], bool]] = {
     "ArnLike": _arn_match,
     "Bool": lambda expected, actual: expected.lower() == actual.lower(),
 }
+# Negated operators: true when no expected value matches, and when the key is absent.
+_NEGATED_OPERATORS: dict[str, str] = {"ArnNotEquals": "ArnEquals"}
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -71,6 +75,8 @@ def _as_list(value: Any) -> list[Any]:
 
 def _condition_holds(operator: str, key: str, expected: Any, context: Mapping[str, Any]) -> bool:
     qualifier, _, base_operator = operator.rpartition(":")
+    if not qualifier and base_operator in _NEGATED_OPERATORS:
+        return not _condition_holds(_NEGATED_OPERATORS[base_operator], key, expected, context)
     matcher = _VALUE_MATCHERS[base_operator]
     expected_values = [str(value) for value in _as_list(expected)]
     if key not in context:
@@ -91,7 +97,12 @@ def _principal_matches(principal: Any, request: Request) -> bool:
     if principal == "*":
         return True
     services = _as_list(principal.get("Service", []))
-    return request.principal_service is not None and request.principal_service in services
+    if request.principal_service is not None and request.principal_service in services:
+        return True
+    identities = _as_list(principal.get("AWS", []))
+    return request.principal_arn is not None and (
+        "*" in identities or request.principal_arn in identities
+    )
 
 
 def _statement_applies(statement: Mapping[str, Any], request: Request) -> bool:

@@ -140,6 +140,7 @@ def test_daily_report_schedule_request() -> None:
         "Description": schedule.properties["Description"],
         "FlexibleTimeWindow": {"Mode": "OFF"},
         "ActionAfterCompletion": "NONE",
+        "KmsKeyArn": "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
         "Target": {
             "Arn": cluster,
             "RoleArn": role.arn,

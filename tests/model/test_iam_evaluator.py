@@ -58,6 +58,14 @@ def _with_condition(condition: dict[str, Any]) -> dict[str, Any]:
         ({"ForAllValues:StringEquals": {"k": "a"}}, {}, True),
         ({"StringEquals": {"k": "a"}}, {"k": ["x", "a"]}, True),
         ({"Bool": {"t": "false"}}, {}, False),
+        ({"ArnNotEquals": {"k": "arn:aws:iam::1:role/r"}}, {"k": "arn:aws:iam::1:role/r"}, False),
+        ({"ArnNotEquals": {"k": "arn:aws:iam::1:role/r"}}, {"k": "arn:aws:iam::1:role/x"}, True),
+        ({"ArnNotEquals": {"k": "arn:aws:iam::1:role/r"}}, {}, True),  # absent key: negated holds
+        (
+            {"ArnLike": {"k": "arn:aws:scheduler:*:1:schedule/g/*"}},
+            {"k": "arn:aws:scheduler:us-east-1:1:schedule/g/s"},
+            True,
+        ),
     ],
 )
 def test_conditions_follow_iam(
@@ -76,3 +84,14 @@ def test_a_service_principal_must_match() -> None:
         request.action, request.resource, principal_service="scheduler.amazonaws.com"
     )
     assert evaluate(policy, as_scheduler) == Decision.ALLOW
+
+
+def test_an_iam_principal_must_match() -> None:
+    role = "arn:aws:iam::123456789012:role/writer"
+    policy = _policy({**ALLOW_ALL_S3, "Principal": {"AWS": role}})
+    request = Request("s3:GetObject", "arn:aws:s3:::bucket/key")
+    assert evaluate(policy, request) == Decision.IMPLICIT_DENY
+    other = Request(request.action, request.resource, principal_arn=f"{role}-2")
+    assert evaluate(policy, other) == Decision.IMPLICIT_DENY
+    as_role = Request(request.action, request.resource, principal_arn=role)
+    assert evaluate(policy, as_role) == Decision.ALLOW

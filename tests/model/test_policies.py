@@ -31,6 +31,7 @@ TASK = f"arn:aws:ecs:{REGION}:{ACCOUNT}:task/jobs/0123456789abcdef0123456789abcd
 OTHER_CLUSTER = f"arn:aws:ecs:{REGION}:{ACCOUNT}:cluster/other"
 SQS_VIA = {"kms:ViaService": f"sqs.{REGION}.amazonaws.com"}
 SCHEDULER_VIA = {"kms:ViaService": f"scheduler.{REGION}.amazonaws.com"}
+PAYLOAD_CONTEXT_KEY = "kms:EncryptionContext:aws:scheduler:schedule:arn"
 TO_ECS_TASKS = {"iam:PassedToService": "ecs-tasks.amazonaws.com"}
 RUN_IN_CLUSTER = {"ecs:cluster": CLUSTER_ARN}
 CREATED_BY_RUN_TASK = {"ecs:CreateAction": "RunTask"}
@@ -68,10 +69,21 @@ GROUP_ARN = _resource(DESIRED, "aws_scheduler_schedule_group").arn
 SCHEDULE_ARN = DESIRED.outputs["daily"]["schedule_arns"][""]
 OTHER_GROUP_SCHEDULE = f"arn:aws:scheduler:{REGION}:{ACCOUNT}:schedule/other-group/daily"
 
+
+def _payload(schedule_arn: str = SCHEDULE_ARN) -> dict[str, str]:
+    """What Scheduler sends KMS, with the role's session, to decrypt a schedule's payload."""
+    return {PAYLOAD_CONTEXT_KEY: schedule_arn}
+
+
 EXECUTION_ROLE_REQUESTS: list[tuple[str, Request, Decision]] = [
     # ecs:RunTask: this family, any revision, only in this cluster.
     ("run pinned revision", Request("ecs:RunTask", f"{TASK_DEFINITION}:3", RUN_IN_CLUSTER), ALLOW),
-    ("run unversioned family", Request("ecs:RunTask", TASK_DEFINITION, RUN_IN_CLUSTER), ALLOW),
+    # Since March 2024 ECS authorises the resolved revision: a bare family is never requested.
+    (
+        "a bare family matches nothing",
+        Request("ecs:RunTask", TASK_DEFINITION, RUN_IN_CLUSTER),
+        DENY,
+    ),
     (
         "run a later revision",
         Request("ecs:RunTask", f"{TASK_DEFINITION}:128", RUN_IN_CLUSTER),
@@ -123,9 +135,9 @@ EXECUTION_ROLE_REQUESTS: list[tuple[str, Request, Decision]] = [
     # ecs:TagResource: only while RunTask creates the task.
     ("tag a task at launch", Request("ecs:TagResource", TASK, CREATED_BY_RUN_TASK), ALLOW),
     (
-        "tag at launch on the cluster",
+        "tag the cluster (RunTask never does)",
         Request("ecs:TagResource", CLUSTER_ARN, CREATED_BY_RUN_TASK),
-        ALLOW,
+        DENY,
     ),
     ("tag a running task later", Request("ecs:TagResource", TASK), DENY),
     (
@@ -150,10 +162,39 @@ EXECUTION_ROLE_REQUESTS: list[tuple[str, Request, Decision]] = [
     ),
     ("read the dead-letter queue", Request("sqs:ReceiveMessage", QUEUE_ARN), DENY),
     ("purge the dead-letter queue", Request("sqs:PurgeQueue", QUEUE_ARN), DENY),
-    # KMS: the queue's key, only through SQS or Scheduler in this region.
+    # KMS for the queue: a producer's two actions, only through SQS in this region.
     ("decrypt through SQS", Request("kms:Decrypt", KEY_ARN, SQS_VIA), ALLOW),
-    ("encrypt through SQS", Request("kms:Encrypt", KEY_ARN, SQS_VIA), ALLOW),
-    ("data key through Scheduler", Request("kms:GenerateDataKey", KEY_ARN, SCHEDULER_VIA), ALLOW),
+    ("data key through SQS", Request("kms:GenerateDataKey", KEY_ARN, SQS_VIA), ALLOW),
+    ("encrypt through SQS (producers never do)", Request("kms:Encrypt", KEY_ARN, SQS_VIA), DENY),
+    ("data key through Scheduler", Request("kms:GenerateDataKey", KEY_ARN, SCHEDULER_VIA), DENY),
+    # KMS for schedule payloads: only Decrypt, only with a schedule of this group as context.
+    ("decrypt this group's payload", Request("kms:Decrypt", KEY_ARN, _payload()), ALLOW),
+    (
+        "decrypt a payload of any schedule of this group",
+        Request("kms:Decrypt", KEY_ARN, _payload(f"{SCHEDULE_ARN}_weekend")),
+        ALLOW,
+    ),
+    (
+        "decrypt another group's payload",
+        Request("kms:Decrypt", KEY_ARN, _payload(OTHER_GROUP_SCHEDULE)),
+        DENY,
+    ),
+    (
+        "decrypt a payload of another account",
+        Request(
+            "kms:Decrypt",
+            KEY_ARN,
+            _payload(SCHEDULE_ARN.replace(f":{ACCOUNT}:", f":{OTHER_ACCOUNT}:")),
+        ),
+        DENY,
+    ),
+    ("data key for a payload", Request("kms:GenerateDataKey", KEY_ARN, _payload()), DENY),
+    ("encrypt a payload", Request("kms:Encrypt", KEY_ARN, _payload()), DENY),
+    (
+        "decrypt with another context",
+        Request("kms:Decrypt", KEY_ARN, {"kms:EncryptionContext:aws:sqs:arn": QUEUE_ARN}),
+        DENY,
+    ),
     (
         "decrypt through S3",
         Request("kms:Decrypt", KEY_ARN, {"kms:ViaService": f"s3.{REGION}.amazonaws.com"}),
@@ -220,19 +261,69 @@ def test_the_request_table_covers_every_statement_and_both_outcomes() -> None:
     assert decisions.count(DENY) >= 20
 
 
-def test_execution_role_policy_has_the_five_statements_and_no_wildcard_resource() -> None:
+def test_execution_role_policy_has_exactly_the_six_statements_and_no_wildcard_resource() -> None:
     statements = EXECUTION_POLICY["Statement"]
-    assert [s["Sid"] for s in statements] == [
-        "RunThisTaskFamilyInThisCluster",
-        "TagTasksAtLaunch",
-        "SendToDeadLetterQueue",
-        "UseDeadLetterQueueKey",
-        "PassTaskRolesToEcsTasks",
+    schedules = SCHEDULE_ARN.rsplit("/", 1)[0] + "/*"
+    assert statements[:5] == [
+        {
+            "Sid": "RunThisTaskFamilyInThisCluster",
+            "Effect": "Allow",
+            "Action": "ecs:RunTask",
+            "Resource": f"{TASK_DEFINITION}:*",
+            "Condition": {"ArnEquals": {"ecs:cluster": CLUSTER_ARN}},
+        },
+        {
+            "Sid": "TagTasksAtLaunch",
+            "Effect": "Allow",
+            "Action": "ecs:TagResource",
+            "Resource": f"arn:aws:ecs:{REGION}:{ACCOUNT}:task/jobs/*",
+            "Condition": {"StringEquals": {"ecs:CreateAction": "RunTask"}},
+        },
+        {
+            "Sid": "SendToDeadLetterQueue",
+            "Effect": "Allow",
+            "Action": "sqs:SendMessage",
+            "Resource": QUEUE_ARN,
+        },
+        {
+            "Sid": "UseKeyForDeadLetterQueue",
+            "Effect": "Allow",
+            "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
+            "Resource": KEY_ARN,
+            "Condition": {"StringEquals": SQS_VIA},
+        },
+        {
+            "Sid": "DecryptThisGroupsSchedulePayloads",
+            "Effect": "Allow",
+            "Action": "kms:Decrypt",
+            "Resource": KEY_ARN,
+            "Condition": {"ArnLike": {PAYLOAD_CONTEXT_KEY: schedules}},
+        },
     ]
-    assert all(s["Effect"] == "Allow" for s in statements)
+    assert schedules == f"arn:aws:scheduler:{REGION}:{ACCOUNT}:schedule/{GROUP}/*"
+    assert statements[5]["Sid"] == "PassTaskRolesToEcsTasks"
+    assert len(statements) == 6
     resources = [r for s in statements for r in _listed(s["Resource"])]
     assert "*" not in resources
-    assert statements[4]["Resource"] == [TASK_ROLE, EXECUTION_ROLE, OVERRIDE_ROLE]
+    assert statements[5]["Resource"] == [TASK_ROLE, EXECUTION_ROLE, OVERRIDE_ROLE]
+
+
+def test_a_pinned_revision_is_the_only_one_the_role_may_run() -> None:
+    pinned = _desired(task_definition_revision=7)
+    policy = _resource(pinned, "aws_iam_role_policy").properties["PolicyDocument"]
+    assert policy["Statement"][0]["Resource"] == f"{TASK_DEFINITION}:7"
+    for revision, expected in (("7", ALLOW), ("8", DENY), ("*", DENY)):
+        request = Request("ecs:RunTask", f"{TASK_DEFINITION}:{revision}", RUN_IN_CLUSTER)
+        assert evaluate(policy, request) == expected, revision
+
+
+def test_every_schedule_is_encrypted_with_the_jobs_key() -> None:
+    schedules = [r for r in DESIRED.resources.values() if r.type == "aws_scheduler_schedule"]
+    assert len(schedules) == 2
+    assert {schedule.properties["KmsKeyArn"] for schedule in schedules} == {KEY_ARN}
+    for schedule in schedules:
+        request = Request("kms:Decrypt", KEY_ARN, _payload(schedule.arn))
+        assert evaluate(EXECUTION_POLICY, request) == ALLOW, schedule.address
 
 
 def _listed(value: Any) -> list[Any]:
@@ -242,7 +333,7 @@ def _listed(value: Any) -> list[Any]:
 def test_pass_role_lists_each_role_once() -> None:
     desired = _desired(overrides={"taskRoleArn": TASK_ROLE, "executionRoleArn": OVERRIDE_ROLE})
     policy = _resource(desired, "aws_iam_role_policy").properties["PolicyDocument"]
-    assert policy["Statement"][4]["Resource"] == [TASK_ROLE, EXECUTION_ROLE, OVERRIDE_ROLE]
+    assert policy["Statement"][5]["Resource"] == [TASK_ROLE, EXECUTION_ROLE, OVERRIDE_ROLE]
 
 
 ALIAS_POLICY = _resource(_desired(kms_key_arn=ALIAS_ARN), "aws_iam_role_policy").properties[
@@ -265,10 +356,26 @@ SOME_KEY = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/5678efgh-12ab-34cd-56ef-12345678
             Request(
                 "kms:GenerateDataKey",
                 SOME_KEY,
-                {**SCHEDULER_VIA, "kms:ResourceAliases": ["alias/other", "alias/ecs-scheduler"]},
+                {**SQS_VIA, "kms:ResourceAliases": ["alias/other", "alias/ecs-scheduler"]},
             ),
             ALLOW,
             id="a key with several aliases, ours among them",
+        ),
+        pytest.param(
+            Request(
+                "kms:Decrypt",
+                SOME_KEY,
+                {**_payload(), "kms:ResourceAliases": ["alias/ecs-scheduler"]},
+            ),
+            ALLOW,
+            id="a payload with the aliased key",
+        ),
+        pytest.param(
+            Request(
+                "kms:Decrypt", SOME_KEY, {**_payload(), "kms:ResourceAliases": ["alias/other"]}
+            ),
+            DENY,
+            id="a payload with a key of another alias",
         ),
         pytest.param(
             Request("kms:Decrypt", SOME_KEY, {**SQS_VIA, "kms:ResourceAliases": ["alias/other"]}),
@@ -296,61 +403,55 @@ def test_an_alias_grants_only_the_key_it_names(request_: Request, expected: Deci
     assert evaluate(ALIAS_POLICY, request_) == expected
 
 
-def _from_scheduler(action: str, source_arn: str | None, **context: str) -> Request:
-    request_context = {"aws:SourceAccount": ACCOUNT, "aws:SecureTransport": "true", **context}
-    if source_arn is not None:
-        request_context["aws:SourceArn"] = source_arn
-    return Request(action, QUEUE_ARN, request_context, principal_service="scheduler.amazonaws.com")
+def _send(
+    principal_arn: str | None,
+    *,
+    tls: bool = True,
+    action: str = "sqs:SendMessage",
+    service: str | None = None,
+) -> Request:
+    """A request to the queue by an IAM principal (a role session presents its role's ARN)."""
+    context = {"aws:SecureTransport": "true" if tls else "false"}
+    if principal_arn is not None:
+        context["aws:PrincipalArn"] = principal_arn
+    return Request(
+        action, QUEUE_ARN, context, principal_service=service, principal_arn=principal_arn
+    )
+
+
+ADMIN = f"arn:aws:iam::{ACCOUNT}:role/admin"
 
 
 @pytest.mark.parametrize(
     ("request_", "expected"),
     [
-        pytest.param(_from_scheduler("sqs:SendMessage", SCHEDULE_ARN), ALLOW, id="this group"),
+        pytest.param(_send(ROLE_ARN), ALLOW, id="the execution role"),
+        pytest.param(_send(ADMIN), EXPLICIT_DENY, id="another role of the account"),
         pytest.param(
-            _from_scheduler(
-                "sqs:SendMessage", f"{GROUP_ARN.replace('schedule-group', 'schedule')}/x"
-            ),
-            ALLOW,
-            id="any schedule of this group",
-        ),
-        pytest.param(
-            _from_scheduler("sqs:SendMessage", OTHER_GROUP_SCHEDULE), DENY, id="another group"
-        ),
-        pytest.param(_from_scheduler("sqs:SendMessage", None), DENY, id="no source"),
-        pytest.param(
-            _from_scheduler(
-                "sqs:SendMessage", SCHEDULE_ARN, **{"aws:SourceAccount": OTHER_ACCOUNT}
-            ),
-            DENY,
-            id="another account",
-        ),
-        pytest.param(
-            _from_scheduler("sqs:SendMessage", SCHEDULE_ARN, **{"aws:SecureTransport": "false"}),
+            _send(f"arn:aws:iam::{OTHER_ACCOUNT}:role/{ROLE_ARN.rsplit('/', 1)[1]}"),
             EXPLICIT_DENY,
-            id="without TLS",
+            id="a role of that name in another account",
         ),
         pytest.param(
-            _from_scheduler("sqs:ReceiveMessage", SCHEDULE_ARN), DENY, id="scheduler reading"
+            _send(None, service="scheduler.amazonaws.com"),
+            EXPLICIT_DENY,
+            id="the Scheduler service principal",
+        ),
+        pytest.param(_send(ROLE_ARN, tls=False), EXPLICIT_DENY, id="the role without TLS"),
+        pytest.param(
+            _send(ROLE_ARN, action="sqs:ReceiveMessage"), DENY, id="the role reading (not granted)"
         ),
         pytest.param(
-            Request(
-                "sqs:SendMessage",
-                QUEUE_ARN,
-                {"aws:SourceArn": SCHEDULE_ARN, "aws:SecureTransport": "true"},
-                principal_service="sns.amazonaws.com",
-            ),
-            DENY,
-            id="another service",
+            _send(ADMIN, action="sqs:ReceiveMessage"), DENY, id="an administrator reading (IAM)"
         ),
         pytest.param(
-            Request("sqs:ReceiveMessage", QUEUE_ARN, {"aws:SecureTransport": "false"}),
+            _send(ADMIN, action="sqs:ReceiveMessage", tls=False),
             EXPLICIT_DENY,
             id="anyone without TLS",
         ),
     ],
 )
-def test_queue_policy_admits_only_this_groups_schedules_over_tls(
+def test_queue_policy_admits_only_the_execution_role_over_tls(
     request_: Request, expected: Decision
 ) -> None:
     assert evaluate(QUEUE_POLICY, request_) == expected
@@ -415,10 +516,12 @@ def test_partition_of_the_cluster_is_used_everywhere() -> None:
     for resource in desired.resources.values():
         assert resource.arn.startswith("arn:aws-cn:")
     policy = _resource(desired, "aws_iam_role_policy").properties["PolicyDocument"]
-    assert policy["Statement"][3]["Condition"]["StringEquals"]["kms:ViaService"] == [
-        "sqs.cn-north-1.amazonaws.com.cn",
-        "scheduler.cn-north-1.amazonaws.com.cn",
-    ]
+    assert policy["Statement"][3]["Condition"]["StringEquals"]["kms:ViaService"] == (
+        "sqs.cn-north-1.amazonaws.com.cn"
+    )
+    assert policy["Statement"][4]["Condition"]["ArnLike"][PAYLOAD_CONTEXT_KEY].startswith(
+        "arn:aws-cn:scheduler:cn-north-1:123456789012:schedule/"
+    )
     assert desired.outputs["daily"]["dlq_url"].startswith(
         "https://sqs.cn-north-1.amazonaws.com.cn/"
     )

@@ -2,12 +2,14 @@
 
 Layout of the exported directory::
 
-    main.tf       provider "aws" (region and account of the jobs) and module "<job>" per job
-    outputs.tf    output "<job>" = every output of that job's module
+    main.tf       provider "aws" (region and account of the jobs) and module "<module>" per job
+    outputs.tf    output "<module>" = every output of that job's module
     versions.tf   terraform >= 1.5, hashicorp/aws
-    modules/<job>/main.tf, outputs.tf, versions.tf
+    modules/<module>/main.tf, outputs.tf, versions.tf
 
-Resource addresses are exactly the model's (``module.<job>.aws_scheduler_schedule.ecs[""]``),
+``<module>`` is the job key, or ``job_<key>`` when the key does not start with a letter
+(``9-lives`` -> ``job_9-lives``): a Terraform name must (``resources.module_name``).
+Resource addresses are exactly the model's (``module.<module>.aws_scheduler_schedule.ecs[""]``),
 so state written by Terraform and plans made by ``ecs-scheduler`` talk about the same things.
 The modules hold no provider block (they take the root's), so they can also be used on
 their own. With the ``json`` format every ``.tf`` is written as ``.tf.json`` instead.
@@ -24,11 +26,10 @@ from ecs_scheduler.engines.terraform_syntax import (
     Attribute,
     Block,
     Reference,
-    is_identifier,
     render_hcl,
     render_json,
 )
-from ecs_scheduler.resources import DesiredState, Resource
+from ecs_scheduler.resources import DesiredState, Resource, module_name
 
 __all__ = ["OutputFormat", "TerraformExportError", "export_terraform", "render_terraform"]
 
@@ -94,10 +95,11 @@ def _providers(locations: Sequence[tuple[str, str]]) -> list[Block]:
 
 
 def _module_call(job: str, location: tuple[str, str], aliased: bool) -> Block:
-    body: list[Attribute | Block] = [Attribute("source", f"./modules/{job}")]
+    name = module_name(job)
+    body: list[Attribute | Block] = [Attribute("source", f"./modules/{name}")]
     if aliased:
         body.append(Attribute("providers", {"aws": Reference(f"aws.{_provider_alias(*location)}")}))
-    return Block("module", (job,), tuple(body))
+    return Block("module", (name,), tuple(body))
 
 
 def render_terraform(
@@ -107,12 +109,6 @@ def render_terraform(
     jobs: dict[str, list[Resource]] = {job: [] for job in desired.task_definitions}
     for resource in desired.resources.values():
         jobs.setdefault(resource.job, []).append(resource)
-    invalid = [job for job in jobs if not is_identifier(job)]
-    if invalid:
-        raise TerraformExportError(
-            f"Job key(s) {', '.join(invalid)} cannot name a Terraform module: a module name "
-            "starts with a letter or an underscore."
-        )
     modules: dict[str, ModuleBlocks] = {
         job: JobModule(job, resources, desired.task_definitions[job]).build(
             desired.outputs.get(job, {})
@@ -132,15 +128,20 @@ def render_terraform(
             *(_module_call(job, locations[job], aliased) for job in jobs),
         ],
         "outputs": [
-            Block("output", (job,), (Attribute("value", Reference(f"module.{job}")),))
+            Block(
+                "output",
+                (module_name(job),),
+                (Attribute("value", Reference(f"module.{module_name(job)}")),),
+            )
             for job in jobs
         ],
         "versions": [_versions(provider_version)],
     }
     for job, module in modules.items():
-        files[f"modules/{job}/main"] = module.main
-        files[f"modules/{job}/outputs"] = module.outputs
-        files[f"modules/{job}/versions"] = [_versions(provider_version)]
+        directory = f"modules/{module_name(job)}"
+        files[f"{directory}/main"] = module.main
+        files[f"{directory}/outputs"] = module.outputs
+        files[f"{directory}/versions"] = [_versions(provider_version)]
     render = render_hcl if output_format == "hcl" else render_json
     suffix = _SUFFIXES[output_format]
     return {PurePosixPath(f"{stem}{suffix}"): render(blocks) for stem, blocks in files.items()}

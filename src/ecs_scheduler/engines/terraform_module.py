@@ -26,7 +26,7 @@ from ecs_scheduler.engines.terraform_syntax import (
     Value,
 )
 from ecs_scheduler.errors import EcsSchedulerError
-from ecs_scheduler.resources import Lookup, Resource, TaskDefinitionRef
+from ecs_scheduler.resources import Lookup, Resource, TaskDefinitionRef, module_name
 
 
 class TerraformExportError(EcsSchedulerError):
@@ -607,7 +607,7 @@ class JobModule:
         ]
 
     def _check_address(self, resource: Resource) -> None:
-        expected = f"module.{self.job}.{resource.type}.{resource.name}"
+        expected = f"module.{module_name(self.job)}.{resource.type}.{resource.name}"
         if resource.key is not None:
             expected += f"[{json.dumps(resource.key)}]"
         if resource.address != expected:

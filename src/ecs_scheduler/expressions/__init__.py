@@ -8,6 +8,10 @@
 - ``first_fire_time(...)`` -> the first fire time in the window, or ``None`` if it never fires.
 - ``describe(expression, timezone)`` -> plain English.
 - ``flexible_window(fire_time, minutes)`` -> ``(t, t + window)``.
+- ``dst_changes(expression, timezone, runs, *, after)`` -> the fire times clock changes skipped,
+  repeated or moved, each a ``DstChange`` with a message.
+- ``never_fires_reason(expression, timezone)`` -> why an at() never fires (its wall time is in
+  a clock change's gap), or ``""``.
 
 See docs/expressions.md for the exact rules.
 """
@@ -22,7 +26,14 @@ from ecs_scheduler.expressions.cron import (
 from ecs_scheduler.expressions.describe import describe
 from ecs_scheduler.expressions.errors import ExpressionError
 from ecs_scheduler.expressions.parsing import AtExpression, Expression, RateExpression, parse
-from ecs_scheduler.expressions.schedule import fire_times, first_fire_time, flexible_window
+from ecs_scheduler.expressions.schedule import (
+    DstChange,
+    dst_changes,
+    fire_times,
+    first_fire_time,
+    flexible_window,
+    never_fires_reason,
+)
 from ecs_scheduler.expressions.timezones import load_timezone
 
 __all__ = [
@@ -32,13 +43,16 @@ __all__ = [
     "CronExpression",
     "DayOfMonthRule",
     "DayOfWeekRule",
+    "DstChange",
     "Expression",
     "ExpressionError",
     "RateExpression",
     "describe",
+    "dst_changes",
     "fire_times",
     "first_fire_time",
     "flexible_window",
     "load_timezone",
+    "never_fires_reason",
     "parse",
 ]

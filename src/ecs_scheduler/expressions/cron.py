@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import calendar
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 
 from ecs_scheduler.expressions.errors import ExpressionError
@@ -128,17 +130,22 @@ def shown(text: str, longest: int = _LONGEST_SHOWN) -> str:
     return f"{text[: longest - 1]}…"
 
 
-_ASCII_WHITESPACE = re.compile(r"[ \t\n\r\f\v]+")
-
-
 def aws_weekday(year: int, month: int, day: int) -> int:
     """AWS day-of-week number of a date: 1=SUN … 7=SAT."""
-    return (calendar.weekday(year, month, day) + 1) % 7 + 1
+    return (date(year, month, day).weekday() + 1) % 7 + 1
+
+
+_MONTH_LENGTHS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def _month_length(year: int, month: int) -> int:
+    # calendar.monthrange() also works out the first weekday, which is not needed here.
+    return 29 if month == 2 and calendar.isleap(year) else _MONTH_LENGTHS[month - 1]
 
 
 @lru_cache(maxsize=8192)
 def _days_of_month(rule: DayOfMonthRule, year: int, month: int) -> tuple[int, ...]:
-    last = calendar.monthrange(year, month)[1]
+    last = _month_length(year, month)
     if rule.last_day:
         return (last,)
     if rule.last_weekday:
@@ -154,12 +161,12 @@ def _days_of_month(rule: DayOfMonthRule, year: int, month: int) -> tuple[int, ..
         elif weekday == 1:  # Sunday: Monday after, unless that is next month
             day = day - 2 if day == last else day + 1
         return (day,)
-    return tuple(day for day in rule.days if day <= last)
+    return rule.days[: bisect_right(rule.days, last)]
 
 
 @lru_cache(maxsize=8192)
 def _days_of_week(rule: DayOfWeekRule, year: int, month: int) -> tuple[int, ...]:
-    last = calendar.monthrange(year, month)[1]
+    last = _month_length(year, month)
     first_weekday = aws_weekday(year, month, 1)
     if rule.last_of_weekday is not None:
         last_weekday = (first_weekday - 1 + last - 1) % 7 + 1
@@ -168,10 +175,13 @@ def _days_of_week(rule: DayOfWeekRule, year: int, month: int) -> tuple[int, ...]
         weekday, occurrence = rule.nth_weekday
         day = 1 + (weekday - first_weekday) % 7 + 7 * (occurrence - 1)
         return (day,) if day <= last else ()
-    wanted = rule.weekdays
-    return tuple(
-        day for day in range(1, last + 1) if (first_weekday - 1 + day - 1) % 7 + 1 in wanted
-    )
+    # Each wanted weekday first falls on day 1 + (weekday - first_weekday) % 7, then weekly.
+    days = [
+        day
+        for weekday in rule.weekdays
+        for day in range(1 + (weekday - first_weekday) % 7, last + 1, 7)
+    ]
+    return tuple(sorted(days))
 
 
 # --- parsing -----------------------------------------------------------------------------
@@ -246,12 +256,23 @@ def _expand_item(spec: _FieldSpec, item: str) -> list[int]:
     return wrapped[::step]
 
 
+_EVERY_VALUE = {spec: tuple(range(spec.low, spec.high + 1)) for spec in FIELDS}
+
+
 # The same few field texts ('*', '0', 'MON-FRI') recur in every expression of a file.
 @lru_cache(maxsize=1024)
 def _expand(spec: _FieldSpec, text: str) -> tuple[int, ...]:
     """Values of a plain field (no ``?``, ``L``, ``W``, ``#``): a comma list of items."""
+    # The two commonest fields, '*' and one number, skip the general path.
+    if text == "*":
+        return _EVERY_VALUE[spec]
+    number = ascii_number(text)
+    if number is not None and spec.low <= number <= spec.high:
+        return (number,)
     if "/" in text and "/" not in spec.wildcards:
         raise _FieldError(f"'/' is not allowed in {spec.name} (allowed: {spec.wildcards})")
+    if "," not in text and text:
+        return tuple(sorted(_expand_item(spec, text)))  # one item: no duplicates
     values: set[int] = set()
     for item in text.split(","):
         if not item:
@@ -358,10 +379,11 @@ def _field_order(problem: str) -> float:
 
 
 def parse_cron(text: str, body: str) -> CronExpression:
-    """Parse the inside of ``cron(...)``; ``text`` is the whole expression, kept verbatim."""
-    fields = _ASCII_WHITESPACE.split(body.strip(" \t\n\r\f\v"))
-    if fields == [""]:
-        fields = []
+    """Parse the inside of ``cron(...)``; ``text`` is the whole expression, kept verbatim.
+
+    ``parse()`` has checked the white space: the fields are separated by single spaces.
+    """
+    fields = body.split(" ") if body else []
     if len(fields) != 6:
         raise ExpressionError(
             "cron: expected 6 fields (minutes hours day-of-month month day-of-week year),"

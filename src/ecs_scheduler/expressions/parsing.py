@@ -59,7 +59,7 @@ _AT_BODY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}")
 
 
 def _parse_rate(text: str, body: str) -> RateExpression:
-    match = _RATE_BODY.fullmatch(body.strip(" \t\n\r\f\v"))
+    match = _RATE_BODY.fullmatch(body)
     if match is None:
         raise ExpressionError(
             "rate: expected 'rate(value unit)', as in 'rate(5 minutes)',"
@@ -110,8 +110,39 @@ _PARSERS: dict[str, Callable[[str, str], Expression]] = {
 }
 
 
+# White space, checked before anything else (docs/expressions.md, "White space", has the
+# sources): AWS rejects ' rate(10 minutes)' and 'rate( 10 minutes )' (answers recorded from
+# CreateSchedule in LocalStack's AWS-validated snapshot tests/aws/services/scheduler/
+# test_scheduler.snapshot.json, 2025-01-26). Its grammar separates fields by "white space"
+# and shows one space in every example; repeated spaces, tabs and line breaks are refused
+# here as well, since a file that passes validate must not fail at apply.
+_WHITESPACE = " \t\n\r\f\v"
+_NOT_ONE_SPACE = re.compile(r"[\t\n\r\f\v]| {2}")
+
+
+def _check_white_space(keyword: str, body: str) -> None:
+    inner = body.strip(_WHITESPACE)
+    if inner != body:
+        raise ExpressionError(
+            f"{keyword}: no space directly inside the parentheses:"
+            f" write '{shown(f'{keyword}({inner})', LONGEST_EXPRESSION_SHOWN)}'"
+        )
+    if _NOT_ONE_SPACE.search(body):
+        fixed = " ".join(body.split())
+        raise ExpressionError(
+            f"{keyword}: separate the fields with exactly one space (no tabs, line breaks or"
+            f" repeated spaces): write '{shown(f'{keyword}({fixed})', LONGEST_EXPRESSION_SHOWN)}'"
+        )
+
+
 def parse(text: str) -> Expression:
     """Parse and validate a schedule expression exactly as EventBridge Scheduler reads it."""
+    stripped = text.strip(_WHITESPACE)
+    if stripped != text and _CALL.fullmatch(stripped):
+        raise ExpressionError(
+            f"'{shown(text, LONGEST_EXPRESSION_SHOWN)}' has white space before or after the"
+            f" expression: write '{shown(stripped, LONGEST_EXPRESSION_SHOWN)}'"
+        )
     match = _CALL.fullmatch(text)
     if match is None:
         raise ExpressionError(
@@ -129,4 +160,5 @@ def parse(text: str) -> Expression:
             f"'{shown(keyword)}(...)' is not a schedule expression:"
             " expected cron(...), rate(...) or at(...)"
         )
+    _check_white_space(keyword, body)
     return parser(text, body)

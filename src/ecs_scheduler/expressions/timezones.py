@@ -12,13 +12,76 @@ from ecs_scheduler.expressions.errors import ExpressionError
 _NOT_ZONE_NAMES = frozenset({"localtime", "posixrules", "Factory", "leapseconds", "tzdata.zi"})
 _NOT_ZONE_PREFIXES = ("posix/", "right/")
 
+# Abbreviations people write for a zone, with the IANA zone they most likely mean (several
+# when the abbreviation is shared: IST is India, Ireland and Israel). An abbreviation names
+# a half of the year (PST is winter, PDT summer); the IANA zone covers both halves, which is
+# what a schedule wants. Some abbreviations are also legacy tz database names (EST, MST,
+# HST, CET, EET, WET, MET): those load as they are, with a fixed offset or rules of their
+# own; the map only serves the suggestion when a name does not load (``pst``, ``Est``).
+_ABBREVIATIONS: dict[str, tuple[str, ...]] = {
+    "PST": ("America/Los_Angeles",),
+    "PDT": ("America/Los_Angeles",),
+    "PT": ("America/Los_Angeles",),
+    "MST": ("America/Denver", "America/Phoenix"),
+    "MDT": ("America/Denver",),
+    "MT": ("America/Denver",),
+    "CST": ("America/Chicago", "Asia/Shanghai"),
+    "CDT": ("America/Chicago",),
+    "CT": ("America/Chicago",),
+    "EST": ("America/New_York",),
+    "EDT": ("America/New_York",),
+    "ET": ("America/New_York",),
+    "AKST": ("America/Anchorage",),
+    "AKDT": ("America/Anchorage",),
+    "HST": ("Pacific/Honolulu",),
+    "AST": ("America/Halifax",),
+    "ADT": ("America/Halifax",),
+    "NST": ("America/St_Johns",),
+    "NDT": ("America/St_Johns",),
+    "BRT": ("America/Sao_Paulo",),
+    "ART": ("America/Argentina/Buenos_Aires",),
+    "GMT": ("Europe/London", "UTC"),
+    "BST": ("Europe/London",),
+    "IST": ("Asia/Kolkata", "Europe/Dublin", "Asia/Jerusalem"),
+    "WET": ("Europe/Lisbon",),
+    "WEST": ("Europe/Lisbon",),
+    "CET": ("Europe/Paris", "Europe/Berlin"),
+    "CEST": ("Europe/Paris", "Europe/Berlin"),
+    "EET": ("Europe/Athens", "Europe/Helsinki"),
+    "EEST": ("Europe/Athens", "Europe/Helsinki"),
+    "MSK": ("Europe/Moscow",),
+    "SAST": ("Africa/Johannesburg",),
+    "PKT": ("Asia/Karachi",),
+    "ICT": ("Asia/Bangkok",),
+    "WIB": ("Asia/Jakarta",),
+    "SGT": ("Asia/Singapore",),
+    "HKT": ("Asia/Hong_Kong",),
+    "JST": ("Asia/Tokyo",),
+    "KST": ("Asia/Seoul",),
+    "AWST": ("Australia/Perth",),
+    "ACST": ("Australia/Adelaide",),
+    "ACDT": ("Australia/Adelaide",),
+    "AEST": ("Australia/Sydney", "Australia/Brisbane"),
+    "AEDT": ("Australia/Sydney",),
+    "NZST": ("Pacific/Auckland",),
+    "NZDT": ("Pacific/Auckland",),
+}
+
 
 @cache
 def _known_zone_names() -> frozenset[str]:
     return frozenset(zoneinfo.available_timezones()) - _NOT_ZONE_NAMES
 
 
+def _one_of(zones: tuple[str, ...]) -> str:
+    quoted = [f"'{zone}'" for zone in zones]
+    return quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} or {quoted[-1]}"
+
+
 def _suggestion(name: str) -> str:
+    meant = _ABBREVIATIONS.get(name.strip().upper())
+    if meant is not None:
+        return f" (did you mean {_one_of(meant)}? a zone abbreviation is not a zone name)"
     known = _known_zone_names()
     by_folded_case = {zone.casefold(): zone for zone in known}
     exact_but_case = by_folded_case.get(name.casefold())

@@ -171,7 +171,11 @@ OTHER_FIELD_CHANGES: list[tuple[str, Any, dict[str, set[str]]]] = [
     (
         "kms_key_arn",
         "alias",
-        {QUEUE: {"Attributes.KmsMasterKeyId"}, ROLE_POLICY: {"PolicyDocument"}},
+        {
+            QUEUE: {"Attributes.KmsMasterKeyId"},
+            ROLE_POLICY: {"PolicyDocument"},
+            PRIMARY: {"KmsKeyArn"},
+        },
     ),
 ]
 
@@ -215,17 +219,18 @@ def test_a_field_change_updates_exactly_the_resources_it_shapes(
     assert plan(changed, clients).changes == ()
 
 
-def test_a_customer_key_put_on_a_schedule_by_hand_is_drift_that_apply_removes(
+def test_schedules_carry_the_jobs_key_and_a_key_removed_by_hand_is_put_back(
     clients: AwsClients, desired_from: DesiredFactory
 ) -> None:
     desired = desired_from("daily-report")
     apply(plan(desired, clients), clients)
+    assert plan(desired, clients).changes == ()
     schedule = desired.resources[f"module.{JOB}.{PRIMARY}"]
     group = desired.resources[f"module.{JOB}.{GROUP}"]
     live = clients.scheduler.get_schedule(Name=schedule.aws_name, GroupName=group.aws_name)
-    assert "KmsKeyArn" not in live
     key = desired.resources[f"module.{JOB}.{QUEUE}"].properties["Attributes"]["KmsMasterKeyId"]
-    # UpdateSchedule replaces the whole schedule: the same one plus a key, set by hand.
+    assert live["KmsKeyArn"] == key
+    # UpdateSchedule replaces the whole schedule: the same one without the key, set by hand.
     unchanged = (
         "Name",
         "GroupName",
@@ -236,12 +241,12 @@ def test_a_customer_key_put_on_a_schedule_by_hand_is_drift_that_apply_removes(
         "FlexibleTimeWindow",
         "Target",
     )
-    clients.scheduler.update_schedule(KmsKeyArn=key, **{name: live[name] for name in unchanged})
+    clients.scheduler.update_schedule(**{name: live[name] for name in unchanged})
 
     drift = plan(desired, clients)
 
     assert [(c.address, c.action) for c in drift.changes] == [(schedule.address, "update")]
-    assert drift.changes[0].diff == {"KmsKeyArn": (key, None)}
+    assert drift.changes[0].diff == {"KmsKeyArn": (None, key)}
     apply(drift, clients)
     assert plan(desired, clients).changes == ()
 

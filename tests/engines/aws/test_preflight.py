@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -215,74 +214,9 @@ def test_asymmetric_kms_key(emulated_account: EmulatedAccount) -> None:
         emulated_account, "daily-report", lambda text: text.replace(prereqs.kms_key_arn, asymmetric)
     )
     assert report.errors == (
-        f"Job 'daily-report': KMS key {asymmetric} is RSA_2048; SQS encryption needs a "
-        "SYMMETRIC_DEFAULT key.",
+        f"Job 'daily-report': KMS key {asymmetric} is RSA_2048; SQS and EventBridge Scheduler "
+        "need a SYMMETRIC_DEFAULT key.",
     )
-
-
-def test_key_policy_without_scheduler_is_a_warning(emulated_account: EmulatedAccount) -> None:
-    prereqs = emulated_account.prereqs
-    account_only = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"AWS": f"arn:aws:iam::{prereqs.account_id}:root"},
-                "Action": "kms:*",
-                "Resource": "*",
-            },
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": "scheduler.amazonaws.com"},
-                "Action": "kms:Decrypt",
-                "Resource": "*",
-            },
-        ],
-    }
-    emulated_account.clients.kms.put_key_policy(
-        KeyId=prereqs.kms_key_arn, PolicyName="default", Policy=json.dumps(account_only)
-    )
-    report = _preflight(emulated_account, "daily-report")
-    assert report.errors == ()
-    assert report.warnings == (
-        f"Job 'daily-report': the key policy of KMS key {prereqs.kms_key_arn} does not let "
-        "scheduler.amazonaws.com use kms:GenerateDataKey, so EventBridge Scheduler may fail to "
-        "write failed invocations to the encrypted dead-letter queue.",
-    )
-
-
-def _statement(principal: object, action: object) -> dict[str, object]:
-    return {"Effect": "Allow", "Principal": principal, "Action": action, "Resource": "*"}
-
-
-@pytest.mark.parametrize(
-    ("statement", "warned"),
-    [
-        (_statement({"Service": "scheduler.amazonaws.com"}, "kms:*"), False),
-        (
-            _statement(
-                {"Service": ["sqs.amazonaws.com", "scheduler.amazonaws.com"]},
-                ["kms:Generate*", "kms:Decrypt"],
-            ),
-            False,
-        ),
-        (_statement("*", ["kms:GenerateDataKey", "kms:Decrypt"]), False),
-        (_statement({"Service": "scheduler.amazonaws.com"}, ["kms:Encrypt", "kms:Decrypt"]), True),
-        (_statement({"Service": "sqs.amazonaws.com"}, "kms:*"), True),
-    ],
-)
-def test_key_policy_grants_are_read_from_its_statements(
-    emulated_account: EmulatedAccount, statement: dict[str, object], warned: bool
-) -> None:
-    prereqs = emulated_account.prereqs
-    administer = _statement({"AWS": f"arn:aws:iam::{prereqs.account_id}:root"}, "kms:*")
-    policy = {"Version": "2012-10-17", "Statement": [administer, statement]}
-    emulated_account.clients.kms.put_key_policy(
-        KeyId=prereqs.kms_key_arn, PolicyName="default", Policy=json.dumps(policy)
-    )
-    report = _preflight(emulated_account, "daily-report")
-    assert report.errors == ()
-    assert len(report.warnings) == int(warned), report.warnings
 
 
 def test_missing_sns_topic(emulated_account: EmulatedAccount) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+import threading
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -27,6 +28,8 @@ from ecs_scheduler.naming import (
     TAG_JOB,
     TAG_MANAGED_BY,
     TAG_STACK,
+    is_role_policy_name,
+    schedule_key_of,
 )
 from ecs_scheduler.resources import DesiredState, Resource, ResourceType, address
 
@@ -50,6 +53,8 @@ DEFAULT_JOB_READERS = 4
 # A name the naming standard shortened ends in "-" and 8 hex digits of a hash.
 _SHORTENED_NAME = re.compile(rf"-[0-9a-f]{{{HASH_LENGTH}}}$")
 _ACCESS_DENIED_CODES = frozenset({"AccessDeniedException", "AccessDenied"})
+# Called with (jobs read, jobs to read) as a read advances, once at its start with 0.
+ReadProgress = Callable[[int, int], None]
 _Group = tuple[str, str, dict[str, str]]  # name, ARN, tags
 QUEUE_MESSAGE_COUNTS = (
     "ApproximateNumberOfMessages",
@@ -108,13 +113,15 @@ def read_live_state(
     pool: ThreadPoolExecutor,
     *,
     job_workers: int = DEFAULT_JOB_READERS,
+    progress: ReadProgress | None = None,
 ) -> LiveState:
     """Everything of ``desired.stack`` that exists, plus what collides with its names.
 
     ``pool`` runs single reads (a schedule, a group's tags); ``job_workers`` jobs are read at
     once, each on a thread of its own pool, since a job waits for its reads in ``pool``.
+    ``progress`` hears of each job read, one call at a time.
     """
-    reader = _Reader(desired, clients, pool, job_workers)
+    reader = _Reader(desired, clients, pool, job_workers, progress)
     try:
         return reader.read()
     except (ClientError, BotoCoreError) as error:
@@ -130,8 +137,12 @@ class _Reader:
         clients: AwsClients,
         pool: ThreadPoolExecutor,
         job_workers: int,
+        progress: ReadProgress | None = None,
     ):
         self.job_workers = max(1, job_workers)
+        self.progress = progress
+        self.progress_lock = threading.Lock()
+        self.jobs_read = 0
         self.desired = desired
         self.stack = desired.stack
         self.clients = clients
@@ -144,17 +155,33 @@ class _Reader:
     def read(self) -> LiveState:
         groups = self._stack_groups()
         jobs = sorted(self.desired_by_job.keys() | groups.keys())
+        self._report(0, len(jobs))
         # Jobs get a pool of their own: a job's reads fan out to ``self.pool`` and wait for
         # them, which would deadlock if jobs filled ``self.pool`` themselves.
         with ThreadPoolExecutor(max_workers=self.job_workers) as job_pool:
             per_job = parallel_map(
-                job_pool, lambda job: self._read_job(job, groups.get(job, [])), jobs
+                job_pool,
+                lambda job: self._read_job_and_report(job, groups.get(job, []), len(jobs)),
+                jobs,
             )
         resources: dict[str, LiveResource] = {}
         for found in per_job:
             for resource in found:
                 resources[resource.address] = resource
         return LiveState(self.stack, resources, tuple(sorted(self.unreadable)))
+
+    def _read_job_and_report(
+        self, job: str, tagged_groups: list[_Group], total: int
+    ) -> list[LiveResource]:
+        found = self._read_job(job, tagged_groups)
+        with self.progress_lock:
+            self.jobs_read += 1
+            self._report(self.jobs_read, total)
+        return found
+
+    def _report(self, done: int, total: int) -> None:
+        if self.progress is not None:
+            self.progress(done, total)
 
     # -- schedule groups ------------------------------------------------------------------
 
@@ -377,16 +404,18 @@ class _Reader:
     def _schedule_resources(
         self, job: str, group: str, schedules: list[dict[str, Any]]
     ) -> list[LiveResource]:
-        address_by_name = {
-            resource.aws_name: resource.address
-            for resource in self.desired_by_job.get(job, [])
-            if resource.type == SCHEDULE
-        }
+        desired_schedules = [
+            resource for resource in self.desired_by_job.get(job, []) if resource.type == SCHEDULE
+        ]
+        address_by_name = {resource.aws_name: resource.address for resource in desired_schedules}
+        keys = [resource.key for resource in desired_schedules if resource.key is not None]
         request_fields = _request_fields(self.clients.scheduler, "CreateSchedule")
         return [
             LiveResource(
                 address=address_by_name.get(schedule["Name"])
-                or address(job, SCHEDULE, "ecs", _schedule_key(group, schedule["Name"])),
+                or address(
+                    job, SCHEDULE, "ecs", self._schedule_key(job, group, schedule["Name"], keys)
+                ),
                 job=job,
                 type=SCHEDULE,
                 aws_name=schedule["Name"],
@@ -395,6 +424,16 @@ class _Reader:
             )
             for schedule in schedules
         ]
+
+    def _schedule_key(self, job: str, group: str, name: str, keys: list[str]) -> str:
+        """The config key of a live schedule whose name is not the one its job wants now.
+
+        A job whose names changed still has its configured keys; a removed schedule has
+        its key read from the name. When the name cannot tell (a shortened name may have
+        lost part of its key), the schedule's AWS name stands in: unique, and honest.
+        """
+        key = schedule_key_of(name, group, self.stack, job, keys)
+        return name if key is None else key
 
     # -- IAM ------------------------------------------------------------------------------
 
@@ -421,6 +460,12 @@ class _Reader:
             for policy_name in page["PolicyNames"]
         ]
         policy_name = policy.aws_name if policy is not None else None
+        if policy_name is not None and policy_name not in inline_names:
+            # The job's names changed: its policy, if any, still has the old one.
+            policy_name = next(
+                (other for other in inline_names if is_role_policy_name(other, self.stack, job)),
+                policy_name,
+            )
         properties: dict[str, Any] = {
             "Path": role.get("Path"),
             "AssumeRolePolicyDocument": _policy(role.get("AssumeRolePolicyDocument")),
@@ -549,6 +594,28 @@ class _Reader:
                     }
                 )
         request_fields = _request_fields(cloudwatch, "PutMetricAlarm")
+        wanted_by_resource_name = {
+            resource.name: resource for (kind, _), resource in wanted.items() if kind == ALARM
+        }
+        claimed = {address_by_name[name] for name in alarms if name in address_by_name}
+
+        def place(name: str, resource_name: str) -> str:
+            """The address of a live alarm: its configured one, else the one of its metric.
+
+            An alarm under an old name (the job's names changed) takes the address of the
+            alarm the config wants for its metric, so the plan shows one replacement there.
+            Only a second alarm for one address (an interrupted rename) is keyed apart.
+            """
+            configured = address_by_name.get(name)
+            if configured is not None:
+                return configured
+            renamed = wanted_by_resource_name.get(resource_name)
+            real = renamed.address if renamed is not None else address(job, ALARM, resource_name)
+            if real not in claimed:
+                claimed.add(real)
+                return real
+            return address(job, ALARM, resource_name, name)
+
         found: list[LiveResource] = []
         for name, alarm in sorted(alarms.items()):
             tags = {
@@ -561,12 +628,7 @@ class _Reader:
             resource_name = _ALARM_NAME_BY_METRIC.get(alarm.get("MetricName", ""), name)
             found.append(
                 LiveResource(
-                    address_by_name.get(name)
-                    or (
-                        address(job, ALARM, resource_name, name)
-                        if address_by_name
-                        else address(job, ALARM, resource_name)
-                    ),
+                    place(name, resource_name),
                     job,
                     ALARM,
                     name,
@@ -597,17 +659,6 @@ def _first_target_name(schedules: list[dict[str, Any]], path: tuple[str, ...]) -
         if isinstance(value, str) and value:
             return value.rsplit(":", 1)[-1].rsplit("/", 1)[-1]
     return None
-
-
-def _schedule_key(group: str, schedule: str) -> str:
-    """The model's key of a schedule it no longer has, from the naming standard's shape.
-
-    The primary schedule is named like its group, an additional one ``<group>_<key>``.
-    """
-    if schedule == group:
-        return ""
-    prefix = f"{group}_"
-    return schedule[len(prefix) :] if schedule.startswith(prefix) else schedule
 
 
 def _schedule_owned(

@@ -13,15 +13,21 @@ from ecs_scheduler.engines.aws.live import (
     ROLE,
     SCHEDULE,
     LiveResource,
+    ReadProgress,
     read_live_state,
 )
 from ecs_scheduler.resources import DesiredState
 
 
-def read_outputs(desired: DesiredState, clients: AwsClients) -> dict[str, dict[str, Any]]:
-    """Per configured job, its outputs as AWS reports them; ``None`` where nothing exists yet."""
+def read_outputs(
+    desired: DesiredState, clients: AwsClients, *, progress: ReadProgress | None = None
+) -> dict[str, dict[str, Any]]:
+    """Per configured job, its outputs as AWS reports them; ``None`` where nothing exists yet.
+
+    ``progress`` hears of the live state's read, job by job.
+    """
     with ThreadPoolExecutor(max_workers=8) as pool:
-        live = read_live_state(desired, clients, pool)
+        live = read_live_state(desired, clients, pool, progress=progress)
     outputs: dict[str, dict[str, Any]] = {}
     for job in desired.outputs:
         mine = {resource.address: resource for resource in live.of_job(job) if resource.owned}

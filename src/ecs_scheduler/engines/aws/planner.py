@@ -35,6 +35,7 @@ from ecs_scheduler.engines.aws.live import (
     SCHEDULE,
     LiveResource,
     LiveState,
+    ReadProgress,
     parallel_map,
     read_live_state,
 )
@@ -155,15 +156,18 @@ def plan(
     destroy_all: bool = False,
     prune_foreign: bool = False,
     max_workers: int = 16,
+    progress: ReadProgress | None = None,
 ) -> Plan:
     """The changes that make live AWS match ``desired`` (or remove the named jobs, or all).
 
     A live job of this stack's name that the config lacks is removed only if it was made by
     one of the config's resource owners (its ``ResourceOwner`` tag), or ``prune_foreign``:
     two configs of one stack name (two teams) must not remove each other's jobs.
+
+    ``progress`` hears of the live state's read, job by job.
     """
     with ThreadPoolExecutor(max_workers=max_workers) as pool:
-        live = read_live_state(desired, clients, pool, job_workers=max_workers)
+        live = read_live_state(desired, clients, pool, job_workers=max_workers, progress=progress)
         live_jobs = {resource.job for resource in live.resources.values()}
         desired_jobs = set(desired.task_definitions) | {
             resource.job for resource in desired.resources.values()

@@ -1,10 +1,11 @@
 """Preflight: read-only checks that what a config refers to exists and fits, before any write.
 
-Every value checked comes from the :class:`DesiredState` (the schedules' ``EcsParameters`` and
-``Input``, the queues' ``KmsMasterKeyId``, the alarms' actions, the roles'
-``PermissionsBoundary``, the jobs' task definitions), so preflight checks exactly what apply
-would send. Each finding is one sentence naming the job and the thing; jobs are checked
-concurrently, and a lookup shared by several jobs (one cluster, one key) is made once.
+Every value checked comes from the :class:`DesiredState` (the schedules' ``EcsParameters``,
+``Input`` and ``KmsKeyArn``, the queues' ``KmsMasterKeyId``, the alarms' actions, the roles'
+``PermissionsBoundary``, the jobs' task definitions, the schedule groups), so preflight checks
+exactly what apply would send. Each finding is one sentence naming the job and the thing; jobs
+are checked concurrently, and a lookup shared by several jobs (one cluster, one key) is made
+once.
 """
 
 from __future__ import annotations
@@ -20,15 +21,16 @@ from typing import Any, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from ecs_scheduler import policies
 from ecs_scheduler.engines.aws.clients import AwsClients
 from ecs_scheduler.engines.aws.errors import AwsEngineError
 from ecs_scheduler.resources import DesiredState, Resource, TaskDefinitionRef
 
-SCHEDULER_PRINCIPAL = "scheduler.amazonaws.com"
-# What EventBridge Scheduler needs of the key to write to an SSE-KMS dead-letter queue.
-SCHEDULER_KEY_ACTIONS = ("kms:GenerateDataKey", "kms:Decrypt")
 FARGATE_CAPACITY_PROVIDERS = frozenset({"FARGATE", "FARGATE_SPOT"})
 MAX_WORKERS = 16
+# EventBridge Scheduler's quota "Number of schedule groups" (L-A632CD40): 500 per account and
+# Region (EventBridge Scheduler User Guide, "Quotas" and "Managing a schedule group").
+SCHEDULE_GROUP_QUOTA = 500
 
 
 @dataclass(frozen=True)
@@ -41,16 +43,65 @@ class PreflightReport:
         return not self.errors
 
 
-def preflight(desired: DesiredState, clients: AwsClients) -> PreflightReport:
+def preflight(
+    desired: DesiredState,
+    clients: AwsClients,
+    *,
+    schedule_group_quota: int = SCHEDULE_GROUP_QUOTA,
+) -> PreflightReport:
     """Check every job's references against the live account; never writes anything."""
     lookups = _Lookups(clients)
     jobs = sorted({resource.job for resource in desired.resources.values()})
     with ThreadPoolExecutor(max_workers=max(1, min(MAX_WORKERS, len(jobs)))) as pool:
         findings = list(pool.map(partial(_check_job, desired=desired, lookups=lookups), jobs))
+    findings.insert(0, _check_schedule_group_quota(desired, clients, schedule_group_quota))
     return PreflightReport(
         errors=tuple(error for finding in findings for error in finding.errors),
         warnings=tuple(warning for finding in findings for warning in finding.warnings),
     )
+
+
+def _check_schedule_group_quota(
+    desired: DesiredState, clients: AwsClients, quota: int
+) -> _Findings:
+    """The engine makes one schedule group per job: the new ones must fit under the quota.
+
+    Every group ListScheduleGroups returns is counted, ``default`` and groups being deleted
+    included, so the count never underestimates what AWS counts.
+    """
+    findings = _Findings()
+    wanted = {
+        resource.aws_name
+        for resource in desired.resources.values()
+        if resource.type == "aws_scheduler_schedule_group"
+    }
+    if not wanted:
+        return findings
+    try:
+        existing = {
+            str(group["Name"])
+            for page in clients.scheduler.get_paginator("list_schedule_groups").paginate()
+            for group in page.get("ScheduleGroups", [])
+        }
+    except ClientError as error:
+        findings.errors.append(
+            f"Could not count the account's schedule groups: {_error_code(error)}: "
+            f"{error.response.get('Error', {}).get('Message', str(error))}"
+        )
+        return findings
+    except BotoCoreError as error:
+        raise AwsEngineError(
+            f"Preflight could not reach AWS while counting schedule groups: {error}"
+        ) from error
+    new = wanted - existing
+    if len(existing) + len(new) > quota:
+        findings.errors.append(
+            f"This config needs {len(new)} new schedule group(s) (one per job), but the account "
+            f"already has {len(existing)} in {clients.region}: {len(existing) + len(new)} would "
+            f"pass EventBridge Scheduler's quota of {quota} schedule groups per account and "
+            "Region."
+        )
+    return findings
 
 
 @dataclass
@@ -121,9 +172,10 @@ def _check_job(job: str, desired: DesiredState, lookups: _Lookups) -> _Findings:
             partial(_check_network, job, ecs_parameters, lookups, findings),
         )
     )
+    key_users = _KeyUsers.of(resources)
     checks += [
-        (f"KMS key {key_id}", partial(_check_kms_key, job, key_id, lookups, findings))
-        for key_id in _distinct(_queue_keys(resources))
+        (f"KMS key {key_id}", partial(_check_kms_key, job, key_id, key_users, lookups, findings))
+        for key_id in _distinct(_job_keys(resources))
     ]
     checks += [
         (f"SNS topic {arn}", partial(_check_topic, job, arn, lookups, findings))
@@ -269,7 +321,28 @@ def _check_network(
         )
 
 
-def _check_kms_key(job: str, key_id: str, lookups: _Lookups, findings: _Findings) -> None:
+@dataclass(frozen=True)
+class _KeyUsers:
+    """Who uses a job's key, and how: the requests its key policy must let through."""
+
+    role_arn: str | None  # the execution role
+    schedule_arns: tuple[str, ...]  # schedules whose payload is encrypted with the key
+
+    @classmethod
+    def of(cls, resources: Iterable[Resource]) -> _KeyUsers:
+        resources = list(resources)
+        roles = [resource.arn for resource in resources if resource.type == "aws_iam_role"]
+        schedules = tuple(
+            resource.arn
+            for resource in resources
+            if resource.type == "aws_scheduler_schedule" and resource.properties.get("KmsKeyArn")
+        )
+        return cls(role_arn=roles[0] if roles else None, schedule_arns=schedules)
+
+
+def _check_kms_key(
+    job: str, key_id: str, users: _KeyUsers, lookups: _Lookups, findings: _Findings
+) -> None:
     kms = lookups.clients.kms
     try:
         key = lookups.once(
@@ -288,7 +361,7 @@ def _check_kms_key(job: str, key_id: str, lookups: _Lookups, findings: _Findings
     spec = key.get("KeySpec", key.get("CustomerMasterKeySpec"))
     if spec != "SYMMETRIC_DEFAULT":
         findings.errors.append(
-            f"Job '{job}': KMS key {key_id} is {spec}; SQS encryption needs a "
+            f"Job '{job}': KMS key {key_id} is {spec}; SQS and EventBridge Scheduler need a "
             "SYMMETRIC_DEFAULT key."
         )
     try:
@@ -296,20 +369,203 @@ def _check_kms_key(job: str, key_id: str, lookups: _Lookups, findings: _Findings
             ("kms-key-policy", key["KeyId"]),
             lambda: kms.get_key_policy(KeyId=key["KeyId"], PolicyName="default")["Policy"],
         )
+        caller = lookups.once(
+            ("caller",), lambda: str(lookups.clients.sts.get_caller_identity()["Arn"])
+        )
     except ClientError as error:
         findings.warnings.append(_could_not_check(job, f"the key policy of {key_id}", error))
         return
-    missing = [
-        action
-        for action in SCHEDULER_KEY_ACTIONS
-        if not _policy_allows_service(json.loads(policy_text), SCHEDULER_PRINCIPAL, action)
-    ]
-    if missing:
-        findings.warnings.append(
-            f"Job '{job}': the key policy of KMS key {key_id} does not let "
-            f"{SCHEDULER_PRINCIPAL} use {' or '.join(missing)}, so EventBridge Scheduler may "
-            "fail to write failed invocations to the encrypted dead-letter queue."
+    key_policy = _KeyPolicy(json.loads(policy_text), str(key.get("Arn", key_id)))
+    missing: dict[tuple[str, str], list[str]] = {}
+    for principal, action, use in _key_requests(users, caller, lookups.clients.region):
+        if not key_policy.allows(principal, action, use.context):
+            missing.setdefault((principal.label, use.purpose), []).append(action)
+    for (label, purpose), actions in missing.items():
+        findings.errors.append(
+            f"Job '{job}': the key policy of KMS key {key_id} does not let {label} use "
+            f"{' or '.join(actions)} {purpose}; allow it through the account's IAM policies "
+            "(the account root principal, as the default key policy does) or name it there."
         )
+
+
+@dataclass(frozen=True)
+class _Principal:
+    """An IAM principal as a key policy sees it."""
+
+    label: str
+    account: str
+    partition: str
+    arn: str | None  # its aws:PrincipalArn, when known exactly
+    role_name: str | None  # for a role session: the role's name (its path is unknown)
+
+    @classmethod
+    def of_role(cls, role_arn: str, label: str) -> _Principal:
+        partition, account = role_arn.split(":")[1], role_arn.split(":")[4]
+        return cls(label, account, partition, role_arn, role_arn.rsplit("/", 1)[-1])
+
+    @classmethod
+    def of_caller(cls, caller_arn: str) -> _Principal:
+        """The caller of GetCallerIdentity; a role session is matched by its role's name."""
+        fields = caller_arn.split(":", 5)
+        partition, account, resource = fields[1], fields[4], fields[5]
+        label = f"the caller {caller_arn}"
+        if fields[2] == "sts" and resource.startswith("assumed-role/"):
+            return cls(label, account, partition, None, resource.split("/")[1])
+        return cls(label, account, partition, caller_arn, None)
+
+    def named_by(self, identity: str) -> bool:
+        """Whether a key policy's ``{"AWS": identity}`` covers this principal."""
+        if identity in ("*", self.account, f"arn:{self.partition}:iam::{self.account}:root"):
+            return True
+        if identity == self.arn:
+            return True
+        fields = identity.split(":", 5)
+        return (
+            self.role_name is not None
+            and len(fields) == 6
+            and fields[4] == self.account
+            and fields[5].startswith("role/")
+            and fields[5].rsplit("/", 1)[-1] == self.role_name
+        )
+
+
+@dataclass(frozen=True)
+class _KeyUse:
+    purpose: str
+    context: Mapping[str, Any]
+
+
+_SCHEDULE_CONTEXT_KEY = f"kms:EncryptionContext:{policies.SCHEDULE_ENCRYPTION_CONTEXT_KEY}"
+# The condition keys whose presence in a request the key-policy reader knows.
+_REQUEST_KEYS = ("kms:ViaService", _SCHEDULE_CONTEXT_KEY)
+
+
+def _key_requests(
+    users: _KeyUsers, caller_arn: str, region: str
+) -> Iterable[tuple[_Principal, str, _KeyUse]]:
+    """The KMS requests the job makes with its key, as (principal, action, context).
+
+    The execution role writes the dead-letter queue through SQS (GenerateDataKey, Decrypt) and
+    decrypts schedule payloads itself (Decrypt, context ``aws:scheduler:schedule:arn``); the
+    caller of CreateSchedule/UpdateSchedule encrypts payloads through Scheduler (DescribeKey,
+    GenerateDataKey, Decrypt): EventBridge Scheduler User Guide, "Encryption at rest".
+    """
+    if users.role_arn is not None:
+        role = _Principal.of_role(users.role_arn, f"the execution role {users.role_arn}")
+        suffix = policies.dns_suffix(role.partition)
+        through_sqs = _KeyUse(
+            "through SQS (for the dead-letter queue)",
+            {"kms:ViaService": f"sqs.{region}.{suffix}"},
+        )
+        for action in ("kms:GenerateDataKey", "kms:Decrypt"):
+            yield role, action, through_sqs
+        if users.schedule_arns:
+            payload = _KeyUse(
+                "to decrypt schedule payloads", {_SCHEDULE_CONTEXT_KEY: users.schedule_arns[0]}
+            )
+            yield role, "kms:Decrypt", payload
+    if users.schedule_arns:
+        caller = _Principal.of_caller(caller_arn)
+        via_scheduler = {
+            "kms:ViaService": f"scheduler.{region}.{policies.dns_suffix(caller.partition)}"
+        }
+        purpose = "through EventBridge Scheduler (to encrypt schedule payloads)"
+        # DescribeKey carries no encryption context; the data key is bound to the schedule.
+        yield caller, "kms:DescribeKey", _KeyUse(purpose, via_scheduler)
+        encrypting = _KeyUse(
+            purpose, {**via_scheduler, _SCHEDULE_CONTEXT_KEY: users.schedule_arns[0]}
+        )
+        for action in ("kms:GenerateDataKey", "kms:Decrypt"):
+            yield caller, action, encrypting
+
+
+class _KeyPolicy:
+    """Reads a key policy for one question: may this principal make this request?
+
+    It answers "no" only when no Allow statement can apply, or a Deny surely does. A
+    condition this reader cannot tell is assumed to hold for an Allow and not to hold for a
+    Deny, so an unusual but valid key policy is never refused.
+    """
+
+    def __init__(self, document: Mapping[str, Any], key_arn: str) -> None:
+        statements = document.get("Statement", [])
+        self.statements = [statements] if isinstance(statements, Mapping) else list(statements)
+        self.key_arn = key_arn
+
+    def allows(self, principal: _Principal, action: str, context: Mapping[str, Any]) -> bool:
+        known = {**context, "kms:CallerAccount": principal.account}
+        determined = set(_REQUEST_KEYS) | {"kms:CallerAccount"}
+        if principal.arn is not None:
+            known["aws:PrincipalArn"] = principal.arn
+            determined.add("aws:PrincipalArn")
+        allowed = False
+        for statement in self.statements:
+            if not self._names(statement, principal, action):
+                continue
+            verdicts = [
+                _condition_verdict(operator, key, expected, known, determined)
+                for operator, block in _mapping(statement.get("Condition")).items()
+                for key, expected in _mapping(block).items()
+            ]
+            if statement.get("Effect") == "Deny" and all(v is True for v in verdicts):
+                return False
+            if statement.get("Effect") == "Allow" and False not in verdicts:
+                allowed = True
+        return allowed
+
+    def _names(self, statement: Mapping[str, Any], principal: _Principal, action: str) -> bool:
+        if "NotPrincipal" in statement or "NotResource" in statement:
+            return False
+        named = statement.get("Principal")
+        if named != "*" and not any(
+            principal.named_by(str(identity)) for identity in _as_list(_mapping(named).get("AWS"))
+        ):
+            return False
+        if "NotAction" in statement:
+            matched = not _matches_any(statement["NotAction"], action)
+        else:
+            matched = _matches_any(statement.get("Action"), action)
+        resources = _as_list(statement.get("Resource", "*"))
+        return matched and any(fnmatchcase(self.key_arn, str(r)) for r in resources)
+
+
+def _matches_any(patterns: Any, action: str) -> bool:
+    return any(fnmatchcase(action.lower(), str(pattern).lower()) for pattern in _as_list(patterns))
+
+
+_NEGATED = {
+    "StringNotEquals": "StringEquals",
+    "StringNotLike": "StringLike",
+    "ArnNotEquals": "ArnEquals",
+    "ArnNotLike": "ArnLike",
+}
+
+
+def _condition_verdict(
+    operator: str, key: str, expected: Any, known: Mapping[str, Any], determined: set[str]
+) -> bool | None:
+    """Whether one condition holds for the request, or None when this reader cannot tell.
+
+    Told are the string and ARN operators (and their negations) on the keys whose presence
+    the request ``determined``: such a key absent from ``known`` is absent from the request,
+    which fails a plain operator and satisfies ``...IfExists`` and a negated one, as in IAM.
+    """
+    if ":" in operator or key not in determined:  # ForAnyValue:/ForAllValues:, or unknown
+        return None
+    base = operator.removesuffix("IfExists")
+    negated = base in _NEGATED
+    base = _NEGATED.get(base, base)
+    if base not in ("StringEquals", "StringLike", "ArnLike", "ArnEquals"):
+        return None
+    if key not in known:
+        return negated or operator.endswith("IfExists")
+    value = str(known[key])
+    patterns = [str(item) for item in _as_list(expected)]
+    if base == "StringEquals":
+        matched = value in patterns
+    else:
+        matched = any(fnmatchcase(value, pattern) for pattern in patterns)
+    return not matched if negated else matched
 
 
 def _check_topic(job: str, topic_arn: str, lookups: _Lookups, findings: _Findings) -> None:
@@ -340,26 +596,6 @@ def _check_boundary(job: str, policy_arn: str, lookups: _Lookups, findings: _Fin
             findings.errors.append(
                 _could_not_check(job, f"permissions boundary {policy_arn}", error)
             )
-
-
-def _policy_allows_service(policy: Mapping[str, Any], service: str, action: str) -> bool:
-    """Whether an Allow statement names ``service`` (or everyone) for ``action`` on any key."""
-    statements = policy.get("Statement", [])
-    for statement in [statements] if isinstance(statements, dict) else statements:
-        if statement.get("Effect") != "Allow" or "NotAction" in statement:
-            continue
-        principal = statement.get("Principal", {})
-        if principal == "*":
-            named = True
-        else:
-            principal = _mapping(principal)
-            named = service in _as_list(principal.get("Service")) or "*" in _as_list(
-                principal.get("AWS")
-            )
-        actions = _as_list(statement.get("Action"))
-        if named and any(fnmatchcase(action.lower(), pattern.lower()) for pattern in actions):
-            return True
-    return False
 
 
 def _supports(task_definition: Mapping[str, Any], launch_type: str) -> bool:
@@ -398,12 +634,15 @@ def _override_containers(targets: Iterable[Mapping[str, Any]]) -> Iterable[str]:
                 yield str(override["name"])
 
 
-def _queue_keys(resources: Iterable[Resource]) -> Iterable[str]:
+def _job_keys(resources: Iterable[Resource]) -> Iterable[str]:
+    """The KMS keys of the queue and the schedules (the same key, from one config field)."""
     for resource in resources:
         if resource.type == "aws_sqs_queue":
             attributes = _mapping(resource.properties.get("Attributes", resource.properties))
             if attributes.get("KmsMasterKeyId"):
                 yield str(attributes["KmsMasterKeyId"])
+        elif resource.type == "aws_scheduler_schedule" and resource.properties.get("KmsKeyArn"):
+            yield str(resource.properties["KmsKeyArn"])
 
 
 def _alarm_topics(resources: Iterable[Resource]) -> Iterable[str]:

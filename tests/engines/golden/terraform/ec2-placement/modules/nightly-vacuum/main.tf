@@ -62,13 +62,10 @@ data "aws_iam_policy_document" "scheduler" {
   version = "2012-10-17"
 
   statement {
-    sid     = "RunThisTaskFamilyInThisCluster"
-    effect  = "Allow"
-    actions = ["ecs:RunTask"]
-    resources = [
-      "arn:aws:ecs:us-east-1:123456789012:task-definition/db-vacuum",
-      "arn:aws:ecs:us-east-1:123456789012:task-definition/db-vacuum:*",
-    ]
+    sid       = "RunThisTaskFamilyInThisCluster"
+    effect    = "Allow"
+    actions   = ["ecs:RunTask"]
+    resources = ["arn:aws:ecs:us-east-1:123456789012:task-definition/db-vacuum:*"]
 
     condition {
       test     = "ArnEquals"
@@ -78,13 +75,10 @@ data "aws_iam_policy_document" "scheduler" {
   }
 
   statement {
-    sid     = "TagTasksAtLaunch"
-    effect  = "Allow"
-    actions = ["ecs:TagResource"]
-    resources = [
-      "arn:aws:ecs:us-east-1:123456789012:cluster/maintenance",
-      "arn:aws:ecs:us-east-1:123456789012:task/maintenance/*",
-    ]
+    sid       = "TagTasksAtLaunch"
+    effect    = "Allow"
+    actions   = ["ecs:TagResource"]
+    resources = ["arn:aws:ecs:us-east-1:123456789012:task/maintenance/*"]
 
     condition {
       test     = "StringEquals"
@@ -103,15 +97,30 @@ data "aws_iam_policy_document" "scheduler" {
   }
 
   statement {
-    sid       = "UseDeadLetterQueueKey"
+    sid       = "UseKeyForDeadLetterQueue"
     effect    = "Allow"
-    actions   = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"]
+    actions   = ["kms:GenerateDataKey", "kms:Decrypt"]
     resources = ["arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"]
 
     condition {
       test     = "StringEquals"
       variable = "kms:ViaService"
-      values   = ["sqs.us-east-1.amazonaws.com", "scheduler.us-east-1.amazonaws.com"]
+      values   = ["sqs.us-east-1.amazonaws.com"]
+    }
+  }
+
+  statement {
+    sid       = "DecryptThisGroupsSchedulePayloads"
+    effect    = "Allow"
+    actions   = ["kms:Decrypt"]
+    resources = ["arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"]
+
+    condition {
+      test     = "ArnLike"
+      variable = "kms:EncryptionContext:aws:scheduler:schedule:arn"
+      values = [
+        "arn:aws:scheduler:us-east-1:123456789012:schedule/acme-platform-internal-use1-maintenance_nightly-vacuum/*",
+      ]
     }
   }
 
@@ -160,28 +169,34 @@ data "aws_iam_policy_document" "dlq" {
   version = "2012-10-17"
 
   statement {
-    sid       = "AllowThisGroupsSchedulesToSend"
+    sid       = "AllowTheExecutionRoleToSend"
     effect    = "Allow"
     actions   = ["sqs:SendMessage"]
     resources = [aws_sqs_queue.dlq.arn]
 
     principals {
-      type        = "Service"
-      identifiers = ["scheduler.amazonaws.com"]
-    }
-
-    condition {
-      test     = "ArnLike"
-      variable = "aws:SourceArn"
-      values = [
-        "arn:aws:scheduler:us-east-1:123456789012:schedule/acme-platform-internal-use1-maintenance_nightly-vacuum/*",
+      type = "AWS"
+      identifiers = [
+        "arn:aws:iam::123456789012:role/acme-platform-internal-use1-maintenance_nightly-vacuum-scheduler",
       ]
     }
+  }
+
+  statement {
+    sid       = "DenySendingByAnyoneElse"
+    effect    = "Deny"
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.dlq.arn]
+
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
 
     condition {
-      test     = "StringEquals"
-      variable = "aws:SourceAccount"
-      values   = ["123456789012"]
+      test     = "ArnNotEquals"
+      variable = "aws:PrincipalArn"
+      values   = [aws_iam_role.scheduler.arn]
     }
   }
 
@@ -289,6 +304,7 @@ resource "aws_scheduler_schedule" "ecs" {
   schedule_expression_timezone = each.value.schedule_expression_timezone
   start_date                   = each.value.start_date
   state                        = each.value.state
+  kms_key_arn                  = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 
   flexible_time_window {
     mode = each.value.flexible_time_window_mode

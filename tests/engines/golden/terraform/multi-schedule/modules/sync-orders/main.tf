@@ -63,13 +63,10 @@ data "aws_iam_policy_document" "scheduler" {
   version = "2012-10-17"
 
   statement {
-    sid     = "RunThisTaskFamilyInThisCluster"
-    effect  = "Allow"
-    actions = ["ecs:RunTask"]
-    resources = [
-      "arn:aws:ecs:us-east-1:123456789012:task-definition/sync-orders",
-      "arn:aws:ecs:us-east-1:123456789012:task-definition/sync-orders:*",
-    ]
+    sid       = "RunThisTaskFamilyInThisCluster"
+    effect    = "Allow"
+    actions   = ["ecs:RunTask"]
+    resources = ["arn:aws:ecs:us-east-1:123456789012:task-definition/sync-orders:*"]
 
     condition {
       test     = "ArnEquals"
@@ -79,13 +76,10 @@ data "aws_iam_policy_document" "scheduler" {
   }
 
   statement {
-    sid     = "TagTasksAtLaunch"
-    effect  = "Allow"
-    actions = ["ecs:TagResource"]
-    resources = [
-      "arn:aws:ecs:us-east-1:123456789012:cluster/batch",
-      "arn:aws:ecs:us-east-1:123456789012:task/batch/*",
-    ]
+    sid       = "TagTasksAtLaunch"
+    effect    = "Allow"
+    actions   = ["ecs:TagResource"]
+    resources = ["arn:aws:ecs:us-east-1:123456789012:task/batch/*"]
 
     condition {
       test     = "StringEquals"
@@ -102,15 +96,36 @@ data "aws_iam_policy_document" "scheduler" {
   }
 
   statement {
-    sid       = "UseDeadLetterQueueKey"
+    sid       = "UseKeyForDeadLetterQueue"
     effect    = "Allow"
-    actions   = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"]
+    actions   = ["kms:GenerateDataKey", "kms:Decrypt"]
     resources = ["arn:aws:kms:us-east-1:123456789012:key/*"]
 
     condition {
       test     = "StringEquals"
       variable = "kms:ViaService"
-      values   = ["sqs.us-east-1.amazonaws.com", "scheduler.us-east-1.amazonaws.com"]
+      values   = ["sqs.us-east-1.amazonaws.com"]
+    }
+
+    condition {
+      test     = "ForAnyValue:StringEquals"
+      variable = "kms:ResourceAliases"
+      values   = ["alias/ecs-scheduler"]
+    }
+  }
+
+  statement {
+    sid       = "DecryptThisGroupsSchedulePayloads"
+    effect    = "Allow"
+    actions   = ["kms:Decrypt"]
+    resources = ["arn:aws:kms:us-east-1:123456789012:key/*"]
+
+    condition {
+      test     = "ArnLike"
+      variable = "kms:EncryptionContext:aws:scheduler:schedule:arn"
+      values = [
+        "arn:aws:scheduler:us-east-1:123456789012:schedule/acme-commerce-internal-use1-orders-sync_sync-orders/*",
+      ]
     }
 
     condition {
@@ -166,28 +181,34 @@ data "aws_iam_policy_document" "dlq" {
   version = "2012-10-17"
 
   statement {
-    sid       = "AllowThisGroupsSchedulesToSend"
+    sid       = "AllowTheExecutionRoleToSend"
     effect    = "Allow"
     actions   = ["sqs:SendMessage"]
     resources = [aws_sqs_queue.dlq.arn]
 
     principals {
-      type        = "Service"
-      identifiers = ["scheduler.amazonaws.com"]
-    }
-
-    condition {
-      test     = "ArnLike"
-      variable = "aws:SourceArn"
-      values = [
-        "arn:aws:scheduler:us-east-1:123456789012:schedule/acme-commerce-internal-use1-orders-sync_sync-orders/*",
+      type = "AWS"
+      identifiers = [
+        "arn:aws:iam::123456789012:role/acme-commerce-internal-use1-orders-sync_sync-orders-scheduler",
       ]
     }
+  }
+
+  statement {
+    sid       = "DenySendingByAnyoneElse"
+    effect    = "Deny"
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.dlq.arn]
+
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
 
     condition {
-      test     = "StringEquals"
-      variable = "aws:SourceAccount"
-      values   = ["123456789012"]
+      test     = "ArnNotEquals"
+      variable = "aws:PrincipalArn"
+      values   = [aws_iam_role.scheduler.arn]
     }
   }
 
@@ -337,6 +358,7 @@ resource "aws_scheduler_schedule" "ecs" {
   schedule_expression          = each.value.schedule_expression
   schedule_expression_timezone = each.value.schedule_expression_timezone
   state                        = each.value.state
+  kms_key_arn                  = "arn:aws:kms:us-east-1:123456789012:alias/ecs-scheduler"
 
   flexible_time_window {
     mode                      = each.value.flexible_time_window_mode

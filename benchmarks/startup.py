@@ -1,0 +1,86 @@
+"""Start-up cost of ``ecs-scheduler validate`` against a bare ``import yaml, pydantic``.
+
+Run: ``python benchmarks/startup.py [--rounds N]``. Each round starts, in turn, a fresh
+interpreter for each command below (so the machine's load falls on all of them alike) and
+measures the CPU time it used (user + system, from the kernel's accounting of the child),
+which other processes on a busy machine disturb far less than wall time; wall time is shown
+too. The report gives the best and the median of the rounds, in milliseconds, and the ratio
+of each command to the bare import. Commands:
+
+- ``python -c pass``: the interpreter alone;
+- ``python -c "import yaml, pydantic"``: the libraries validate cannot do without (bare);
+- ``validate``: the CLI entry point validating examples/daily-report.yaml, as a user runs it;
+- ``validate --json``: the same, printing JSON.
+
+To see where the time goes: ``python -X importtime -c "from ecs_scheduler.cli import main;
+main()" validate -c examples/daily-report.yaml 2> imports.txt``.
+This is a benchmark, not a test: it never fails on time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "daily-report.yaml"
+CLI = "from ecs_scheduler.cli import main; main()"
+COMMANDS: dict[str, list[str]] = {
+    "python -c pass": ["-c", "pass"],
+    "import yaml, pydantic": ["-c", "import yaml, pydantic"],
+    "validate": ["-c", CLI, "validate", "-c", str(EXAMPLE)],
+    "validate --json": ["-c", CLI, "validate", "-c", str(EXAMPLE), "--json"],
+}
+BARE = "import yaml, pydantic"
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_once(arguments: list[str]) -> tuple[float, float]:
+    """(CPU seconds, wall seconds) of one interpreter, from start to exit."""
+    cpu, begun = _children_cpu(), time.perf_counter()
+    completed = subprocess.run(
+        [sys.executable, *arguments], capture_output=True, check=False, timeout=120
+    )
+    wall = time.perf_counter() - begun
+    if completed.returncode != 0:
+        raise SystemExit(f"{arguments} failed:\n{completed.stderr.decode()}")
+    return _children_cpu() - cpu, wall
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--rounds", type=int, default=15, help="runs of each command")
+    rounds = parser.parse_args().rounds
+    cpu: dict[str, list[float]] = {name: [] for name in COMMANDS}
+    wall: dict[str, list[float]] = {name: [] for name in COMMANDS}
+    for _ in range(rounds):
+        for name, arguments in COMMANDS.items():
+            used, elapsed = run_once(arguments)
+            cpu[name].append(used)
+            wall[name].append(elapsed)
+    print(f"Python {sys.version.split()[0]}; {rounds} rounds; milliseconds, start to exit\n")
+    print(
+        f"{'command':24} {'CPU best':>9} {'median':>7} {'best/bare':>10} {'median/bare':>12}"
+        f" {'wall best':>10} {'median':>7}"
+    )
+    bare_best, bare_median = min(cpu[BARE]), statistics.median(cpu[BARE])
+    for name in COMMANDS:
+        best, median = min(cpu[name]), statistics.median(cpu[name])
+        print(
+            f"{name:24} {best * 1000:9.0f} {median * 1000:7.0f} {best / bare_best:9.2f}x"
+            f" {median / bare_median:11.2f}x {min(wall[name]) * 1000:10.0f}"
+            f" {statistics.median(wall[name]) * 1000:7.0f}"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
