@@ -107,14 +107,15 @@ class UsageError(EcsSchedulerError):
 
 
 class BlockedError(EcsSchedulerError):
-    """Some of the config cannot converge: a name is taken by a resource this stack does not own."""
+    """Some of the config cannot converge: resources were left alone (a name someone else's
+    resource holds, a dead-letter queue that received messages)."""
 
     def __init__(self, count: int, *, applied: bool) -> None:
         done = "the rest was applied" if applied else "apply would write the rest"
         super().__init__(
-            f"{count} resource(s) carry this stack's names without its ownership tags and were "
-            f"left alone, with every other resource of their job; {done}. Rename the job or "
-            "remove the foreign resource, then run again."
+            f"{count} resource(s) were left alone, with every other resource of their job, "
+            "each listed above with why (a name held without its ownership tags, or AWS "
+            f"changed after the plan); {done}. Resolve what is listed, then run again."
         )
 
 
@@ -163,6 +164,13 @@ TimeoutOption = Annotated[
 ParallelismOption = Annotated[
     int,
     typer.Option("--parallelism", min=1, metavar="N", help="Make at most N AWS calls at once."),
+]
+PruneForeignOption = Annotated[
+    bool,
+    typer.Option(
+        "--prune-foreign",
+        help="Also remove jobs of this stack name that another config's resource owner made.",
+    ),
 ]
 DEFAULT_CONFIG = Path("ecs-scheduler.yaml")
 DEFAULT_TIMEOUT_SECONDS = 1800.0
@@ -644,8 +652,10 @@ def render_value(value: Any) -> str:
 def render_plan(plan: Plan) -> None:
     for blocked in plan.blocked:
         err.print(f"[red]✗ left alone:[/] {escape(blocked)}")
+    for note in plan.notes:
+        err.print(f"[yellow]! note:[/] {escape(note)}")
     for skipped in plan.skipped:
-        out.print(f"[dim]  = note:[/] {escape(skipped)}")
+        out.print(f"[dim]  = not created again:[/] {escape(skipped)}")
     if not plan.changes:
         if plan.blocked:
             out.print(
@@ -671,6 +681,8 @@ def render_destroy_plan(plan: Plan) -> None:
         return
     for blocked in plan.blocked:
         err.print(f"[red]✗ left alone:[/] {escape(blocked)}")
+    for note in plan.notes:
+        err.print(f"[yellow]! note:[/] {escape(note)}")
     if plan.blocked:
         out.print(
             f"[red]Nothing can be destroyed:[/] {len(plan.blocked)} resource(s) left alone "
@@ -805,6 +817,7 @@ def make_plan(
     parallelism: int = DEFAULT_PARALLELISM,
     destroy_jobs: Sequence[str] | None = None,
     destroy_all: bool = False,
+    prune_foreign: bool = False,
 ) -> tuple[Plan, AwsClients]:
     from ecs_scheduler.engines.aws import plan
 
@@ -827,6 +840,7 @@ def make_plan(
                 destroy_jobs=destroy_jobs or None,
                 destroy_all=destroy_all,
                 max_workers=parallelism,
+                prune_foreign=prune_foreign,
                 progress=reading,
             )
     return the_plan, clients
@@ -840,11 +854,12 @@ def confirm_and_apply(
     force_delete_dlq: bool,
     destroying: bool = False,
     parallelism: int = DEFAULT_PARALLELISM,
-) -> None:
+) -> tuple[str, ...]:
+    """Apply after confirmation; the changes apply found unsafe to make, each with why."""
     from ecs_scheduler.engines.aws import ApplyInterruptedError, apply
 
     if not the_plan.changes:
-        return
+        return ()
     if not auto_approve:
         if not sys.stdin.isatty():
             raise UsageError("refusing to change AWS without a terminal; pass --auto-approve")
@@ -861,6 +876,8 @@ def confirm_and_apply(
     except ApplyInterruptedError as stopped:
         command = "destroy" if destroying else "apply"
         raise ApplyInterruptedError(stopped.applied, stopped.total, command=command) from None
+    for blocked in result.blocked:
+        err.print(f"[red]✗ left alone:[/] {escape(blocked)}")
     if destroying:
         out.print(
             f"[green]Destroy complete.[/] {result.summary()['delete']} destroyed in "
@@ -868,6 +885,7 @@ def confirm_and_apply(
         )
     else:
         out.print(f"[green]Apply complete.[/] {result}")
+    return result.blocked
 
 
 @app.command(name="plan")
@@ -876,6 +894,7 @@ def plan_command(
         bool,
         typer.Option("--detailed-exitcode", help="Exit 2 when there are changes, 0 when none."),
     ] = False,
+    prune_foreign: PruneForeignOption = False,
     config: ConfigOption = DEFAULT_CONFIG,
     profile: ProfileOption = None,
     region: RegionOption = None,
@@ -887,7 +906,13 @@ def plan_command(
 ) -> None:
     """Show what apply would change in live AWS (live AWS is the state; nothing is written)."""
     the_plan, _ = make_plan(
-        config, profile, region, endpoint_url, timeout=timeout, parallelism=parallelism
+        config,
+        profile,
+        region,
+        endpoint_url,
+        timeout=timeout,
+        parallelism=parallelism,
+        prune_foreign=prune_foreign,
     )
     if as_json:
         print_json(the_plan.to_json())
@@ -903,6 +928,7 @@ def plan_command(
 def apply(
     auto_approve: AutoApproveOption = False,
     force_delete_dlq_messages: ForceDlqOption = False,
+    prune_foreign: PruneForeignOption = False,
     config: ConfigOption = DEFAULT_CONFIG,
     profile: ProfileOption = None,
     region: RegionOption = None,
@@ -913,18 +939,24 @@ def apply(
 ) -> None:
     """Converge live AWS to the config: preflight, plan, confirm, apply."""
     the_plan, clients = make_plan(
-        config, profile, region, endpoint_url, timeout=timeout, parallelism=parallelism
+        config,
+        profile,
+        region,
+        endpoint_url,
+        timeout=timeout,
+        parallelism=parallelism,
+        prune_foreign=prune_foreign,
     )
     render_plan(the_plan)
-    confirm_and_apply(
+    blocked = confirm_and_apply(
         the_plan,
         clients,
         auto_approve=auto_approve,
         force_delete_dlq=force_delete_dlq_messages,
         parallelism=parallelism,
     )
-    if the_plan.blocked:
-        raise BlockedError(len(the_plan.blocked), applied=True)
+    if the_plan.blocked or blocked:
+        raise BlockedError(len(the_plan.blocked) + len(blocked), applied=True)
 
 
 @app.command()
@@ -934,6 +966,7 @@ def destroy(
     ] = None,
     auto_approve: AutoApproveOption = False,
     force_delete_dlq_messages: ForceDlqOption = False,
+    prune_foreign: PruneForeignOption = False,
     config: ConfigOption = DEFAULT_CONFIG,
     profile: ProfileOption = None,
     region: RegionOption = None,
@@ -952,9 +985,10 @@ def destroy(
         parallelism=parallelism,
         destroy_jobs=jobs,
         destroy_all=not jobs,
+        prune_foreign=prune_foreign,
     )
     render_destroy_plan(the_plan)
-    confirm_and_apply(
+    blocked = confirm_and_apply(
         the_plan,
         clients,
         auto_approve=auto_approve,
@@ -962,6 +996,8 @@ def destroy(
         destroying=True,
         parallelism=parallelism,
     )
+    if the_plan.blocked or blocked:
+        raise BlockedError(len(the_plan.blocked) + len(blocked), applied=True)
 
 
 @app.command()

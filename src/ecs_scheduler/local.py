@@ -76,6 +76,7 @@ class Emulator:
         """``port`` 0 takes a free port."""
         from moto.server import ThreadedMotoServer
 
+        _report_redrive_allow_policy()
         self._port = port
         self._server = ThreadedMotoServer(ip_address=LOOPBACK, port=port, verbose=False)
         self._endpoint_url: str | None = None
@@ -133,6 +134,30 @@ def _check_port_is_free(port: int) -> None:
                 f"The embedded emulator cannot listen on {LOOPBACK}:{port}: {error.strerror}. "
                 "Choose another --port, or omit it to take a free one."
             ) from error
+
+
+def _report_redrive_allow_policy() -> None:
+    """Make moto report a queue's RedriveAllowPolicy in GetQueueAttributes, as SQS does.
+
+    moto 5.2 keeps the attribute that CreateQueue and SetQueueAttributes set but leaves it out
+    of GetQueueAttributes; AWS reports it once set (GetQueueAttributes, SQS API Reference), and
+    plan compares it. Patched in this process, where the emulator's server runs.
+    """
+    from moto.sqs.models import Queue
+
+    reported: Any = Queue.attributes
+    if getattr(reported.fget, "reports_redrive_allow_policy", False):
+        return
+
+    def attributes(queue: Any) -> dict[str, Any]:
+        result: dict[str, Any] = reported.fget(queue)
+        value = getattr(queue, "redrive_allow_policy", None)
+        if value:
+            result["RedriveAllowPolicy"] = value
+        return result
+
+    attributes.reports_redrive_allow_policy = True  # type: ignore[attr-defined]
+    Queue.attributes = property(attributes)  # type: ignore[method-assign,assignment]
 
 
 def use_emulator_credentials() -> None:

@@ -65,6 +65,19 @@ ALARM_PERIOD_SECONDS: Final = 300
 # How long SQS reuses a data key before asking KMS again: the maximum, to keep KMS calls
 # (and their cost) low for a queue that is written to rarely.
 KMS_DATA_KEY_REUSE_SECONDS: Final = 86400
+# The dead-letter queue's largest message. AWS raised both SQS's maximum and its default from
+# 262,144 to 1,048,576 bytes in August 2025 (SetQueueAttributes in the SQS API Reference;
+# https://aws.amazon.com/about-aws/whats-new/2025/08/amazon-sqs-max-payload-size-1mib/), so the
+# default depends on when a queue was made; hashicorp/aws up to 6.x still rejects more than
+# 262,144 (hashicorp/terraform-provider-aws#45152) and defaults to it, and cfn-lint's schema
+# caps it there too (aws-cloudformation/cfn-lint#4241). Every engine can write 262,144, and a
+# failed Scheduler event (the schedule's target request and the error) is far smaller.
+DLQ_MAXIMUM_MESSAGE_SIZE: Final = 262144
+# No SQS queue may name the dead-letter queue as its own dead-letter queue: only Scheduler
+# writes to it (SetQueueAttributes, RedriveAllowPolicy "denyAll", SQS API Reference).
+DLQ_REDRIVE_ALLOW_POLICY: Final = json.dumps(
+    {"redrivePermission": "denyAll"}, separators=(",", ":")
+)
 # IAM and AWS STS quotas: "Role policy size cannot exceed 10,240 characters" (the sum of a
 # role's inline policies), and "IAM does not count white space" (IAM User Guide,
 # reference_iam-quotas.html).
@@ -363,6 +376,8 @@ def job_resources(stack: str, job_key: str, job: Job) -> list[Resource]:
                 "KmsMasterKeyId": job.kms_key_arn,
                 "KmsDataKeyReusePeriodSeconds": str(KMS_DATA_KEY_REUSE_SECONDS),
                 "MessageRetentionPeriod": str(job.dlq_message_retention_seconds),
+                "MaximumMessageSize": str(DLQ_MAXIMUM_MESSAGE_SIZE),
+                "RedriveAllowPolicy": DLQ_REDRIVE_ALLOW_POLICY,
             }
         },
     )

@@ -169,6 +169,8 @@ def test_daily_report_schedule_request() -> None:
             "1234abcd-12ab-34cd-56ef-1234567890ab",
             "KmsDataKeyReusePeriodSeconds": "86400",
             "MessageRetentionPeriod": "1209600",
+            "MaximumMessageSize": "262144",
+            "RedriveAllowPolicy": '{"redrivePermission":"denyAll"}',
         }
     }
     assert desired.task_definitions["daily-report"].family == "daily-report"

@@ -135,6 +135,8 @@ _INTEGER_QUEUE_ATTRIBUTES: Final = frozenset(
     }
 )
 _STRING_QUEUE_ATTRIBUTES: Final = frozenset({"KmsMasterKeyId"})
+# SQS queue attributes (JSON text in the API) that CloudFormation takes as JSON objects.
+_JSON_QUEUE_ATTRIBUTES: Final = frozenset({"RedriveAllowPolicy"})
 
 # EcsParameters members whose nested keys are camelCase in the API, PascalCase in CloudFormation.
 _ECS_CAMEL_CASE_MEMBERS: Final = frozenset(
@@ -734,6 +736,8 @@ def _queue_properties(resource: Resource, context: _Context) -> dict[str, Any]:
                 properties[attribute] = int(setting)
             elif attribute in _STRING_QUEUE_ATTRIBUTES:
                 properties[attribute] = setting
+            elif attribute in _JSON_QUEUE_ATTRIBUTES:
+                properties[attribute] = json.loads(setting)
             else:
                 raise _unexpected(resource, f"Attributes.{attribute}")
     return _with_tags(properties, resource)

@@ -62,6 +62,7 @@ _QUEUE_ATTRIBUTES: Final[Mapping[str, tuple[str, Callable[[str], Value]]]] = {
     "MaximumMessageSize": ("max_message_size", int),
     "ReceiveMessageWaitTimeSeconds": ("receive_wait_time_seconds", int),
     "SqsManagedSseEnabled": ("sqs_managed_sse_enabled", lambda text: text.lower() == "true"),
+    "RedriveAllowPolicy": ("redrive_allow_policy", str),
 }
 _ALARM_ARGUMENTS: Final = {
     "AlarmDescription": "alarm_description",

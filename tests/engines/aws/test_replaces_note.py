@@ -30,17 +30,17 @@ def test_each_replaced_arn_gets_a_plan_line_saying_it_keeps_running(
 
     result = plan(desired_from(JOB, add_replaces), clients)
 
-    notes = [line for line in result.skipped if "replaces" in line]
+    notes = [line for line in result.notes if "replaces" in line]
     assert notes == [
         f"job {JOB} replaces {arns[0]}: cut-over is not yet performed by this version; the old "
         "schedule keeps running, so the task may run twice until you delete it.",
         f"job {JOB} replaces {arns[1]}: cut-over is not yet performed by this version; the old "
         "rule keeps running, so the task may run twice until you disable it.",
     ]
-    assert result.to_json()["skipped"] == list(result.skipped)
+    assert result.to_json()["notes"] == list(result.notes)
 
 
 def test_a_job_without_replaces_gets_no_such_line(
     clients: AwsClients, desired_from: DesiredFactory
 ) -> None:
-    assert not [line for line in plan(desired_from(JOB), clients).skipped if "replaces" in line]
+    assert not [line for line in plan(desired_from(JOB), clients).notes if "replaces" in line]

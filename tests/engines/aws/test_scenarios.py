@@ -552,7 +552,9 @@ def test_name_collisions_are_left_alone_and_block_only_their_job(
     # The foreign queue's messages are not ours to count: it is not deleted, so no refusal.
     clients.sqs.send_message(QueueUrl=foreign_queue, MessageBody="theirs")
     destroyed = cli(account, config, "destroy", "--auto-approve")
-    assert destroyed.returncode == 0, destroyed.stdout + destroyed.stderr
+    # What was left behind is listed, and the destroy did not finish its job: exit 1.
+    assert destroyed.returncode == 1, destroyed.stdout + destroyed.stderr
+    assert f"left alone: module.taken-queue.{QUEUE}" in destroyed.stderr
     nothing_of(account, clean)
     assert role_exists(account, role_job.role)
     assert queue_url(account, queue_job.queue) == foreign_queue
@@ -1033,7 +1035,8 @@ def test_resource_retagged_to_another_stack_is_no_longer_ours(
     assert orders_primary["State"] == "ENABLED"
 
     destroyed = cli(account, config, "destroy", "--auto-approve")
-    assert destroyed.returncode == 0, destroyed.stdout + destroyed.stderr
+    assert destroyed.returncode == 1, destroyed.stdout + destroyed.stderr
+    assert f"left alone: module.stock.{QUEUE}" in destroyed.stderr
     assert queue_url(account, stock.queue) == url
     assert clients.sqs.list_queue_tags(QueueUrl=url)["Tags"]["ecs-scheduler:stack"] == (
         "someone-else"

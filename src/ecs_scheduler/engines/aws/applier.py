@@ -1,17 +1,23 @@
 """Execute a plan: creates and updates in dependency order, deletes in reverse, concurrently.
 
 Every write is idempotent so that an apply interrupted at any point converges when run again:
-a create that finds its resource already there falls through to an update, a delete that
-finds nothing left is done. The one retry loop of the engine lives here: a role IAM has just
-created is not yet visible to EventBridge Scheduler, which rejects CreateSchedule and
-UpdateSchedule with a ValidationException until it is; botocore's retry modes do not treat
-that as retryable.
+a create that finds its resource already there falls through to an update if the resource
+carries this stack's ownership tags (an earlier, interrupted apply made it), a delete that
+finds nothing left is done. AWS may change between plan and apply (the confirmation prompt
+waits as long as the person takes): a create that meets a resource someone else made under
+its name in the meantime, or a dead-letter queue that received messages, stops that job's
+remaining changes and is reported in :attr:`ApplyResult.blocked`.
+
+The one retry loop of the engine lives here: a role IAM has just created is not yet visible
+to EventBridge Scheduler, which rejects CreateSchedule and UpdateSchedule with a
+ValidationException until it is; botocore's retry modes do not treat that as retryable.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import threading
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -31,12 +37,14 @@ from ecs_scheduler.engines.aws.live import (
     ALARM,
     GROUP,
     QUEUE,
+    QUEUE_MESSAGE_COUNTS,
     QUEUE_POLICY,
     ROLE,
     ROLE_POLICY,
     SCHEDULE,
     LiveResource,
     error_code,
+    is_owned,
 )
 from ecs_scheduler.engines.aws.planner import DEPENDENCY_ORDER, Change, Plan
 from ecs_scheduler.resources import DesiredState, Resource, ResourceType
@@ -61,6 +69,9 @@ class ApplyResult:
     applied: tuple[Change, ...]
     api_calls: int  # made by this apply, through ``clients``
     seconds: float
+    # Changes not made because AWS changed since the plan, each with why; the rest of their
+    # job was left as it was. Non-empty means the apply did not converge.
+    blocked: tuple[str, ...] = ()
 
     def summary(self) -> dict[str, int]:
         counts = {"create": 0, "update": 0, "replace": 0, "delete": 0}
@@ -106,7 +117,7 @@ def apply(
         raise AwsEngineError("This plan carries no desired state; create it with plan().")
     started = time.monotonic()
     calls_before = clients.api_calls.total
-    writer = _Writer(clients, plan.desired)
+    writer = _Writer(clients, plan.desired, force_delete_dlq_messages=force_delete_dlq_messages)
     applied: list[Change] = []
     forward = [c for c in plan.changes if c.action != "delete"]
     # A replacement under a new name keeps the old resource until the new one is in place.
@@ -119,21 +130,31 @@ def apply(
         try:
             for resource_type in DEPENDENCY_ORDER:
                 batch = [c for c in forward if c.type == resource_type]
-                applied.extend(_run(pool, batch, writer.converge, progress, guard))
+                done = _run(pool, batch, writer.converge, progress, guard)
+                applied.extend(change for change in done if change.address not in writer.not_made)
             removing = True
             for resource_type in reversed(DEPENDENCY_ORDER):
                 batch = [c for c in backward if c.type == resource_type]
                 # A replacement was reported when its new resource was made: report deletes only.
                 deletes_progress = _only_deletes(progress)
                 done = _run(pool, batch, writer.remove_old, deletes_progress, guard)
-                applied.extend(change for change in done if change.action == "delete")
+                applied.extend(
+                    change
+                    for change in done
+                    if change.action == "delete" and change.address not in writer.not_made
+                )
         except _StoppedError as stopped:
-            applied.extend(c for c in stopped.done if not removing or c.action == "delete")
+            applied.extend(
+                c
+                for c in stopped.done
+                if (not removing or c.action == "delete") and c.address not in writer.not_made
+            )
             raise ApplyInterruptedError(len(applied), len(plan.changes)) from None
     return ApplyResult(
         applied=tuple(applied),
         api_calls=clients.api_calls.total - calls_before,
         seconds=time.monotonic() - started,
+        blocked=tuple(sorted(writer.blocked)),
     )
 
 
@@ -225,27 +246,101 @@ def _json(document: Any) -> str:
     return json.dumps(document, separators=(",", ":"))
 
 
+class _UnsafeNowError(Exception):
+    """AWS changed since the plan so that a change is no longer safe; its job stops here."""
+
+
 class _Writer:
-    def __init__(self, clients: AwsClients, desired: DesiredState | None):
+    def __init__(
+        self,
+        clients: AwsClients,
+        desired: DesiredState | None,
+        *,
+        force_delete_dlq_messages: bool = False,
+    ):
         self.clients = clients
         self.desired = desired
+        self.force_delete_dlq_messages = force_delete_dlq_messages
+        self.blocked: list[str] = []
+        self.not_made: set[str] = set()  # addresses of changes skipped or stopped
+        self._blocked_jobs: set[str] = set()
+        self._lock = threading.Lock()
 
     # -- dispatch -------------------------------------------------------------------------
 
     def converge(self, change: Change) -> None:
         resource = change.desired
         assert resource is not None
-        if change.action == "replace" and not _renamed(change):
-            assert change.live is not None
-            self.delete(change.live)
-        if change.action == "update":
-            self.update(resource, change.live)
-        else:
-            self.create(resource)
+        if self._job_blocked(change):
+            return
+        try:
+            if change.action == "replace" and not _renamed(change):
+                assert change.live is not None
+                self._delete_checked(change.live)
+            if change.action == "update":
+                self.update(resource, change.live)
+            else:
+                self.create(resource)
+        except _UnsafeNowError as stop:
+            self._block(change, str(stop))
 
     def remove_old(self, change: Change) -> None:
         assert change.live is not None
-        self.delete(change.live)
+        if self._job_blocked(change):
+            return
+        try:
+            self._delete_checked(change.live)
+        except _UnsafeNowError as stop:
+            self._block(change, str(stop))
+
+    def _job_blocked(self, change: Change) -> bool:
+        with self._lock:
+            if change.job in self._blocked_jobs:
+                self.not_made.add(change.address)
+                return True
+            return False
+
+    def _block(self, change: Change, why: str) -> None:
+        with self._lock:
+            self._blocked_jobs.add(change.job)
+            self.not_made.add(change.address)
+            self.blocked.append(
+                f"{change.address}: {why}; job {change.job} was left as it was from here on."
+            )
+
+    def _delete_checked(self, live: LiveResource) -> None:
+        """Delete ``live``; a dead-letter queue only if it still holds no message."""
+        if live.type == QUEUE and not self.force_delete_dlq_messages:
+            messages = self._queue_messages(live)
+            if messages:
+                raise _UnsafeNowError(
+                    f"the dead-letter queue {live.aws_name} received {messages} message(s) "
+                    "after the plan and is kept; read or redrive them, or pass "
+                    "--force-delete-dlq-messages"
+                )
+        self.delete(live)
+
+    def _queue_messages(self, live: LiveResource) -> int:
+        """The queue's message count now (SQS's approximate counts, as the plan read them)."""
+        try:
+            attributes = self.clients.sqs.get_queue_attributes(
+                QueueUrl=live.queue_url, AttributeNames=list(QUEUE_MESSAGE_COUNTS)
+            )["Attributes"]
+        except ClientError as error:
+            if error_code(error) in _NOT_FOUND_CODES:
+                return 0
+            raise
+        return sum(int(attributes.get(count, 0)) for count in QUEUE_MESSAGE_COUNTS)
+
+    def _check_owned(self, resource: Resource, kind: str, tags: Mapping[str, str]) -> None:
+        """Stop unless the resource found under ``resource``'s name carries our ownership tags."""
+        assert self.desired is not None
+        if not is_owned(tags, self.desired.stack, resource.job):
+            shown = ", ".join(f"{key}={value}" for key, value in sorted(tags.items())) or "none"
+            raise _UnsafeNowError(
+                f"{kind} {resource.aws_name} was created by someone else after the plan "
+                f"(its tags: {shown}); it is left alone"
+            )
 
     def create(self, resource: Resource) -> None:
         creators: dict[ResourceType, Callable[[Resource], None]] = {
@@ -309,6 +404,11 @@ class _Writer:
     # -- schedule groups ------------------------------------------------------------------
 
     def _create_group(self, resource: Resource) -> None:
+        # AWS answers ConflictException for a name in use; moto's server replaces the group
+        # instead, so look first (the ConflictException path still covers the race after).
+        if self._existing_group_is_ours(resource):
+            self._update_group(resource, None)
+            return
         try:
             self.clients.scheduler.create_schedule_group(
                 Name=resource.aws_name, Tags=_tag_list(resource.tags)
@@ -316,7 +416,21 @@ class _Writer:
         except ClientError as error:
             if error_code(error) != "ConflictException":
                 raise
+            self._existing_group_is_ours(resource)
             self._update_group(resource, None)
+
+    def _existing_group_is_ours(self, resource: Resource) -> bool:
+        """False if no group has ``resource``'s name; True if ours; else stop the job."""
+        scheduler = self.clients.scheduler
+        try:
+            arn = scheduler.get_schedule_group(Name=resource.aws_name)["Arn"]
+        except ClientError as error:
+            if error_code(error) != "ResourceNotFoundException":
+                raise
+            return False
+        tags = scheduler.list_tags_for_resource(ResourceArn=arn)["Tags"]
+        self._check_owned(resource, "schedule group", {tag["Key"]: tag["Value"] for tag in tags})
+        return True
 
     def _update_group(self, resource: Resource, live: LiveResource | None) -> None:
         scheduler = self.clients.scheduler
@@ -373,6 +487,10 @@ class _Writer:
         except ClientError as error:
             if error_code(error) != "EntityAlreadyExists":
                 raise
+            # Only a role of ours is updated, so a permissions boundary is removed only from a
+            # role this stack made and whose config sets none.
+            tags = self.clients.iam.list_role_tags(RoleName=resource.aws_name)["Tags"]
+            self._check_owned(resource, "IAM role", {tag["Key"]: tag["Value"] for tag in tags})
             self._update_role(resource, None)
 
     def _update_role(self, resource: Resource, live: LiveResource | None) -> None:
@@ -452,6 +570,9 @@ class _Writer:
         except ClientError as error:
             if error_code(error) not in {"QueueAlreadyExists", "QueueNameExists"}:
                 raise
+            url = sqs.get_queue_url(QueueName=resource.aws_name)["QueueUrl"]
+            tags = sqs.list_queue_tags(QueueUrl=url).get("Tags", {})
+            self._check_owned(resource, "SQS queue", tags)
             self._update_queue(resource, None)
 
     def _update_queue(self, resource: Resource, live: LiveResource | None) -> None:
@@ -479,7 +600,18 @@ class _Writer:
     # -- CloudWatch -----------------------------------------------------------------------
 
     def _put_alarm_new(self, resource: Resource) -> None:
-        self.clients.cloudwatch.put_metric_alarm(
+        # PutMetricAlarm "creates or updates an alarm" (CloudWatch API Reference): it replaces
+        # one of the same name without an error, so an alarm made after the plan is looked for.
+        cloudwatch = self.clients.cloudwatch
+        existing = cloudwatch.describe_alarms(
+            AlarmNames=[resource.aws_name], AlarmTypes=["MetricAlarm", "CompositeAlarm"]
+        )
+        for alarm in [*existing["MetricAlarms"], *existing["CompositeAlarms"]]:
+            tags = cloudwatch.list_tags_for_resource(ResourceARN=alarm["AlarmArn"])["Tags"]
+            self._check_owned(
+                resource, "CloudWatch alarm", {tag["Key"]: tag["Value"] for tag in tags}
+            )
+        cloudwatch.put_metric_alarm(
             AlarmName=resource.aws_name, **resource.properties, Tags=_tag_list(resource.tags)
         )
 

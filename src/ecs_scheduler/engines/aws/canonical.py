@@ -72,6 +72,8 @@ SETTABLE_QUEUE_ATTRIBUTES = frozenset(
         "FifoThroughputLimit",
     }
 )
+# Queue attributes whose string is a JSON document: compared as documents, not as text.
+JSON_QUEUE_ATTRIBUTES = frozenset({"RedrivePolicy", "RedriveAllowPolicy"})
 ALARM_DEFAULTS: Mapping[str, Any] = {"ActionsEnabled": True, "TreatMissingData": "missing"}
 # Policy-valued fields are compared (and shown in a diff) as one value.
 POLICY_FIELDS = frozenset({"AssumeRolePolicyDocument", "PolicyDocument", "Policy"})
@@ -90,7 +92,11 @@ def canonical_properties(
         fields = _with_defaults(fields, ROLE_DEFAULTS)
     elif resource_type == "aws_sqs_queue":
         attributes = {
-            name: _attribute_string(value)
+            name: _attribute_string(
+                json.loads(value)
+                if name in JSON_QUEUE_ATTRIBUTES and isinstance(value, str)
+                else value
+            )
             for name, value in dict(fields.pop("Attributes", None) or {}).items()
             if name != "Policy"
         }

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -22,6 +23,7 @@ from ecs_scheduler.engines.aws.canonical import SETTABLE_QUEUE_ATTRIBUTES
 from ecs_scheduler.engines.aws.clients import AwsClients
 from ecs_scheduler.engines.aws.errors import AwsEngineError
 from ecs_scheduler.naming import (
+    HASH_LENGTH,
     MANAGED_BY_VALUE,
     TAG_JOB,
     TAG_MANAGED_BY,
@@ -48,10 +50,13 @@ _ALARM_NAME_BY_METRIC = {
     "ApproximateAgeOfOldestMessage": "dlq_oldest_message",
 }
 DEFAULT_JOB_READERS = 4
+# A name the naming standard shortened ends in "-" and 8 hex digits of a hash.
+_SHORTENED_NAME = re.compile(rf"-[0-9a-f]{{{HASH_LENGTH}}}$")
+_ACCESS_DENIED_CODES = frozenset({"AccessDeniedException", "AccessDenied"})
 # Called with (jobs read, jobs to read) as a read advances, once at its start with 0.
 ReadProgress = Callable[[int, int], None]
 _Group = tuple[str, str, dict[str, str]]  # name, ARN, tags
-_QUEUE_MESSAGE_COUNTS = (
+QUEUE_MESSAGE_COUNTS = (
     "ApproximateNumberOfMessages",
     "ApproximateNumberOfMessagesNotVisible",
     "ApproximateNumberOfMessagesDelayed",
@@ -78,6 +83,7 @@ class LiveResource:
 class LiveState:
     stack: str
     resources: Mapping[str, LiveResource]  # by address
+    unreadable: tuple[str, ...] = ()  # schedule groups whose tags could not be read, with why
 
     def of_job(self, job: str) -> list[LiveResource]:
         return [resource for resource in self.resources.values() if resource.job == job]
@@ -144,6 +150,7 @@ class _Reader:
         self.desired_by_job: dict[str, list[Resource]] = {}
         for resource in desired.resources.values():
             self.desired_by_job.setdefault(resource.job, []).append(resource)
+        self.unreadable: list[str] = []
 
     def read(self) -> LiveState:
         groups = self._stack_groups()
@@ -161,7 +168,7 @@ class _Reader:
         for found in per_job:
             for resource in found:
                 resources[resource.address] = resource
-        return LiveState(self.stack, resources)
+        return LiveState(self.stack, resources, tuple(sorted(self.unreadable)))
 
     def _read_job_and_report(
         self, job: str, tagged_groups: list[_Group], total: int
@@ -188,9 +195,11 @@ class _Reader:
         paginator = self.clients.scheduler.get_paginator("list_schedule_groups")
         for page in paginator.paginate():
             summaries.extend(
-                group for group in page["ScheduleGroups"] if group["Name"] != "default"
+                group
+                for group in page["ScheduleGroups"]
+                if group["Name"] != "default" and self._could_be_ours(group["Name"])
             )
-        tags = parallel_map(self.pool, lambda group: self._scheduler_tags(group["Arn"]), summaries)
+        tags = parallel_map(self.pool, self._listed_group_tags, summaries)
         found: dict[str, list[_Group]] = {}
         for summary, group_tags in zip(summaries, tags, strict=True):
             if group_tags.get(TAG_STACK) == self.stack and TAG_JOB in group_tags:
@@ -198,6 +207,29 @@ class _Reader:
                     (summary["Name"], summary["Arn"], group_tags)
                 )
         return found
+
+    def _could_be_ours(self, name: str) -> bool:
+        """Whether a group of this name may be this stack's, so that its tags must be read.
+
+        Every group name of the naming standard holds ``-<stack>_``, unless it was shortened
+        so far that the stack was cut too; then it ends in the hash of the full name. Reading
+        only these keeps plan within permissions scoped to the stack's names.
+        """
+        return f"-{self.stack}_" in name or _SHORTENED_NAME.search(name) is not None
+
+    def _listed_group_tags(self, group: Mapping[str, Any]) -> dict[str, str]:
+        """A listed group's tags; none, and a note, if this plan may not read them."""
+        try:
+            return self._scheduler_tags(group["Arn"])
+        except ClientError as error:
+            if error_code(error) not in _ACCESS_DENIED_CODES:
+                raise
+            self.unreadable.append(
+                f"schedule group {group['Name']}: its tags could not be read "
+                f"({error_code(error)}), so it is taken as not this stack's; if it is, grant "
+                "scheduler:ListTagsForResource on it."
+            )
+            return {}
 
     def _scheduler_tags(self, arn: str) -> dict[str, str]:
         try:
@@ -267,6 +299,9 @@ class _Reader:
                 break
             roles = []
         found.extend(roles)
+        own_role = roles[0].arn if roles and roles[0].owned else None
+        configured = {r.aws_name for r in self.desired_by_job.get(job, []) if r.type == SCHEDULE}
+        found = [_schedule_owned(resource, own_role, configured, group_name) for resource in found]
 
         queue_name: str | None = None
         configured_queue = self._name_of(wanted, QUEUE, "dlq")
@@ -314,6 +349,7 @@ class _Reader:
             roles = [] if (ROLE, role_name) in seen else self._read_role(job, role_name, None)
             if roles and roles[0].owned:
                 found.extend(_rekeyed(resource, name) for resource in roles)
+                found = [_schedule_owned(resource, roles[0].arn, set(), name) for resource in found]
                 break
         queue_name: str | None = None
         for candidate in _candidates(
@@ -482,7 +518,7 @@ class _Reader:
                 return []
             raise
         owned = is_owned(tags, self.stack, job)
-        messages = sum(int(attributes.get(count, 0)) for count in _QUEUE_MESSAGE_COUNTS)
+        messages = sum(int(attributes.get(count, 0)) for count in QUEUE_MESSAGE_COUNTS)
         settable = {
             key: value for key, value in attributes.items() if key in SETTABLE_QUEUE_ATTRIBUTES
         }
@@ -623,6 +659,27 @@ def _first_target_name(schedules: list[dict[str, Any]], path: tuple[str, ...]) -
         if isinstance(value, str) and value:
             return value.rsplit(":", 1)[-1].rsplit("/", 1)[-1]
     return None
+
+
+def _schedule_owned(
+    resource: LiveResource, role_arn: str | None, configured: set[str], group: str | None
+) -> LiveResource:
+    """A schedule, owned if it is this job's by its name or runs as the job's own role.
+
+    Schedules carry no tags. Every schedule this stack makes is named like its group (the
+    primary) or ``<group>_<key>``, unless shortened, and runs as its job's role; one that
+    does neither was put into the group by someone else and is left alone.
+    """
+    if resource.type != SCHEDULE:
+        return resource
+    name = resource.aws_name
+    runs_as = resource.properties.get("Target", {}).get("RoleArn")
+    owned = (
+        name in configured
+        or (group is not None and (name == group or name.startswith(f"{group}_")))
+        or (role_arn is not None and runs_as == role_arn)
+    )
+    return dataclasses.replace(resource, owned=owned)
 
 
 def _candidates(*names: str | None) -> list[str]:

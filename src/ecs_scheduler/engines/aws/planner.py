@@ -9,7 +9,7 @@ messages. ``apply`` executes a plan as it is and never re-plans.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -39,7 +39,13 @@ from ecs_scheduler.engines.aws.live import (
     parallel_map,
     read_live_state,
 )
-from ecs_scheduler.naming import TAG_JOB, TAG_MANAGED_BY, TAG_STACK
+from ecs_scheduler.naming import (
+    MANAGED_BY_VALUE,
+    TAG_JOB,
+    TAG_MANAGED_BY,
+    TAG_RESOURCE_OWNER,
+    TAG_STACK,
+)
 from ecs_scheduler.resources import (
     TAGGABLE_TYPES,
     DesiredState,
@@ -117,6 +123,9 @@ class Plan:
     changes: tuple[Change, ...]
     blocked: tuple[str, ...]  # resources left alone, each with why
     skipped: tuple[str, ...] = ()  # desired resources deliberately not created, each with why
+    # Live things of this stack's name left as they are without blocking anything, each with
+    # why: jobs another config made, schedule groups this plan may not read.
+    notes: tuple[str, ...] = ()
     # The desired state with every lookup resolved: apply finds a job's names in it.
     desired: DesiredState | None = field(default=None, compare=False, repr=False)
 
@@ -132,6 +141,7 @@ class Plan:
             "summary": self.summary(),
             "blocked": list(self.blocked),
             "skipped": list(self.skipped),
+            "notes": list(self.notes),
         }
 
 
@@ -144,10 +154,15 @@ def plan(
     *,
     destroy_jobs: Collection[str] | None = None,
     destroy_all: bool = False,
+    prune_foreign: bool = False,
     max_workers: int = 16,
     progress: ReadProgress | None = None,
 ) -> Plan:
     """The changes that make live AWS match ``desired`` (or remove the named jobs, or all).
+
+    A live job of this stack's name that the config lacks is removed only if it was made by
+    one of the config's resource owners (its ``ResourceOwner`` tag), or ``prune_foreign``:
+    two configs of one stack name (two teams) must not remove each other's jobs.
 
     ``progress`` hears of the live state's read, job by job.
     """
@@ -174,19 +189,65 @@ def plan(
         values = resolve_task_definitions(desired, clients, sorted(converge), pool)
     resolved = resolve(desired, values) if converge else desired
     builder = _PlanBuilder(resolved, live)
+    builder.notes.extend(live.unreadable)
     for job in sorted(converge):
         builder.converge_job(job, [r for r in resolved.resources.values() if r.job == job])
+    owners = _resource_owners(desired)
     for job in sorted(remove):
-        builder.remove_job(job, pruned=not destroying)
+        owner = _live_owner(live, job)
+        if not any(resource.owned for resource in live.of_job(job)):
+            why = ""  # nothing of it is ours: remove_job lists each resource as left alone
+        elif destroy_jobs is not None:
+            why = "destroy requested"
+        elif owner in owners:
+            why = "destroy requested" if destroying else "job no longer in the config"
+            why += f" (made by {TAG_RESOURCE_OWNER}={owner}, an owner this config names)"
+        elif prune_foreign:
+            why = (
+                f"job not in this config, made by {_owner_text(owner)}; removed because "
+                "--prune-foreign was given"
+            )
+        else:
+            builder.notes.append(
+                f"job {job} of stack {desired.stack} is not in this config and was made by "
+                f"{_owner_text(owner)}, which none of this config's jobs has "
+                f"({TAG_RESOURCE_OWNER}: {', '.join(sorted(owners))}): another config of the "
+                "same stack name owns it, so it is kept; pass --prune-foreign to remove it."
+            )
+            continue
+        builder.remove_job(job, why)
     for job in sorted(converge):
         for arn in desired.replaces.get(job, ()):
             kind = "rule" if ":events:" in arn else "schedule"
-            builder.skipped.append(
+            builder.notes.append(
                 f"job {job} replaces {arn}: cut-over is not yet performed by this version; "
                 f"the old {kind} keeps running, so the task may run twice until you "
                 f"{'disable' if kind == 'rule' else 'delete'} it."
             )
     return builder.build()
+
+
+def _resource_owners(desired: DesiredState) -> set[str]:
+    return {
+        resource.tags[TAG_RESOURCE_OWNER]
+        for resource in desired.resources.values()
+        if TAG_RESOURCE_OWNER in resource.tags
+    }
+
+
+def _live_owner(live: LiveState, job: str) -> str | None:
+    """Who made a live job: the ``ResourceOwner`` tag of its group, else of any of its own."""
+    resources = sorted(live.of_job(job), key=lambda resource: resource.type != GROUP)
+    for resource in resources:
+        if resource.owned and TAG_RESOURCE_OWNER in resource.tags:
+            return resource.tags[TAG_RESOURCE_OWNER]
+    return None
+
+
+def _owner_text(owner: str | None) -> str:
+    if owner is None:
+        return f"an unknown owner (no {TAG_RESOURCE_OWNER} tag)"
+    return f"{TAG_RESOURCE_OWNER}={owner}"
 
 
 def resolve_task_definitions(
@@ -233,6 +294,8 @@ class _PlanBuilder:
         self.changes: list[Change] = []
         self.blocked: list[str] = []
         self.skipped: list[str] = []
+        self.notes: list[str] = []
+        self.unknown_schedules: dict[str, list[str]] = {}  # group name -> schedule names
 
     def build(self) -> Plan:
         forward = {resource_type: index for index, resource_type in enumerate(DEPENDENCY_ORDER)}
@@ -247,18 +310,21 @@ class _PlanBuilder:
             changes=tuple(sorted(self.changes, key=order)),
             blocked=tuple(self.blocked),
             skipped=tuple(self.skipped),
+            notes=tuple(self.notes),
             desired=self.desired,
         )
 
     def converge_job(self, job: str, resources: list[Resource]) -> None:
         live = {resource.address: resource for resource in self.live.of_job(job)}
+        self._leave_unknown_schedules(live)
         foreign = [resource for resource in live.values() if not resource.owned]
         if foreign:
             for collision in foreign:
                 self.blocked.append(
-                    f"{collision.address}: {_describe(collision)} already exists without this "
-                    f"stack's ownership tags ({_ownership_tags(self.stack, job)}); it is left "
-                    f"alone and nothing of job {job} is written."
+                    f"{collision.address}: {_describe(collision)} already exists and "
+                    f"{_ownership_problem(collision, self.stack, job)}; it is left alone and "
+                    f"nothing of job {job} is written. Rename the job, or, if it is this "
+                    "job's, add the missing tags."
                 )
             return
         recreated: set[ResourceType] = set()
@@ -279,11 +345,16 @@ class _PlanBuilder:
             ):
                 recreated.add(resource.type)
         for leftover in live.values():
+            why = "no longer in the config"
+            if leftover.type == SCHEDULE:
+                why = _schedule_delete_reason(leftover, self.live.of_job(job))
+            elif self._holds_unknown_schedules(leftover):
+                continue
             self.changes.append(
                 Change(
                     leftover.address,
                     "delete",
-                    _delete_reason(leftover, "no longer in the config"),
+                    _delete_reason(leftover, why),
                     {},
                     live=leftover,
                 )
@@ -355,18 +426,77 @@ class _PlanBuilder:
                 )
             )
 
-    def remove_job(self, job: str, *, pruned: bool) -> None:
-        why = "job no longer in the config" if pruned else "destroy requested"
-        for resource in self.live.of_job(job):
+    def remove_job(self, job: str, why: str) -> None:
+        live = {resource.address: resource for resource in self.live.of_job(job)}
+        self._leave_unknown_schedules(live)
+        for resource in live.values():
+            if self._holds_unknown_schedules(resource):
+                continue
             if not resource.owned:
                 self.blocked.append(
-                    f"{resource.address}: {_describe(resource)} lacks this stack's ownership "
-                    f"tags ({_ownership_tags(self.stack, job)}); it is left alone."
+                    f"{resource.address}: {_describe(resource)} "
+                    f"{_ownership_problem(resource, self.stack, job)}; it is left alone. If it "
+                    f"is this stack's, add the missing tags; if not, remove {TAG_STACK} and "
+                    f"{TAG_JOB} from it."
                 )
                 continue
             self.changes.append(
                 Change(resource.address, "delete", _delete_reason(resource, why), {}, live=resource)
             )
+
+    def _leave_unknown_schedules(self, live: dict[str, LiveResource]) -> None:
+        """Take the schedules someone else put into this job's groups out of ``live``.
+
+        They are reported, never changed: schedules carry no tags, and a schedule that the
+        config does not name and that does not run as the job's own role is not this stack's.
+        """
+        for address, resource in list(live.items()):
+            if resource.type == SCHEDULE and not resource.owned:
+                del live[address]
+                self.unknown_schedules.setdefault(_group_name(resource), []).append(
+                    resource.aws_name
+                )
+                self.notes.append(
+                    f"schedule {resource.aws_name} in schedule group {_group_name(resource)} "
+                    f"(job {resource.job}) is not in the config and runs as "
+                    f"{_role_name(resource)}, not as the job's own role: someone else made "
+                    "it, so it is left alone."
+                )
+
+    def _holds_unknown_schedules(self, resource: LiveResource) -> bool:
+        """A group to delete that holds others' schedules: blocked, as deleting would take them."""
+        held = self.unknown_schedules.get(resource.aws_name) if resource.type == GROUP else None
+        if not held:
+            return False
+        self.blocked.append(
+            f"{resource.address}: {_describe(resource)} holds schedule(s) this stack did not "
+            f"make ({', '.join(sorted(held))}), and deleting a group deletes every schedule in "
+            "it; it is left alone. Move or delete those schedules, then run again."
+        )
+        return True
+
+
+def _schedule_delete_reason(schedule: LiveResource, job_resources: Iterable[LiveResource]) -> str:
+    roles = {resource.aws_name for resource in job_resources if resource.type == ROLE}
+    if _role_name(schedule) in roles:
+        return (
+            f"not in the config, and it runs as this job's role {_role_name(schedule)}: this "
+            "stack made it"
+        )
+    return (
+        f"not in the config, and its name is one of this job's in schedule group "
+        f"{_group_name(schedule)}: this stack made it"
+    )
+
+
+def _group_name(schedule: LiveResource) -> str:
+    return str(schedule.properties.get("GroupName", ""))
+
+
+def _role_name(schedule: LiveResource) -> str:
+    target = schedule.properties.get("Target", {})
+    role_arn = target.get("RoleArn", "") if isinstance(target, Mapping) else ""
+    return str(role_arn).rsplit("/", 1)[-1] or "no role"
 
 
 def _delete_reason(live: LiveResource, why: str) -> str:
@@ -391,8 +521,29 @@ def _describe(resource: LiveResource) -> str:
     return f"{kinds[resource.type]} {resource.aws_name}"
 
 
-def _ownership_tags(stack: str, job: str) -> str:
-    return f"{TAG_MANAGED_BY}=ecs-scheduler, {TAG_STACK}={stack}, {TAG_JOB}={job}"
+def _ownership_problem(resource: LiveResource, stack: str, job: str) -> str:
+    """Which of this stack's ownership tags ``resource`` carries, lacks or has otherwise."""
+    parent = _PARENT.get(resource.type)
+    if parent is not None:
+        return f"belongs to a {parent} without this stack's ownership tags"
+    wanted = {TAG_MANAGED_BY: MANAGED_BY_VALUE, TAG_STACK: stack, TAG_JOB: job}
+    carried = [f"{key}={value}" for key, value in wanted.items() if resource.tags.get(key) == value]
+    missing = [f"{key}={value}" for key, value in wanted.items() if key not in resource.tags]
+    other = [
+        f"{key}={resource.tags[key]} (not {value})"
+        for key, value in wanted.items()
+        if key in resource.tags and resource.tags[key] != value
+    ]
+    if not carried:
+        every = ", ".join(f"{key}={value}" for key, value in wanted.items())
+        text = f"carries none of this stack's ownership tags ({every})"
+    else:
+        text = f"carries {', '.join(carried)}"
+        if missing:
+            text += f" but lacks this stack's ownership tag(s) {', '.join(missing)}"
+    if other:
+        text += f"; it has {', '.join(other)}"
+    return text
 
 
 def _user_tags(tags: Mapping[str, str]) -> dict[str, str]:

@@ -173,6 +173,8 @@ resource "aws_sqs_queue" "dlq" {
   kms_master_key_id                 = "arn:aws:kms:us-east-1:123456789012:alias/ecs-scheduler"
   kms_data_key_reuse_period_seconds = 86400
   message_retention_seconds         = 1209600
+  max_message_size                  = 262144
+  redrive_allow_policy              = "{\"redrivePermission\":\"denyAll\"}"
   tags = {
     Team                  = "commerce"
     ResourceOwner         = "commerce-team"

@@ -155,6 +155,8 @@ resource "aws_sqs_queue" "dlq" {
   kms_master_key_id                 = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
   kms_data_key_reuse_period_seconds = 86400
   message_retention_seconds         = 1209600
+  max_message_size                  = 262144
+  redrive_allow_policy              = "{\"redrivePermission\":\"denyAll\"}"
   tags = {
     ResourceOwner         = "platform-team"
     BillingEntity         = "acme"
