@@ -16,6 +16,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -28,7 +29,6 @@ from ecs_scheduler.engines.aws import AwsClients, plan
 from ecs_scheduler.engines.terraform import export_terraform, render_terraform
 from ecs_scheduler.loader import loads
 from ecs_scheduler.local import (
-    Emulator,
     Prerequisites,
     provision_prerequisites,
     write_demo_config,
@@ -149,13 +149,42 @@ def _with_provider_task_tags(module_main: Path, tags: Mapping[str, str]) -> None
     )
 
 
-@pytest.fixture(scope="module")
+# An emulator of its own, in a process of its own: moto keeps its state per process, so the
+# applied stacks outlive the other tests a worker runs in between (each of which empties the
+# worker's emulator), and the fixture is made once per worker, whatever the test order.
+_SERVE_EMULATOR = (
+    "import sys\n"
+    "from ecs_scheduler.local import Emulator\n"
+    "emulator = Emulator().start()\n"
+    "print(emulator.endpoint_url, flush=True)\n"
+    "sys.stdin.read()\n"
+)
+
+
+@pytest.fixture(scope="session")
+def own_emulator() -> Iterator[str]:
+    """The endpoint of an emulator running in a child process, stopped when stdin closes."""
+    child = subprocess.Popen(
+        [sys.executable, "-c", _SERVE_EMULATOR],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert child.stdout is not None and child.stdin is not None
+    try:
+        yield child.stdout.readline().strip()
+    finally:
+        child.stdin.close()
+        child.wait(timeout=30)
+
+
+@pytest.fixture(scope="session")
 def applied(
-    emulator: Emulator, emulator_clients: AwsClients, tmp_path_factory: pytest.TempPathFactory
+    own_emulator: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[AppliedExports]:
-    """Every applicable example exported to one root and applied to an emptied emulator."""
+    """Every applicable example exported to one root and applied to an empty emulator."""
     binary = _terraform_or_skip()
-    emulator.reset()
+    emulator_clients = AwsClients.create(region="us-east-1", endpoint_url=own_emulator)
     prereqs = provision_prerequisites(emulator_clients)
     work = tmp_path_factory.mktemp("terraform-apply")
     root = work / "root"
@@ -175,7 +204,7 @@ def applied(
     for example, state in exported.items():
         export_terraform(state, root / example)
         (root / example / "emulator_override.tf").write_text(
-            _provider_override(emulator.endpoint_url), encoding="utf-8"
+            _provider_override(own_emulator), encoding="utf-8"
         )
         calls.append(f'module "{example}" {{\n  source = "./{example}"\n}}\n')
     [tagged_job] = desired[TAGGED].task_definitions
