@@ -1268,11 +1268,13 @@ def import_command(
     result = convert(sources, stack=stack, defaults=job_defaults)
     text = render(result)
     output.write_text(text, encoding="utf-8")
-    out.print(f"Wrote {len(result.jobs)} job(s) from {len(sources)} source(s) to {output}.")
+    out.print(
+        f"Wrote {len(result.jobs)} job(s) from {len(sources)} source(s) to {escape(str(output))}."
+    )
     for key, report in result.jobs.items():
-        out.print(f"[bold]{key}[/] replaces {', '.join(report.replaces)}")
+        out.print(f"[bold]{escape(key)}[/] replaces {escape(', '.join(report.replaces))}")
         if report.missing:
-            out.print(f"  [yellow]missing:[/] {', '.join(report.missing)}")
+            out.print(f"  [yellow]missing:[/] {escape(', '.join(report.missing))}")
         for difference in report.differences:
             out.print(f"  [cyan]differs:[/] {difference}", markup=False)
     for skipped in result.skipped:
@@ -1280,10 +1282,10 @@ def import_command(
     try:
         loads(text, str(output))
     except ConfigError as error:
-        out.print(f"[yellow]{output} does not validate yet:[/]")
+        out.print(f"[yellow]{escape(str(output))} does not validate yet:[/]")
         out.print(str(error), markup=False)
     else:
-        out.print(f"[green]{output} validates.[/]")
+        out.print(f"[green]{escape(str(output))} validates.[/]")
 
 
 def step(title: str) -> None:
@@ -1336,22 +1338,27 @@ def dlq_list(
         print_json(listing.to_json())
         return
     if not listing.messages:
-        out.print(f"[green]Dead-letter queue {listing.queue_name} is empty.[/]")
+        out.print(f"[green]Dead-letter queue {escape(listing.queue_name)} is empty.[/]")
         return
-    out.print(f"{len(listing.messages)} message(s) in dead-letter queue {listing.queue_name}")
+    out.print(
+        f"{len(listing.messages)} message(s) in dead-letter queue {escape(listing.queue_name)}"
+    )
     # One line per message rather than a table: ids, ARNs and error messages are long, and a
     # table would cut them to the terminal's width.
     for code, letters in group_by_error(listing.messages).items():
-        out.print(f"\n[bold]{code}[/] — {len(letters)} message(s)")
+        out.print(f"\n[bold]{escape(code)}[/] — {len(letters)} message(s)")
         for letter in letters:
             retries = "–" if letter.retry_attempts is None else str(letter.retry_attempts)
             exhausted = letter.exhausted_retry_condition or "–"
             schedule = schedule_label(job, listing.schedules.get(letter.message_id))
             out.print(
-                f"  {letter.message_id}  {schedule}"
-                f"  scheduled {utc_or_dash(letter.scheduled_time)}  retries {retries} ({exhausted})"
+                f"  {letter.message_id}  {schedule}  scheduled {utc_or_dash(letter.scheduled_time)}"
+                f"  retries {retries} ({exhausted})",
+                markup=False,
             )
-            out.print(f"      {letter.error_message or '(no ERROR_MESSAGE)'}", style="dim")
+            out.print(
+                f"      {letter.error_message or '(no ERROR_MESSAGE)'}", style="dim", markup=False
+            )
 
 
 @dlq_app.command("show")
@@ -1387,7 +1394,7 @@ def dlq_show(
     for field, value in document.items():
         if field == "payload":
             continue
-        table.add_row(field, "–" if value is None else str(value))
+        table.add_row(field, escape("–" if value is None else str(value)))
     out.print(table)
     out.print("payload:")
     print_json(document["payload"])
@@ -1427,11 +1434,13 @@ def dlq_redrive(
             tasks = " ".join(outcome.task_arns)
             detail = f" — {outcome.detail}" if outcome.detail else ""
             out.print(
-                f"[{styles[outcome.action]}]{outcome.action:>11}[/] {outcome.message_id} "
-                f"{schedule_label(job, outcome.schedule)} {tasks}{detail}"
+                f"[{styles[outcome.action]}]{outcome.action:>11}[/] "
+                + escape(
+                    f"{outcome.message_id} {schedule_label(job, outcome.schedule)} {tasks}{detail}"
+                )
             )
         if not result.outcomes:
-            out.print(f"[green]Dead-letter queue {result.queue_name} is empty.[/]")
+            out.print(f"[green]Dead-letter queue {escape(result.queue_name)} is empty.[/]")
     if result.left and not dry_run:
         raise OperationError(
             f"{result.left} message(s) were left in {result.queue_name} (see above)."
@@ -1501,18 +1510,18 @@ def run_command(
         print_json(result.to_json())
     else:
         if not result.enabled:
-            out.print(f"[yellow]Schedule {label} is disabled;[/] its task was run anyway.")
+            out.print(f"[yellow]Schedule {escape(label)} is disabled;[/] its task was run anyway.")
         for arn in result.task_arns:
-            out.print(f"[green]started[/] {arn}")
+            out.print(f"[green]started[/] {escape(arn)}")
         for task in result.tasks:
             verdict = "[green]succeeded[/]" if task.succeeded else "[red]failed[/]"
             reason = task.stopped_reason or task.stop_code or "no reason given"
-            out.print(f"{verdict} {task.task_arn} — stopped: {reason}")
+            out.print(f"{verdict} " + escape(f"{task.task_arn} — stopped: {reason}"))
             for container in task.containers:
                 code = "no exit code" if container.exit_code is None else container.exit_code
                 role = "essential" if container.essential else "not essential"
                 why = f" — {container.reason}" if container.reason else ""
-                out.print(f"    {container.name} ({role}): exit {code}{why}")
+                out.print(f"    {container.name} ({role}): exit {code}{why}", markup=False)
     if result.waited and not result.succeeded:
         failed = sum(1 for task in result.tasks if not task.succeeded)
         raise OperationError(
@@ -1624,19 +1633,20 @@ def calendar_command(
     )
     out.print(
         f"wrote {output}: {calendar.event_count} fire time(s), "
-        f"{len(calendar.dst_changes)} DST change(s), peak tasks per cluster: {peaks or 'none'}"
+        f"{len(calendar.dst_changes)} DST change(s), peak tasks per cluster: {peaks or 'none'}",
+        markup=False,
     )
 
 
 def render_status(report: StatusReport) -> None:
     for status in report.jobs:
-        out.print(f"\n[bold]{status.job}[/]  (group {status.schedule_group})")
+        out.print(f"\n[bold]{escape(status.job)}[/]  " + escape(f"(group {status.schedule_group})"))
         if not status.deployed:
             out.print("  [yellow]configured but not deployed:[/] run plan and apply")
         for line in status.blocked:
-            out.print(f"  [red]blocked:[/] {line}")
+            out.print(f"  [red]blocked:[/] {escape(line)}")
         for line in status.drift:
-            out.print(f"  [yellow]drifted:[/] {line}")
+            out.print(f"  [yellow]drifted:[/] {escape(line)}")
         for row in status.schedules:
             label = schedule_label(status.job, row.key)
             state = (
@@ -1649,19 +1659,25 @@ def render_status(report: StatusReport) -> None:
             else:
                 local = row.next_fire_time.astimezone(ZoneInfo(row.timezone))
                 upcoming = f"{local:%a %Y-%m-%d %H:%M %Z} = {utc_or_dash(row.next_fire_time)}"
-            out.print(f"  {label}  {state}  {row.expression} {row.timezone}  next {upcoming}")
+            out.print(
+                f"  {label}  {state}  {row.expression} {row.timezone}  next {upcoming}",
+                markup=False,
+            )
         counts = ", ".join(f"{name} {value:g}" for name, value in status.metrics.items())
-        out.print(f"  metrics since {utc_or_dash(report.window_start)}: {counts or 'none'}")
+        out.print(
+            f"  metrics since {utc_or_dash(report.window_start)}: {counts or 'none'}", markup=False
+        )
         if status.visible_messages is None:
-            out.print(f"  DLQ {status.queue_name}: missing")
+            out.print(f"  DLQ {status.queue_name}: missing", markup=False)
         else:
             age = status.oldest_message_age_seconds
             oldest = "unknown" if age is None else f"{age:g}s"
             out.print(
-                f"  DLQ {status.queue_name}: {status.visible_messages} visible, oldest {oldest}"
+                f"  DLQ {status.queue_name}: {status.visible_messages} visible, oldest {oldest}",
+                markup=False,
             )
         alarms = ", ".join(f"{name} {state or 'missing'}" for name, state in status.alarms.items())
-        out.print(f"  alarms: {alarms or 'none configured'}")
+        out.print(f"  alarms: {alarms or 'none configured'}", markup=False)
 
 
 def print_version(requested: bool) -> None:

@@ -286,3 +286,21 @@ def test_status_and_dlq_commands_say_when_the_queue_is_missing(
             f"Job daily-report has no dead-letter queue in AWS (expected {name}); "
             "run plan to see what is missing."
         )
+
+
+def test_dead_letter_text_with_markup_and_emoji_codes_prints_verbatim(
+    emulated_account: EmulatedAccount,
+) -> None:
+    deployed = deploy_example(emulated_account, "daily-report")
+    odd = "ECS.[/bold][daily]:thumbs_up:"
+    message_id = deployed.put_dead_letter("daily-report", error_code=odd)
+    args = aws_args(deployed)
+
+    listed = run_cli("dlq", "list", "daily-report", *args)
+    assert listed.returncode == 0, listed.stderr
+    assert f"{odd} — 1 message(s)" in listed.stdout
+    assert f"{odd} while calling RunTask" in listed.stdout
+
+    shown = run_cli("dlq", "show", "daily-report", message_id, *args)
+    assert shown.returncode == 0, shown.stderr
+    assert odd in shown.stdout
