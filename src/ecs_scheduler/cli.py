@@ -31,6 +31,7 @@ from ecs_scheduler.errors import EcsSchedulerError
 
 if TYPE_CHECKING:
     from rich.console import Console
+    from rich.progress import Progress
 
     from ecs_scheduler.engines.aws import AwsClients, Change, Plan
     from ecs_scheduler.loader import LoadResult
@@ -750,23 +751,28 @@ def progress_bar(total: int) -> Iterator[Callable[[Change], None]]:
 
         yield log
         return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-
-    with Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=real_console(err),
-        transient=True,
-        disable=total < 10,
-    ) as progress:
+    with transient_bar(disable=total < 10) as progress:
         task = progress.add_task("applying", total=total)
 
         def advance(change: Change) -> None:
             progress.advance(task)
 
         yield advance
+
+
+def transient_bar(*, disable: bool = False) -> Progress:
+    """A progress bar on stderr's terminal that is gone once its work is done."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    return Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=real_console(err),
+        transient=True,
+        disable=disable,
+    )
 
 
 @contextmanager
@@ -789,16 +795,7 @@ def read_progress(
 
         yield log
         return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-
-    with Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=real_console(err),
-        transient=True,
-    ) as progress:
+    with transient_bar() as progress:
         task = progress.add_task("reading live state (jobs)", total=None)
 
         def advance(done: int, total: int) -> None:
