@@ -37,8 +37,8 @@ from ecs_scheduler.resources import DesiredState, build
 from tests.conftest import EXAMPLES_DIR
 from tests.engines.test_terraform import desired_state, mirrored_aws_versions, without_task_tags
 
-# One worker applies once for all of these tests (pytest-xdist runs with --dist loadgroup).
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("terraform-apply")]
+# One worker applies once for all of these tests (pytest-xdist runs with --dist loadfile).
+pytestmark = pytest.mark.slow
 
 MIRROR = Path(os.environ.get("TF_PLUGIN_MIRROR", "/opt/tf-plugins"))
 NEWEST_MIRRORED = max(mirrored_aws_versions(MIRROR), default=()) if MIRROR.is_dir() else ()
