@@ -12,27 +12,24 @@ throttling codes (``Throttling``, ``ThrottlingException``, ... or HTTP 429) as t
 
 from __future__ import annotations
 
-import http.client
 import json
 import math
 import re
 import threading
-import urllib.parse
 from collections import Counter
 from collections.abc import Sequence
 from email.message import Message
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
 from typing import Literal
+
+from tests.engines.aws.forwarding import ForwardingHandler, LoopbackServer, upstream_address
 
 FaultKind = Literal["throttle", "unavailable", "lost_response"]
 ALL_FAULTS: tuple[FaultKind, ...] = ("throttle", "unavailable", "lost_response")
 
-_HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "proxy-connection", "upgrade"}
 _CREDENTIAL_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/[^/]+/([^/]+)/aws4_request")
 
 
-class FaultProxy:
+class FaultProxy(LoopbackServer):
     """Forwards to ``upstream``; exactly ``rate`` of the calls fail, evenly spread.
 
     The n-th call fails when ``floor(n * rate)`` steps up, and the failures take the kinds of
@@ -47,24 +44,13 @@ class FaultProxy:
         rate: float,
         faults: Sequence[FaultKind] = ALL_FAULTS,
     ) -> None:
-        parsed = urllib.parse.urlsplit(upstream)
-        if parsed.hostname is None or parsed.port is None:
-            raise ValueError(f"upstream must be http://host:port, not {upstream}")
-        self.upstream_host, self.upstream_port = parsed.hostname, parsed.port
         self.rate = rate
         self.faults = tuple(faults)
         self.injected: Counter[tuple[str, FaultKind]] = Counter()  # (service, kind) -> count
         self.forwarded = 0
         self._calls = 0
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    @property
-    def endpoint_url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
+        super().__init__(_handler_for(self, upstream_address(upstream)))
 
     def choose_fault(self, service: str) -> FaultKind | None:
         with self._lock:
@@ -76,88 +62,21 @@ class FaultProxy:
             self.injected[(service, fault)] += 1
             return fault
 
-    def __enter__(self) -> FaultProxy:
-        self._thread.start()
-        return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join()
-
-
-def _handler_for(proxy: FaultProxy) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def do_GET(self) -> None:
-            self._handle()
-
-        def do_POST(self) -> None:
-            self._handle()
-
-        def do_PUT(self) -> None:
-            self._handle()
-
-        def do_DELETE(self) -> None:
-            self._handle()
-
-        def do_PATCH(self) -> None:
-            self._handle()
-
-        def log_message(self, format: str, *args: object) -> None:
-            """Silent: the tests count faults instead of reading a log."""
-
-        def _handle(self) -> None:
-            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+def _handler_for(proxy: FaultProxy, upstream: tuple[str, int]) -> type[ForwardingHandler]:
+    class Handler(ForwardingHandler):
+        def handle_request(self, body: bytes) -> None:
             scope = _CREDENTIAL_SCOPE.search(self.headers.get("Authorization", ""))
             service = scope.group(1) if scope else "unknown"
             fault = proxy.choose_fault(service)
             if fault in (None, "lost_response"):
-                status, headers, payload = self._forward(body)
+                status, headers, payload = self.forward(body)
                 if fault is None:
-                    self._answer(status, headers, payload)
+                    self.answer(status, headers, payload)
                     return
-            status, headers, payload = _error_response(
-                fault or "unavailable", service, self.headers
-            )
-            self._answer(status, headers, payload)
+            self.answer(*_error_response(fault or "unavailable", service, self.headers))
 
-        def _forward(self, body: bytes) -> tuple[int, list[tuple[str, str]], bytes]:
-            connection = http.client.HTTPConnection(
-                proxy.upstream_host, proxy.upstream_port, timeout=60
-            )
-            try:
-                headers = {
-                    name: value
-                    for name, value in self.headers.items()
-                    if name.lower() not in _HOP_BY_HOP
-                }
-                connection.request(self.command, self.path, body=body, headers=headers)
-                response = connection.getresponse()
-                payload = response.read()
-                kept = [
-                    (name, value)
-                    for name, value in response.getheaders()
-                    if name.lower() not in _HOP_BY_HOP | {"content-length"}
-                ]
-                return response.status, kept, payload
-            finally:
-                connection.close()
-
-        def _answer(self, status: int, headers: list[tuple[str, str]], payload: bytes) -> None:
-            self.send_response(status)
-            for name, value in headers:
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
-
+    Handler.upstream = upstream
     return Handler
 
 

@@ -8,18 +8,14 @@ for a caller without the permission.
 
 from __future__ import annotations
 
-import http.client
-import threading
 import urllib.parse
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from ecs_scheduler.engines.aws import AwsClients, plan
 from tests.conftest import REGION, EmulatedAccount
 from tests.engines.aws.conftest import DesiredFactory
-
-_HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "proxy-connection", "upgrade"}
+from tests.engines.aws.forwarding import ForwardingHandler, LoopbackServer, upstream_address
 
 
 @contextmanager
@@ -27,34 +23,15 @@ def denying_tag_reads(
     upstream: str, denied: Callable[[str], bool], seen: list[str]
 ) -> Iterator[str]:
     """A proxy to ``upstream`` that records every tag read's ARN and denies those ``denied``."""
-    target = urllib.parse.urlsplit(upstream)
 
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def do_GET(self) -> None:
-            self._handle()
-
-        def do_POST(self) -> None:
-            self._handle()
-
-        def do_PUT(self) -> None:
-            self._handle()
-
-        def do_DELETE(self) -> None:
-            self._handle()
-
-        def log_message(self, format: str, *args: object) -> None:
-            """Silent."""
-
-        def _handle(self) -> None:
-            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+    class Handler(ForwardingHandler):
+        def handle_request(self, body: bytes) -> None:
             path = urllib.parse.unquote(urllib.parse.urlsplit(self.path).path)
             if self.command == "GET" and path.startswith("/tags/arn:aws:scheduler:"):
                 arn = path.removeprefix("/tags/")
                 seen.append(arn)
                 if denied(arn):
-                    self._answer(
+                    self.answer(
                         403,
                         [
                             ("Content-Type", "application/json"),
@@ -63,44 +40,11 @@ def denying_tag_reads(
                         b'{"message": "not authorized to perform scheduler:ListTagsForResource"}',
                     )
                     return
-            connection = http.client.HTTPConnection(target.hostname, target.port, timeout=60)
-            try:
-                headers = {
-                    name: value
-                    for name, value in self.headers.items()
-                    if name.lower() not in _HOP_BY_HOP
-                }
-                connection.request(self.command, self.path, body=body, headers=headers)
-                response = connection.getresponse()
-                payload = response.read()
-                kept = [
-                    (name, value)
-                    for name, value in response.getheaders()
-                    if name.lower() not in _HOP_BY_HOP | {"content-length"}
-                ]
-                self._answer(response.status, kept, payload)
-            finally:
-                connection.close()
+            self.answer(*self.forward(body))
 
-        def _answer(self, status: int, headers: list[tuple[str, str]], payload: bytes) -> None:
-            self.send_response(status)
-            for name, value in headers:
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        host, port = server.server_address[:2]
-        yield f"http://{host!s}:{port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    Handler.upstream = upstream_address(upstream)
+    with LoopbackServer(Handler) as server:
+        yield server.endpoint_url
 
 
 def test_plan_reads_only_groups_that_could_be_the_stacks_and_reports_denied_ones(
