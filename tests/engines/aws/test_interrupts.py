@@ -66,6 +66,14 @@ def _start(args: list[str], logs: Path) -> tuple[subprocess.Popen[bytes], Path]:
     return child, log
 
 
+def _interrupt(child: subprocess.Popen[bytes]) -> tuple[float, float]:
+    """Send SIGINT and wait for the exit: (when the signal went, seconds until the exit)."""
+    interrupted_at = time.monotonic()
+    child.send_signal(signal.SIGINT)
+    child.wait(timeout=30)
+    return interrupted_at, time.monotonic() - interrupted_at
+
+
 def _wait_for_writes(proxy: SlowProxy, child: subprocess.Popen[bytes], count: int) -> None:
     deadline = time.monotonic() + 60
     while proxy.writes() < count:
@@ -106,10 +114,7 @@ def test_ctrl_c_mid_batch_stops_cleanly_every_time(
             try:
                 _wait_for_writes(proxy, child, proxy.writes() + chance.randint(1, 12))
                 time.sleep(chance.uniform(0, WRITE_DELAY_SECONDS))
-                interrupted_at = time.monotonic()
-                child.send_signal(signal.SIGINT)
-                child.wait(timeout=30)
-                took = time.monotonic() - interrupted_at
+                interrupted_at, took = _interrupt(child)
             finally:
                 child.kill()
                 child.wait()
@@ -148,10 +153,7 @@ def test_a_second_ctrl_c_exits_at_once(emulated_account: EmulatedAccount, tmp_pa
             child.send_signal(signal.SIGINT)
             time.sleep(0.5)
             assert child.poll() is None, log.read_text(encoding="utf-8")
-            second_at = time.monotonic()
-            child.send_signal(signal.SIGINT)
-            child.wait(timeout=30)
-            took = time.monotonic() - second_at
+            _, took = _interrupt(child)
         finally:
             child.kill()
             child.wait()
@@ -174,10 +176,7 @@ def test_ctrl_c_while_reading_changes_nothing(
             while len(proxy.snapshot()) < 3:
                 assert child.poll() is None and time.monotonic() < deadline
                 time.sleep(0.02)
-            interrupted_at = time.monotonic()
-            child.send_signal(signal.SIGINT)
-            child.wait(timeout=30)
-            took = time.monotonic() - interrupted_at
+            _, took = _interrupt(child)
         finally:
             child.kill()
             child.wait()
@@ -217,10 +216,7 @@ def test_ctrl_c_stops_a_library_apply_too(
         child, log = _start(args, tmp_path)
         try:
             _wait_for_writes(proxy, child, 5)
-            interrupted_at = time.monotonic()
-            child.send_signal(signal.SIGINT)
-            child.wait(timeout=30)
-            took = time.monotonic() - interrupted_at
+            interrupted_at, took = _interrupt(child)
         finally:
             child.kill()
             child.wait()
