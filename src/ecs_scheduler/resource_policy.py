@@ -22,10 +22,11 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Any, Final
 
-# The string and ARN operators this reader evaluates; ARN operators compare like StringLike
-# on the whole ARN, which is what a single-valued aws:SourceArn needs.
-_EQUALS: Final = frozenset({"stringequals", "arnequals"})
-_LIKE: Final = frozenset({"stringlike", "arnlike"})
+# The string and ARN operators this reader evaluates. ArnEquals and ArnLike both take ``*`` and
+# ``?`` wildcards (IAM User Guide, "IAM JSON policy elements: Condition operators", ARN
+# condition operators); here they compare like StringLike on the whole ARN.
+_EQUALS: Final = frozenset({"stringequals"})
+_LIKE: Final = frozenset({"stringlike", "arnlike", "arnequals"})
 _IGNORE_CASE: Final = "stringequalsignorecase"
 _NEGATIONS: Final = {
     "stringnotequals": "stringequals",
