@@ -17,13 +17,13 @@ from ecs_scheduler.task_failures import (
     topic_policy_finding,
     topic_publish_statement,
 )
+from tests.model.factories import ACCOUNT, REGION
+from tests.model.factories import KEY_ARN as KEY
 from tests.model.iam_evaluator import Decision, Request, evaluate
 
-ACCOUNT = "123456789012"
-TOPIC = f"arn:aws:sns:eu-west-1:{ACCOUNT}:job-alerts"
-RULE = f"arn:aws:events:eu-west-1:{ACCOUNT}:rule/acme-analytics-internal-euw1-reporting_nightly"
-OTHER_RULE = f"arn:aws:events:eu-west-1:{ACCOUNT}:rule/someone-elses-rule"
-KEY = f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+TOPIC = f"arn:aws:sns:{REGION}:{ACCOUNT}:job-alerts"
+RULE = f"arn:aws:events:{REGION}:{ACCOUNT}:rule/acme-analytics-internal-euw1-reporting_nightly"
+OTHER_RULE = f"arn:aws:events:{REGION}:{ACCOUNT}:rule/someone-elses-rule"
 
 # A new topic's policy, as the EventBridge User Guide shows it ("Using resource-based policies
 # for Amazon EventBridge", Amazon SNS permissions) before it tells you to add a statement.
@@ -119,7 +119,7 @@ def test_wildcards_in_source_arn_action_and_principal_are_read() -> None:
     every_rule = {
         **DOCUMENTED_EVENTS_STATEMENT,
         "Action": "SNS:*",
-        "Condition": {"ArnLike": {"AWS:SourceArn": f"arn:aws:events:eu-west-1:{ACCOUNT}:rule/*"}},
+        "Condition": {"ArnLike": {"AWS:SourceArn": f"arn:aws:events:{REGION}:{ACCOUNT}:rule/*"}},
     }
     assert topic_finding(with_statements(every_rule))
     anyone = {**DOCUMENTED_EVENTS_STATEMENT, "Principal": "*", "Resource": "*"}
@@ -214,13 +214,13 @@ def test_a_key_policy_granting_only_decrypt_is_not_enough() -> None:
 # request carries, the reader and the independent test evaluator agree.
 PRINCIPALS = st.sampled_from(["*", {"Service": EVENTS_PRINCIPAL}, {"Service": "s3.amazonaws.com"}])
 ACTIONS = st.sampled_from(["sns:Publish", "SNS:Publish", "sns:*", "sns:Subscribe"])
-RESOURCES = st.sampled_from([TOPIC, "*", f"arn:aws:sns:eu-west-1:{ACCOUNT}:*", KEY])
+RESOURCES = st.sampled_from([TOPIC, "*", f"arn:aws:sns:{REGION}:{ACCOUNT}:*", KEY])
 CONDITIONS = st.sampled_from(
     [
         None,
         {"ArnEquals": {"aws:SourceArn": RULE}},
         {"ArnEquals": {"aws:SourceArn": OTHER_RULE}},
-        {"ArnLike": {"aws:SourceArn": f"arn:aws:events:eu-west-1:{ACCOUNT}:rule/*"}},
+        {"ArnLike": {"aws:SourceArn": f"arn:aws:events:{REGION}:{ACCOUNT}:rule/*"}},
         {"ArnNotEquals": {"aws:SourceArn": OTHER_RULE}},
         {"StringEquals": {"aws:SourceAccount": ACCOUNT}},
         {"StringEquals": {"aws:SourceAccount": "999999999999"}},
