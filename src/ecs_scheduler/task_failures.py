@@ -15,14 +15,16 @@ engines and exports turn it into a rule and its target.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
 from ecs_scheduler import naming
-from ecs_scheduler.naming import NameRule, NamingParts
+from ecs_scheduler.config import Job
+from ecs_scheduler.naming import HASH_LENGTH, NameRule, NamingParts
 from ecs_scheduler.policies import POLICY_VERSION, PolicyDocument
 from ecs_scheduler.resource_policy import ServiceRequest, allows, statements
 
@@ -41,6 +43,11 @@ TASK_GROUP_SCHEME: Final = "ecs-scheduler"
 EVENT_RULE_RULE: Final = NameRule("EventBridge rule", 64, re.compile(r"[.\-_A-Za-z0-9]+"))
 RULE_DESCRIPTION_MAX_LENGTH: Final = 512
 TASK_FAILED_KIND: Final = "-task-failed"
+# PutTargets: a target's Id is 1-64 of the same characters (botocore shape TargetId); a rule
+# has at most 5 targets (EventBridge User Guide, "Amazon EventBridge quotas", Targets per
+# rule), which task_failure_actions must respect, as the alarms' 5 actions do.
+TARGET_ID_RULE: Final = NameRule("EventBridge target", 64, re.compile(r"[.\-_A-Za-z0-9]+"))
+TARGETS_PER_RULE_MAX: Final = 5
 
 # The "Event pattern size" quota: 2,048 characters by default, adjustable (EventBridge User
 # Guide, "Amazon EventBridge quotas"); PutRule's EventPattern accepts at most 4,096 (shape
@@ -225,6 +232,47 @@ def input_transformer(
         f'"console":{json.dumps(console_tasks_url(partition, region, cluster_name))}',
     ]
     return InputTransformer(MESSAGE_PATHS, "{" + ",".join(fields) + "}")
+
+
+def target_id(topic_arn: str) -> str:
+    """The target's Id for a topic: ``sns-<topic name>-<hash of the ARN>``, readable, stable,
+    and distinct for same-named topics of two accounts or Regions."""
+    digest = hashlib.sha256(topic_arn.encode("utf-8")).hexdigest()[:HASH_LENGTH]
+    head = f"sns-{topic_arn.rsplit(':', 1)[-1]}"[: TARGET_ID_RULE.max_length - HASH_LENGTH - 1]
+    return f"{head}-{digest}"
+
+
+@dataclass(frozen=True)
+class TaskFailureRule:
+    """Everything the engines and exports need to create one job's rule and its targets."""
+
+    name: str
+    arn: str
+    description: str
+    event_pattern: Mapping[str, Any]
+    targets: Mapping[str, str]  # topic ARN by target Id; empty: the rule only counts
+    input_transformer: InputTransformer
+
+
+def task_failure_rule(
+    stack: str, job_key: str, job: Job, topic_arns: Iterable[str]
+) -> TaskFailureRule:
+    """The rule of a job whose alerts go to ``topic_arns`` (none: a rule without targets)."""
+    name = rule_name(NamingParts.of(stack, job_key, job))
+    return TaskFailureRule(
+        name=name,
+        arn=rule_arn(job.partition, job.region, job.account, name),
+        description=rule_description(stack, job_key),
+        event_pattern=event_pattern(job.ecs_cluster_arn, stack, job_key),
+        targets={target_id(arn): arn for arn in dict.fromkeys(topic_arns)},
+        input_transformer=input_transformer(
+            stack=stack,
+            job=job_key,
+            cluster_name=job.cluster_name,
+            partition=job.partition,
+            region=job.region,
+        ),
+    )
 
 
 @dataclass(frozen=True)

@@ -18,16 +18,22 @@ from ecs_scheduler.task_failures import (
     INPUT_PATHS_MAX,
     INPUT_TEMPLATE_MAX_LENGTH,
     RULE_DESCRIPTION_MAX_LENGTH,
+    TARGET_ID_RULE,
+    TARGETS_PER_RULE_MAX,
     TASK_GROUP_RULE,
     console_tasks_url,
+    event_pattern,
     group_prefix,
     input_transformer,
     rule_arn,
     rule_description,
     rule_name,
+    target_id,
+    task_failure_rule,
     task_group,
 )
 from tests.model.ecs_task_events import stopped_event
+from tests.model.factories import ACCOUNT, CLUSTER_ARN, REGION, make_stack
 
 NAMES = st.from_regex(r"[a-z0-9-]{1,32}", fullmatch=True)
 SCHEDULE_KEYS = st.just("") | st.from_regex(r"[0-9A-Za-z_.-]{1,64}", fullmatch=True)
@@ -166,3 +172,30 @@ def test_the_message_of_a_failed_task_is_json_a_person_can_act_on() -> None:
         detail["stoppedAt"],
     )
     assert fields["console"] == console_tasks_url("aws", "us-west-2", "jobs")
+
+
+TOPIC = "arn:aws:sns:eu-west-1:123456789012:job-alerts"
+
+
+def test_target_ids_are_valid_stable_and_distinct_per_topic() -> None:
+    same_name_elsewhere = TOPIC.replace("eu-west-1", "us-east-1")
+    long_fifo = f"arn:aws:sns:eu-west-1:123456789012:{'t' * 251}.fifo"
+    ids = [target_id(arn) for arn in (TOPIC, same_name_elsewhere, long_fifo)]
+    assert all(TARGET_ID_RULE.accepts(ident) for ident in ids)
+    assert len(set(ids)) == 3
+    assert ids[0].startswith("sns-job-alerts-") and target_id(TOPIC) == ids[0]
+
+
+def test_a_jobs_rule_gathers_name_pattern_targets_and_message() -> None:
+    stack = make_stack({"nightly": {}})
+    job = stack.jobs["nightly"]
+    rule = task_failure_rule("reporting", "nightly", job, [TOPIC, TOPIC])
+    assert rule.name == "acme-analytics-internal-euw1-reporting_nightly-task-failed"
+    assert rule.arn == f"arn:aws:events:{REGION}:{ACCOUNT}:rule/{rule.name}"
+    assert rule.event_pattern == event_pattern(CLUSTER_ARN, "reporting", "nightly")
+    assert rule.targets == {target_id(TOPIC): TOPIC}
+    assert len(rule.targets) <= TARGETS_PER_RULE_MAX
+    assert rule.input_transformer == input_transformer(
+        stack="reporting", job="nightly", cluster_name="jobs", partition="aws", region=REGION
+    )
+    assert task_failure_rule("reporting", "nightly", job, []).targets == {}
