@@ -126,8 +126,9 @@ def event_pattern(cluster_arn: str, stack: str, job: str) -> dict[str, Any]:
     1. ``containers.exitCode`` anything-but 0: SOME container exited non-zero. A container
        without ``exitCode`` (never started, or still stopping) adds no value, so it neither
        matches nor prevents a match. The event's containers carry no ``essential`` flag (ECS
-       API Reference, Container), and ruler matches each field across all elements, so the
-       pattern cannot restrict this to essential containers: a non-essential sidecar exiting
+       API Reference, Container); pairing a container's ``name`` with its own ``exitCode``
+       would need EventBridge to match two fields of one element together, which AWS does
+       not document (event-ruler has both readings). So a non-essential sidecar exiting
        non-zero alerts too (docs/task-failures.md).
     2. ``stopCode`` anything-but the codes that are not failures: the task did not get to
        finish (``TaskFailedToStart``: no container ran, so there is no exit code at all;

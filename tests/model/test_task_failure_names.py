@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ecs_scheduler import config
-from ecs_scheduler.naming import HASH_LENGTH, NamingParts
+from ecs_scheduler.naming import HASH_LENGTH, NamingParts, standard_prefix
 from ecs_scheduler.task_failures import (
     EVENT_RULE_RULE,
     INPUT_PATH_KEY_PATTERN,
@@ -86,8 +86,13 @@ def test_the_rule_name_follows_the_naming_standard() -> None:
 def test_rule_names_are_valid_and_keep_stack_and_job(stack: str, job: str, long: bool) -> None:
     name = rule_name(parts(stack, job, long=long))
     assert EVENT_RULE_RULE.accepts(name)
+    tail = f"-{stack}_{job}-task-failed"
     unhashed = re.sub(rf"-[0-9a-f]{{{HASH_LENGTH}}}$", "", name)
-    assert unhashed.endswith(f"-{stack}_{job}-task-failed") or len(name) == 64
+    if len(tail) < EVENT_RULE_RULE.max_length - HASH_LENGTH - 1:
+        assert unhashed.endswith(tail)  # only the naming-standard parts were cut, if anything
+    else:
+        full = standard_prefix(parts(stack, job, long=long)) + tail
+        assert unhashed != name and full.startswith(unhashed)  # cut from the end, then hashed
 
 
 @settings(max_examples=200, deadline=None)
