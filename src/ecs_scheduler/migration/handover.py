@@ -92,7 +92,7 @@ def handover(
     )
     # A new rate() schedule counts from its StartDate: it has no fire time before it.
     sides = [old] if isinstance(new.expression, RateExpression) else [old, new]
-    quiet = _first_quiet(sides, start, start + within + look_further, margin)
+    quiet = first_quiet(sides, start, start + within + look_further, margin)
     if quiet is None or quiet > start + within:
         return Handover(old_end=None, new_start=None, next_safe=quiet)
     new_start = quiet
@@ -101,7 +101,7 @@ def handover(
     return Handover(old_end=quiet, new_start=new_start)
 
 
-def _first_quiet(
+def first_quiet(
     sides: list[Timing], start: datetime, until: datetime, margin: timedelta
 ) -> datetime | None:
     """The first instant ≥ ``start`` (and ≤ ``until``) outside every busy interval."""
