@@ -122,7 +122,7 @@ class Retirement:
     at: datetime | None  # EndDate, the moment to disable, or (refuse) the next safe moment
     reason: str
     until: datetime | None = None  # the last moment a disable/remove-targets is still safe
-    target_ids: tuple[str, ...] = ()  # remove-targets: the rule targets to remove
+    target_ids: tuple[str, ...] = ()  # a rule's targets this job replaces
 
     def waits(self, now: datetime) -> timedelta:
         """How long apply waits before acting (zero for what is done at once)."""
@@ -271,7 +271,9 @@ def _settled(
                     "the others are left",
                     target_ids=ours,
                 )
-            return Retirement(source.arn, "rule", "none", None, "the rule is already disabled")
+            return Retirement(
+                source.arn, "rule", "none", None, "the rule is already disabled", target_ids=ours
+            )
         return None
     window = timedelta(minutes=source.flexible_window_minutes or 0)
     if not source.enabled:
@@ -370,6 +372,7 @@ def _retire(
             instant,
             wait + "a moment neither the rule nor its replacement fires, and disables the rule",
             until=until,
+            target_ids=ours,
         )
     others = len(source.targets) - len(ours)
     return Retirement(
