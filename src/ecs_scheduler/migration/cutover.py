@@ -30,10 +30,10 @@ and lists the fire times both sides served in between (``Cutover.served_twice``)
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from ecs_scheduler.expressions import Expression, ExpressionError, RateExpression, parse
 from ecs_scheduler.migration.handover import Timing, first_quiet
@@ -144,6 +144,19 @@ class Cutover:
     @property
     def refused(self) -> bool:
         return any(retirement.action == "refuse" for retirement in self.retirements)
+
+
+def runs_task(target: Mapping[str, Any], cluster_arn: str, family: str) -> bool:
+    """Whether a rule target (PutTargets shape) starts ``family`` on ``cluster_arn``: what a
+    job runs, so a target of a rule it replaces that it takes over."""
+    definition = str((target.get("EcsParameters") or {}).get("TaskDefinitionArn", ""))
+    resource = definition.split(":", 5)[5] if definition.count(":") >= 5 else ""
+    target_family = resource.removeprefix("task-definition/").split(":", 1)[0]
+    return (
+        target.get("Arn") == cluster_arn
+        and resource.startswith("task-definition/")
+        and (target_family == family)
+    )
 
 
 def plan_cutover(
