@@ -5,7 +5,6 @@ empty Terraform state; ``terraform plan`` imports every resource and creates non
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
@@ -25,14 +24,8 @@ from ecs_scheduler.loader import loads
 from ecs_scheduler.local import provision_prerequisites, write_demo_config
 from ecs_scheduler.resources import build
 from tests.conftest import EXAMPLES_DIR
+from tests.engines.terraform_root import own_emulator, terraform_root
 from tests.engines.test_terraform import without_task_tags
-from tests.engines.test_terraform_apply import (
-    MIRROR,
-    Terraform,
-    _provider_override,
-    _terraform_or_skip,
-    own_emulator,
-)
 
 pytestmark = pytest.mark.slow
 __all__ = ["own_emulator"]  # the fixture, used by name
@@ -42,7 +35,6 @@ STACK = "imported"  # not one the other Terraform tests of the session apply
 def test_terraform_imports_what_apply_made_and_then_has_nothing_to_change(
     own_emulator: str, tmp_path: Path
 ) -> None:
-    binary = _terraform_or_skip()
     clients = AwsClients.create(region="us-east-1", endpoint_url=own_emulator)
     prereqs = provision_prerequisites(clients)
     config = write_demo_config(prereqs, EXAMPLES_DIR / "daily-report.yaml", tmp_path / "c.yaml")
@@ -58,16 +50,7 @@ def test_terraform_imports_what_apply_made_and_then_has_nothing_to_change(
     # Every resource exists, plus the two guards on each job's role.
     roles = [r for r in desired.resources.values() if r.type == "aws_iam_role"]
     assert len(imports.ids) == len(desired.resources) + 2 * len(roles)
-    (root / "emulator_override.tf").write_text(_provider_override(own_emulator), encoding="utf-8")
-    cli_config = tmp_path / "terraform.rc"
-    cli_config.write_text(
-        f'provider_installation {{\n  filesystem_mirror {{\n    path = "{MIRROR}"\n  }}\n}}\n',
-        encoding="utf-8",
-    )
-    environment = {**os.environ, "TF_CLI_CONFIG_FILE": str(cli_config), "TF_INPUT": "0"}
-    terraform = Terraform(binary, root, environment)
-    completed = terraform.run("init", "-backend=false", "-no-color")
-    assert completed.returncode == 0, completed.stdout + completed.stderr
+    terraform = terraform_root(root, own_emulator)
 
     completed = terraform.run("plan", "-no-color")
     assert completed.returncode == 0, completed.stdout + completed.stderr

@@ -8,7 +8,6 @@ old state empty, and deleting the module from the configuration destroys nothing
 
 from __future__ import annotations
 
-import os
 import subprocess
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -17,13 +16,7 @@ import pytest
 
 from ecs_scheduler.migration.cutover import Retirement
 from ecs_scheduler.migration.leftovers import OldDeployment, OldRole, leftovers
-from tests.engines.test_terraform_apply import (
-    MIRROR,
-    Terraform,
-    _provider_override,
-    _terraform_or_skip,
-    own_emulator,
-)
+from tests.engines.terraform_root import Terraform, own_emulator, terraform_root
 
 pytestmark = pytest.mark.slow
 __all__ = ["own_emulator"]  # the fixture, used by name
@@ -108,36 +101,16 @@ RULE = "arn:aws:events:us-east-1:123456789012:rule/hourly"
 def old_terraform(
     own_emulator: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Terraform]:
-    binary = _terraform_or_skip()
     root = tmp_path_factory.mktemp("old-terraform")
     (root / "old").mkdir()
     (root / "old" / "main.tf").write_text(OLD_MODULE, encoding="utf-8")
-    override = _provider_override(own_emulator).replace(
-        "  endpoints {\n", f'  endpoints {{\n    events = "{own_emulator}"\n'
-    )
-    (root / "provider_override.tf").write_text(override, encoding="utf-8")
     (root / "main.tf").write_text(
         'provider "aws" {\n  region = "us-east-1"\n}\nmodule "reports" {\n  source = "./old"\n}\n',
         encoding="utf-8",
     )
-    cli_config = root / "terraform.rc"
-    cli_config.write_text(
-        f'provider_installation {{\n  filesystem_mirror {{\n    path = "{MIRROR}"\n  }}\n}}\n',
-        encoding="utf-8",
-    )
-    environment = {
-        **os.environ,
-        "TF_CLI_CONFIG_FILE": str(cli_config),
-        "TF_IN_AUTOMATION": "1",
-        "TF_INPUT": "0",
-    }
-    terraform = Terraform(binary, root, environment)
-    for command in (
-        ("init", "-backend=false", "-no-color"),
-        ("apply", "-auto-approve", "-no-color"),
-    ):
-        completed = terraform.run(*command)
-        assert completed.returncode == 0, completed.stdout + completed.stderr
+    terraform = terraform_root(root, own_emulator, events=True)
+    completed = terraform.run("apply", "-auto-approve", "-no-color")
+    assert completed.returncode == 0, completed.stdout + completed.stderr
     yield terraform
 
 
