@@ -273,3 +273,12 @@ def test_the_same_rate_keeps_its_phase() -> None:
     result = plan_cutover(JOB, STACK, [NewSchedule("", "rate(1 day)")], [source], now=NOW)
     assert result.instant == NOW + DEFAULT_LEAD
     assert result.new_start_dates == {"": datetime(2026, 6, 2, 3, 0, tzinfo=UTC)}
+
+
+def test_a_schedule_that_ends_before_the_hand_over_is_not_made_to_run_longer() -> None:
+    soon = datetime(2026, 6, 1, 6, 30, tzinfo=UTC)
+    source = ScheduleSource(SCHEDULE_ARN, "cron(0 * * * ? *)", end_date=soon)
+    new = [NewSchedule("", "cron(0 * * * ? *)", start_date=datetime(2026, 6, 1, 7, 30, tzinfo=UTC))]
+    result = plan_cutover(JOB, STACK, new, [source], now=NOW)
+    [retirement] = result.retirements
+    assert (retirement.action, retirement.at) == ("none", soon)

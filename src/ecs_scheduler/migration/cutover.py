@@ -367,6 +367,16 @@ def _retire(
     source: ScheduleSource | RuleSource, instant: datetime, until: datetime, now: datetime
 ) -> Retirement:
     if isinstance(source, ScheduleSource):
+        if source.end_date is not None and source.end_date <= instant:
+            # Its own EndDate comes first: setting H would make it run longer.
+            return Retirement(
+                source.arn,
+                "schedule",
+                "none",
+                source.end_date,
+                f"ends at its own EndDate {_text(source.end_date)}, before the hand-over; the "
+                "first apply after its last invocation deletes it",
+            )
         return Retirement(
             source.arn,
             "schedule",
