@@ -104,7 +104,8 @@ def handover(
 def first_quiet(
     sides: list[Timing], start: datetime, until: datetime, margin: timedelta
 ) -> datetime | None:
-    """The first instant ≥ ``start`` (and ≤ ``until``) outside every busy interval."""
+    """The first instant ≥ ``start`` (and ≤ ``until``) outside every busy interval, each
+    taken to last one second longer (so a rerun from a later start finds the same one)."""
     # Busy intervals that may still cover ``start`` began at most window + margin before it.
     streams = [
         _busy(side, start - side.window - 2 * margin - _STEP, until, margin) for side in sides
@@ -115,10 +116,12 @@ def first_quiet(
         moved = False
         for index, stream in enumerate(streams):
             head = heads[index]
-            while head is not None and head[1] < candidate:  # ends before: done with it
+            while head is not None and head[1] + _STEP <= candidate:  # ended: done with it
                 head = next(stream, None)
             heads[index] = head
-            if head is not None and head[0] <= candidate <= head[1]:
+            # The second after a busy interval counts as busy too: whatever the start, the
+            # first quiet moment after a busy interval is then the same one.
+            if head is not None and head[0] <= candidate < head[1] + _STEP:
                 candidate = head[1] + _STEP
                 moved = True
         if not moved:
