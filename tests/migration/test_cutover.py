@@ -282,3 +282,26 @@ def test_a_schedule_that_ends_before_the_hand_over_is_not_made_to_run_longer() -
     result = plan_cutover(JOB, STACK, new, [source], now=NOW)
     [retirement] = result.retirements
     assert (retirement.action, retirement.at) == ("none", soon)
+
+
+def test_a_rerun_half_a_second_into_the_quiet_moment_finds_the_same_one() -> None:
+    """Found by hypothesis: a rule every 7 minutes replaced at the same rate (its StartDate is
+    the rule's next fire time, not H); rerun at 00:00:00.5, H was 00:05:01 and became
+    00:05:00.5 when the second after a busy interval still counted as quiet."""
+    anchor = datetime(2023, 10, 24, tzinfo=UTC)
+    source = RuleSource(
+        RULE_ARN,
+        "old",
+        "default",
+        "rate(7 minute)",
+        True,
+        (RuleTarget("ecs", TARGET, True),),
+        anchor=anchor,
+    )
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    first = plan_cutover(JOB, STACK, [NewSchedule("", "rate(7 minute)")], [source], now=now)
+    assert first.instant == datetime(2026, 1, 1, 0, 5, 1, tzinfo=UTC)
+    assert first.new_start_dates == {"": datetime(2026, 1, 1, 0, 11, tzinfo=UTC)}
+    recorded = [NewSchedule("", "rate(7 minute)", live_start_date=first.new_start_dates[""])]
+    again = plan_cutover(JOB, STACK, recorded, [source], now=now + timedelta(milliseconds=500))
+    assert (again.instant, again.new_start_dates) == (first.instant, first.new_start_dates)
