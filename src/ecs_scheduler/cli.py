@@ -582,13 +582,38 @@ def export_terraform(
     output_format: Annotated[
         ExportFormat, typer.Option("--format", help="hcl (.tf) or json (.tf.json).")
     ] = ExportFormat.hcl,
+    import_existing: Annotated[
+        bool,
+        typer.Option(
+            "--import-existing",
+            help="Also write imports.tf: an import block for each resource that already exists"
+            " in AWS (read only).",
+        ),
+    ] = False,
     config: ConfigOption = DEFAULT_CONFIG,
+    profile: ProfileOption = None,
+    region: RegionOption = None,
+    endpoint_url: EndpointOption = None,
     debug: DebugOption = False,
 ) -> None:
     """Write a Terraform root module (one child module per job) to review and apply yourself."""
     from ecs_scheduler.engines.terraform import export_terraform as write
 
-    files = write(build_desired(load_config(config)), output_dir, output_format=output_format.value)
+    result = load_config(config)
+    desired = build_desired(result)
+    files = write(desired, output_dir, output_format=output_format.value)
+    if import_existing:
+        from ecs_scheduler.engines.aws.existing import read_existing
+        from ecs_scheduler.engines.terraform_imports import write_imports
+
+        existing = read_existing(desired, connect(result, profile, region, endpoint_url))
+        path, imports = write_imports(
+            desired, existing, output_dir, output_format=output_format.value
+        )
+        files.append(path)
+        out.print(f"{len(imports.ids)} import block(s) for resources that already exist")
+        for line in imports.skipped:
+            err.print(f"[yellow]not imported:[/] {escape(line)}")
     report_files(files)
 
 

@@ -80,6 +80,13 @@ def check_exactly_once(old: Timing, new: Timing, start: datetime, margin: timede
     result = handover(
         old, new, start=start, margin=margin, within=WITHIN, look_further=LOOK_FURTHER
     )
+    return assert_served_once(old, new, result, start, margin)
+
+
+def assert_served_once(
+    old: Timing, new: Timing, result: Handover, start: datetime, margin: timedelta
+) -> bool:
+    """The property, for a hand-over ``result`` looked for from ``start`` within WITHIN."""
     if result.old_end is None:
         assert result.new_start is None
         if result.next_safe is not None:

@@ -92,7 +92,7 @@ def handover(
     )
     # A new rate() schedule counts from its StartDate: it has no fire time before it.
     sides = [old] if isinstance(new.expression, RateExpression) else [old, new]
-    quiet = _first_quiet(sides, start, start + within + look_further, margin)
+    quiet = first_quiet(sides, start, start + within + look_further, margin)
     if quiet is None or quiet > start + within:
         return Handover(old_end=None, new_start=None, next_safe=quiet)
     new_start = quiet
@@ -101,10 +101,11 @@ def handover(
     return Handover(old_end=quiet, new_start=new_start)
 
 
-def _first_quiet(
+def first_quiet(
     sides: list[Timing], start: datetime, until: datetime, margin: timedelta
 ) -> datetime | None:
-    """The first instant ≥ ``start`` (and ≤ ``until``) outside every busy interval."""
+    """The first instant ≥ ``start`` (and ≤ ``until``) outside every busy interval, each
+    taken to last one second longer (so a rerun from a later start finds the same one)."""
     # Busy intervals that may still cover ``start`` began at most window + margin before it.
     streams = [
         _busy(side, start - side.window - 2 * margin - _STEP, until, margin) for side in sides
@@ -115,10 +116,12 @@ def _first_quiet(
         moved = False
         for index, stream in enumerate(streams):
             head = heads[index]
-            while head is not None and head[1] < candidate:  # ends before: done with it
+            while head is not None and head[1] + _STEP <= candidate:  # ended: done with it
                 head = next(stream, None)
             heads[index] = head
-            if head is not None and head[0] <= candidate <= head[1]:
+            # The second after a busy interval counts as busy too: whatever the start, the
+            # first quiet moment after a busy interval is then the same one.
+            if head is not None and head[0] <= candidate < head[1] + _STEP:
                 candidate = head[1] + _STEP
                 moved = True
         if not moved:

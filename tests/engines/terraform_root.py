@@ -1,0 +1,44 @@
+"""A Terraform root directory on the emulator, initialised from the local provider mirror, for
+the tests that run terraform besides the export's own apply (test_terraform_apply.py)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from tests.engines.test_terraform_apply import (
+    MIRROR,
+    Terraform,
+    _provider_override,
+    _terraform_or_skip,
+    own_emulator,
+)
+
+__all__ = ["Terraform", "own_emulator", "terraform_root"]
+
+
+def terraform_root(root: Path, endpoint_url: str, *, events: bool = False) -> Terraform:
+    """``terraform init`` in ``root`` with the provider pointed at the emulator (skips the test
+    where terraform or the provider is missing); ``events`` adds EventBridge's endpoint."""
+    binary = _terraform_or_skip()
+    override = _provider_override(endpoint_url)
+    if events:
+        override = override.replace(
+            "  endpoints {\n", f'  endpoints {{\n    events = "{endpoint_url}"\n'
+        )
+    (root / "emulator_override.tf").write_text(override, encoding="utf-8")
+    cli_config = root.parent / f"{root.name}.terraform.rc"
+    cli_config.write_text(
+        f'provider_installation {{\n  filesystem_mirror {{\n    path = "{MIRROR}"\n  }}\n}}\n',
+        encoding="utf-8",
+    )
+    environment = {
+        **os.environ,
+        "TF_CLI_CONFIG_FILE": str(cli_config),
+        "TF_IN_AUTOMATION": "1",
+        "TF_INPUT": "0",
+    }
+    terraform = Terraform(binary, root, environment)
+    completed = terraform.run("init", "-backend=false", "-no-color")
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    return terraform
