@@ -1172,14 +1172,7 @@ def dlq_show(
     """Every attribute and the payload of one failed invocation; it stays in the queue."""
     from ecs_scheduler.engines.aws.operations import read_dead_letters
 
-    listing = read_dead_letters(*connection.open(), job)
-    letter = next((m for m in listing.messages if m.message_id == message_id), None)
-    if letter is None:
-        raise UsageError(
-            f"No message {message_id} in dead-letter queue {listing.queue_name} "
-            f"({len(listing.messages)} message(s) there)."
-        )
-    document = {**letter.to_json(), "schedule": listing.schedules.get(message_id)}
+    document = read_dead_letters(*connection.open(), job).message(message_id)
     if as_json:
         print_json(document)
         return
@@ -1349,18 +1342,7 @@ def status_command(
         print_json(report.to_json())
     else:
         render_status(report)
-    from ecs_scheduler.operations import OperationError
-
-    if not any(status.deployed for status in report.jobs):
-        what = f"Job {job} of stack" if job else "Stack"
-        raise OperationError(
-            f"{what} {report.stack} is not deployed in {clients.region}: run apply first."
-        )
-    missing = [s.queue_name for s in report.jobs if s.deployed and s.visible_messages is None]
-    if missing:
-        raise OperationError(
-            f"Dead-letter queue {', '.join(missing)} is missing: run plan to see what to repair."
-        )
+    report.check_deployed()
 
 
 @app.command(name="calendar")
@@ -1384,26 +1366,10 @@ def calendar_command(
     as_json: JsonOption = False,
 ) -> None:
     """Write one HTML page of every fire time, DST change and the tasks running at once."""
-    from ecs_scheduler.operations.calendar import (
-        DurationSource,
-        build_calendar,
-        render_html,
-    )
+    from ecs_scheduler.operations.calendar import build_calendar, expected_durations, render_html
 
     result = load_config(config)
-    durations: dict[str, tuple[int, DurationSource]] = {
-        name: (job.expected_duration_minutes, "config")
-        for name, job in result.stack.jobs.items()
-        if job.expected_duration_minutes is not None
-    }
-    for item in duration or []:
-        name, _, minutes = item.partition("=")
-        if name not in result.stack.jobs or not minutes.isdigit() or int(minutes) < 1:
-            raise UsageError(
-                f"--duration {item!r}: expected JOB=MINUTES with a job of {result.path} "
-                f"({', '.join(result.stack.jobs)}) and a whole number of minutes"
-            )
-        durations[name] = (int(minutes), "option")
+    durations = expected_durations(result.stack, duration or (), source=result.path)
     calendar = build_calendar(
         build_desired(result), start=parse_instant(start), days=days, durations=durations
     )
