@@ -13,7 +13,8 @@ from ecs_scheduler.engines.aws.clients import AwsClients
 from ecs_scheduler.engines.aws.errors import AwsEngineError
 from ecs_scheduler.resources import DesiredState
 
-# arn:partition:service:region:account:resource; IAM's ARNs leave the region empty (global).
+# arn:partition:service:region:account-id:resource; IAM's ARNs leave the region empty, IAM
+# being global (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html).
 _ARN_REGION_PART = 3
 
 
