@@ -8,6 +8,8 @@ which keeps ``validate``, ``next`` and ``schema`` fast.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import json
 import os
 import re
@@ -16,8 +18,9 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -33,10 +36,12 @@ if TYPE_CHECKING:
     from rich.console import Console
     from rich.progress import Progress
 
-    from ecs_scheduler.engines.aws import AwsClients, Change, Plan
+    from ecs_scheduler.engines.aws import ApplyResult, AwsClients, Change, Plan
     from ecs_scheduler.loader import LoadResult
     from ecs_scheduler.operations.status import StatusReport
+    from ecs_scheduler.operations.upcoming import UpcomingRuns
     from ecs_scheduler.resources import DesiredState
+    from ecs_scheduler.validation import ValidationReport
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -125,7 +130,6 @@ ConfigOption = Annotated[
     typer.Option("--config", "-c", help="The stack file.", show_default=True),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print stable JSON instead of text.")]
-DebugOption = Annotated[bool, typer.Option("--debug", help="Show tracebacks of unexpected errors.")]
 ProfileOption = Annotated[
     str | None, typer.Option("--profile", help="AWS profile of the shared config files.")
 ]
@@ -178,6 +182,64 @@ DEFAULT_TIMEOUT_SECONDS = 1800.0
 DEFAULT_PARALLELISM = 16
 
 
+@dataclass(frozen=True)
+class Connection:
+    """The options every AWS command takes: the stack file, and how to reach AWS."""
+
+    config: Path
+    profile: str | None
+    region: str | None
+    endpoint_url: str | None
+    timeout: float | None  # the command's deadline in seconds; None: the command bounds itself
+
+    def open(self, *, parallelism: int = DEFAULT_PARALLELISM) -> tuple[DesiredState, AwsClients]:
+        """The stack's desired state, and clients for its region."""
+        from ecs_scheduler.engines.aws.workflow import connect
+
+        desired = build_desired(load_config(self.config))
+        clients = connect(
+            desired,
+            region=self.region,
+            profile=self.profile,
+            endpoint_url=self.endpoint_url,
+            deadline_seconds=self.timeout,
+            parallelism=parallelism,
+        )
+        return desired, clients
+
+
+CONNECTION_OPTIONS: tuple[inspect.Parameter, ...] = tuple(
+    inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=option)
+    for name, option, default in (
+        ("config", ConfigOption, DEFAULT_CONFIG),
+        ("profile", ProfileOption, None),
+        ("region", RegionOption, None),
+        ("endpoint_url", EndpointOption, None),
+        ("timeout", TimeoutOption, DEFAULT_TIMEOUT_SECONDS),
+    )
+)
+
+
+def aws_command(command: Callable[..., None]) -> Callable[..., None]:
+    """``command`` with the connection options, handed to it as one ``connection`` argument.
+
+    A command that declares its own ``timeout`` keeps it, and its connection has no deadline.
+    """
+    signature = inspect.signature(command, eval_str=True)
+    own = [p for p in signature.parameters.values() if p.name != "connection"]
+    added = [p for p in CONNECTION_OPTIONS if p.name not in signature.parameters]
+
+    @functools.wraps(command)
+    def with_connection(**options: Any) -> None:
+        taken = {p.name: options.pop(p.name) for p in added}
+        command(connection=Connection(**{"timeout": None, **taken}), **options)
+
+    parameters = [*own, *added]
+    with_connection.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
+    with_connection.__annotations__ = {p.name: p.annotation for p in parameters}
+    return with_connection
+
+
 # --------------------------------------------------------------------------- shared steps
 
 
@@ -186,51 +248,19 @@ def load_config(path: Path) -> LoadResult:
     from ecs_scheduler.loader import load
 
     result = load(path)
-    for warning in result.warnings:
-        err.print(f"[yellow]warning:[/] {escape(str(warning))}")
+    print_warnings(result.warnings)
     return result
+
+
+def print_warnings(warnings: Iterable[object]) -> None:
+    for warning in warnings:
+        err.print(f"[yellow]warning:[/] {escape(str(warning))}")
 
 
 def build_desired(result: LoadResult) -> DesiredState:
     from ecs_scheduler.resources import build
 
     return build(result.stack)
-
-
-def stack_region(result: LoadResult, requested: str | None) -> str:
-    regions = sorted({job.region for job in result.stack.jobs.values()})
-    if len(regions) > 1:
-        raise UsageError(
-            f"{result.path}: the jobs of one stack must share a region for plan and apply; "
-            f"found {', '.join(regions)}"
-        )
-    if requested is not None and requested != regions[0]:
-        raise UsageError(
-            f"--region {requested} disagrees with the clusters' region {regions[0]} "
-            f"in {result.path}"
-        )
-    return regions[0]
-
-
-def connect(
-    result: LoadResult,
-    profile: str | None,
-    region: str | None,
-    endpoint_url: str | None,
-    *,
-    timeout: float = DEFAULT_TIMEOUT_SECONDS,
-    parallelism: int = DEFAULT_PARALLELISM,
-) -> AwsClients:
-    from ecs_scheduler.engines.aws import AwsClients
-
-    return AwsClients.create(
-        region=stack_region(result, region),
-        profile=profile,
-        endpoint_url=endpoint_url,
-        deadline_seconds=timeout,
-        # plan reads with two pools of ``parallelism`` threads each (jobs, and their reads).
-        max_pool_connections=max(32, 2 * parallelism),
-    )
 
 
 @contextmanager
@@ -274,19 +304,6 @@ def interrupts_stop_calls(clients: AwsClients) -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
 
 
-def run_preflight(desired: DesiredState, clients: AwsClients) -> None:
-    from ecs_scheduler.engines.aws import AwsEngineError
-    from ecs_scheduler.engines.aws.preflight import preflight
-
-    report = preflight(desired, clients)
-    for warning in report.warnings:
-        err.print(f"[yellow]warning:[/] {escape(str(warning))}")
-    if report.errors:
-        raise AwsEngineError(
-            "preflight failed, nothing was written:\n" + "\n".join(f"  {e}" for e in report.errors)
-        )
-
-
 def parse_instant(text: str | None) -> datetime:
     if text is None:
         return datetime.now(UTC)
@@ -303,10 +320,6 @@ def parse_instant(text: str | None) -> datetime:
 def check_instant(text: str | None) -> str | None:
     parse_instant(text)
     return text
-
-
-def utc_text(instant: datetime) -> str:
-    return instant.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 JSON_WRITE_CHARS = 1 << 13
@@ -339,68 +352,33 @@ def print_json(data: Any) -> None:
 def validate(
     config: ConfigOption = DEFAULT_CONFIG,
     as_json: JsonOption = False,
-    debug: DebugOption = False,
 ) -> None:
     """Check the whole stack file offline; report every error with file:line:col and field."""
+    from ecs_scheduler.validation import validate as validate_file
+
+    report = validate_file(config)
     if as_json:
-        validate_as_json(config)
+        print_json(report.to_json())
+        if not report.valid:
+            raise typer.Exit(EXIT_ERROR)
         return
-    result = load_config(config)
-    desired = build_desired(result)
-    schedules = sum(len(job.schedules) for job in result.stack.jobs.values())
+    render_validation(report)
+
+
+def render_validation(report: ValidationReport) -> None:
+    """The warnings, then one line saying the file is valid; an invalid file is its error."""
+    from ecs_scheduler.loader import ConfigError
+
+    if not isinstance(report.failure, ConfigError):  # the config's errors are shown alone
+        print_warnings(report.warnings)
+    if report.failure is not None:
+        raise report.failure
     # click's echo and style (colour on a terminal only), not rich: see _LazyConsole.
     typer.echo(
-        f"{typer.style('✓', fg='green')} {result.path}: stack"
-        f" {typer.style(result.stack.stack, bold=True)} is valid — "
-        f"{len(result.stack.jobs)} job(s), {schedules} schedule(s), "
-        f"{len(desired.resources)} resource(s)"
-    )
-
-
-def validate_as_json(config: Path) -> None:
-    """``{"valid", "errors", "warnings", ...}`` on stdout, valid or not; exit 1 when invalid."""
-    from ecs_scheduler.loader import ConfigError, ConfigIssue
-
-    def issue(item: ConfigIssue) -> dict[str, Any]:
-        return {
-            "file": item.file,
-            "line": item.line,
-            "column": item.column,
-            "path": item.path,
-            "message": item.message,
-        }
-
-    try:
-        result = load_config(config)
-        desired = build_desired(result)
-    except ConfigError as error:
-        print_json(
-            {
-                "valid": False,
-                "errors": [issue(item) for item in error.issues],
-                "warnings": [issue(item) for item in error.warnings],
-            }
-        )
-        raise typer.Exit(EXIT_ERROR) from None
-    except EcsSchedulerError as error:
-        print_json(
-            {
-                "valid": False,
-                "errors": [issue(ConfigIssue(str(config), None, None, "", str(error)))],
-                "warnings": [],
-            }
-        )
-        raise typer.Exit(EXIT_ERROR) from None
-    print_json(
-        {
-            "valid": True,
-            "errors": [],
-            "warnings": [issue(item) for item in result.warnings],
-            "stack": result.stack.stack,
-            "jobs": sorted(result.stack.jobs),
-            "schedules": sum(len(job.schedules) for job in result.stack.jobs.values()),
-            "resources": len(desired.resources),
-        }
+        f"{typer.style('✓', fg='green')} {report.path}: stack"
+        f" {typer.style(report.stack or '', bold=True)} is valid — "
+        f"{len(report.jobs)} job(s), {report.schedules} schedule(s), "
+        f"{report.resources} resource(s)"
     )
 
 
@@ -426,120 +404,48 @@ def next_runs(
     ] = None,
     config: ConfigOption = DEFAULT_CONFIG,
     as_json: JsonOption = False,
-    debug: DebugOption = False,
 ) -> None:
     """Upcoming fire times of each schedule, local and UTC, with a plain-English description.
 
     Times a daylight-saving change skips, repeats or moves are marked.
     """
-    from ecs_scheduler.expressions import (
-        RateExpression,
-        describe,
-        dst_changes,
-        fire_times,
-        flexible_window,
-    )
+    from ecs_scheduler.operations.upcoming import upcoming_runs
 
-    result = load_config(config)
     after = parse_instant(start)
-    job_filter, one_schedule, schedule_filter = (target or "").partition("/")
-    if job_filter and job_filter not in result.stack.jobs:
-        raise UsageError(
-            f"no job {job_filter!r} in {result.path}; jobs: {', '.join(result.stack.jobs)}"
-        )
-    rows: list[dict[str, Any]] = []
-    for job_name, job in result.stack.jobs.items():
-        if job_filter and job_name != job_filter:
-            continue
-        schedules = [s for s in job.schedules if not one_schedule or s.key == schedule_filter]
-        if not schedules:
-            keys = ", ".join(repr(s.key) for s in job.schedules)
-            raise UsageError(f"job {job_name!r} has no schedule {schedule_filter!r}; it has {keys}")
-        for spec in schedules:
-            runs: list[datetime] = []
-            for fire_time in fire_times(
-                spec.expression,
-                spec.timezone,
-                after=after,
-                start_date=spec.start_date,
-                end_date=spec.end_date,
-            ):
-                runs.append(fire_time)
-                if len(runs) == count:
-                    break
-            notes: list[str] = []
-            if isinstance(spec.expression, RateExpression) and spec.start_date is None:
-                # A rate schedule without a StartDate "starts invoking the target immediately"
-                # on creation: https://docs.aws.amazon.com/scheduler/latest/UserGuide/
-                # schedule-types.html#rate-based
-                notes.append(
-                    "AWS counts rate() from when the schedule is created (it has no "
-                    "start_date); these times count from --from (default: now)"
-                )
-            rows.append(
-                {
-                    "job": job_name,
-                    "schedule": spec.key,
-                    "expression": spec.expression_text,
-                    "timezone": spec.timezone,
-                    "enabled": spec.enabled,
-                    "description": describe(spec.expression, spec.timezone),
-                    "flexible_time_window_minutes": spec.flexible_time_window_minutes,
-                    "runs": runs,
-                    "dst_changes": dst_changes(
-                        spec.expression,
-                        spec.timezone,
-                        runs,
-                        # Nothing before the schedule's start_date counts as skipped.
-                        after=max(after, spec.start_date) if spec.start_date else after,
-                    ),
-                    "notes": notes,
-                }
-            )
+    schedules = upcoming_runs(load_config(config).stack, after=after, count=count, target=target)
     if as_json:
-        print_json(
-            [
-                {
-                    **row,
-                    "runs": [utc_text(run) for run in row["runs"]],
-                    "dst_changes": [
-                        {
-                            "kind": change.kind,
-                            "at": utc_text(change.instant),
-                            "wall_time": change.wall_time.isoformat(),
-                            "message": change.message,
-                        }
-                        for change in row["dst_changes"]
-                    ],
-                }
-                for row in rows
-            ]
-        )
+        print_json([runs.to_json() for runs in schedules])
         return
+    render_upcoming(schedules, after)
+
+
+def render_upcoming(schedules: Sequence[UpcomingRuns], after: datetime) -> None:
+    """One table per schedule: local and UTC times, the flexible window, DST changes."""
     from rich.table import Table
 
-    for row in rows:
-        label = row["job"] + (f"/{row['schedule']}" if row["schedule"] else "")
-        state = "" if row["enabled"] else " [yellow](disabled)[/]"
-        note_lines = "".join(f"\nnote: {note}" for note in row["notes"])
+    from ecs_scheduler.expressions import flexible_window
+
+    for row in schedules:
+        state = "" if row.enabled else " [yellow](disabled)[/]"
+        note_lines = "".join(f"\nnote: {note}" for note in row.notes)
         table = Table(
             title=(
-                f"[bold]{escape(label)}[/]{state}  {escape(row['expression'])}\n"
-                f"{escape(row['description'])}{escape(note_lines)}"
+                f"[bold]{escape(row.label)}[/]{state}  {escape(row.expression)}\n"
+                f"{escape(row.description)}{escape(note_lines)}"
             ),
             title_justify="left",
         )
         table.add_column("#", justify="right")
-        table.add_column(f"local ({escape(row['timezone'])})")
+        table.add_column(f"local ({escape(row.timezone)})")
         table.add_column("UTC")
-        window = row["flexible_time_window_minutes"]
+        window = row.flexible_time_window_minutes
         if window:
             table.add_column(f"window ({window} min, UTC)")
-        changes = list(row["dst_changes"])
+        changes = list(row.dst_changes)
         if changes:
             table.add_column("daylight saving time")
-        zone = ZoneInfo(row["timezone"])
-        for index, run in enumerate(row["runs"], start=1):
+        zone = ZoneInfo(row.timezone)
+        for index, run in enumerate(row.runs, start=1):
             while changes and changes[0].kind == "skipped" and changes[0].instant < run:
                 skipped = changes.pop(0)
                 cells = ["–", f"{skipped.wall_time:%a %Y-%m-%d %H:%M}", ""]
@@ -552,19 +458,19 @@ def next_runs(
             if window:
                 begin, end = flexible_window(run, window)
                 cells.append(f"{begin:%H:%M} – {end:%H:%M}")
-            if row["dst_changes"]:
+            if row.dst_changes:
                 marked = changes[0] if changes and changes[0].instant == run else None
                 if marked is not None:
                     changes.pop(0)
                 cells.append(f"⚠ {marked.message}" if marked else "")
             table.add_row(*cells)
-        if not row["runs"]:
+        if not row.runs:
             table.add_row("–", "no fire times after " + after.isoformat(), "")
         out.print(table)
 
 
 @app.command()
-def schema(debug: DebugOption = False) -> None:
+def schema() -> None:
     """Print the JSON Schema of the stack file (for editors and CI validation)."""
     from ecs_scheduler.config import json_schema
 
@@ -577,7 +483,9 @@ class ExportFormat(StrEnum):
 
 
 @export_app.command("terraform")
+@aws_command
 def export_terraform(
+    connection: Connection,
     output_dir: Annotated[Path, typer.Option("--output-dir", "-o", help="Directory to write.")],
     output_format: Annotated[
         ExportFormat, typer.Option("--format", help="hcl (.tf) or json (.tf.json).")
@@ -587,33 +495,29 @@ def export_terraform(
         typer.Option(
             "--import-existing",
             help="Also write imports.tf: an import block for each resource that already exists"
-            " in AWS (read only).",
+            " in AWS (read only; the connection options are used only with this option).",
         ),
     ] = False,
-    config: ConfigOption = DEFAULT_CONFIG,
-    profile: ProfileOption = None,
-    region: RegionOption = None,
-    endpoint_url: EndpointOption = None,
-    debug: DebugOption = False,
 ) -> None:
     """Write a Terraform root module (one child module per job) to review and apply yourself."""
     from ecs_scheduler.engines.terraform import export_terraform as write
 
-    result = load_config(config)
-    desired = build_desired(result)
-    files = write(desired, output_dir, output_format=output_format.value)
-    if import_existing:
-        from ecs_scheduler.engines.aws.existing import read_existing
-        from ecs_scheduler.engines.terraform_imports import write_imports
+    if not import_existing:
+        desired = build_desired(load_config(connection.config))
+        report_files(write(desired, output_dir, output_format=output_format.value))
+        return
+    from ecs_scheduler.engines.aws.existing import read_existing
+    from ecs_scheduler.engines.terraform_imports import write_imports
 
-        existing = read_existing(desired, connect(result, profile, region, endpoint_url))
-        path, imports = write_imports(
-            desired, existing, output_dir, output_format=output_format.value
-        )
-        files.append(path)
-        out.print(f"{len(imports.ids)} import block(s) for resources that already exist")
-        for line in imports.skipped:
-            err.print(f"[yellow]not imported:[/] {escape(line)}")
+    desired, clients = connection.open()
+    files = write(desired, output_dir, output_format=output_format.value)
+    path, imports = write_imports(
+        desired, read_existing(desired, clients), output_dir, output_format=output_format.value
+    )
+    files.append(path)
+    out.print(f"{len(imports.ids)} import block(s) for resources that already exist")
+    for line in imports.skipped:
+        err.print(f"[yellow]not imported:[/] {escape(line)}")
     report_files(files)
 
 
@@ -621,7 +525,6 @@ def export_terraform(
 def export_cloudformation(
     output_dir: Annotated[Path, typer.Option("--output-dir", "-o", help="Directory to write.")],
     config: ConfigOption = DEFAULT_CONFIG,
-    debug: DebugOption = False,
 ) -> None:
     """Write one CloudFormation template for the stack."""
     from ecs_scheduler.engines.cloudformation import export_cloudformation as write
@@ -830,42 +733,28 @@ def read_progress(
 
 
 def make_plan(
-    config: Path,
-    profile: str | None,
-    region: str | None,
-    endpoint_url: str | None,
+    connection: Connection,
     *,
-    timeout: float = DEFAULT_TIMEOUT_SECONDS,
     parallelism: int = DEFAULT_PARALLELISM,
     destroy_jobs: Sequence[str] | None = None,
-    destroy_all: bool = False,
     prune_foreign: bool = False,
 ) -> tuple[Plan, AwsClients]:
-    from ecs_scheduler.engines.aws import plan
+    """Preflight and plan, Ctrl-C handled; ``destroy_jobs`` (``[]``: every job) destroys."""
+    from ecs_scheduler.engines.aws.workflow import plan_stack
 
-    result = load_config(config)
-    desired = build_desired(result)
-    if destroy_jobs:
-        unknown = sorted(set(destroy_jobs) - set(result.stack.jobs))
-        if unknown:
-            raise UsageError(f"no job {', '.join(map(repr, unknown))} in {result.path}")
-    clients = connect(
-        result, profile, region, endpoint_url, timeout=timeout, parallelism=parallelism
-    )
-    with interrupts_stop_calls(clients):
-        if not (destroy_jobs or destroy_all):
-            run_preflight(desired, clients)
-        with read_progress() as reading:
-            the_plan = plan(
-                desired,
-                clients,
-                destroy_jobs=destroy_jobs or None,
-                destroy_all=destroy_all,
-                max_workers=parallelism,
-                prune_foreign=prune_foreign,
-                progress=reading,
-            )
-    return the_plan, clients
+    desired, clients = connection.open(parallelism=parallelism)
+    with interrupts_stop_calls(clients), read_progress() as reading:
+        planned = plan_stack(
+            desired,
+            clients,
+            destroy_jobs=destroy_jobs or None,
+            destroy_all=destroy_jobs is not None and not destroy_jobs,
+            prune_foreign=prune_foreign,
+            parallelism=parallelism,
+            progress=reading,
+        )
+    print_warnings(planned.warnings)
+    return planned.plan, clients
 
 
 def confirm_and_apply(
@@ -878,7 +767,7 @@ def confirm_and_apply(
     parallelism: int = DEFAULT_PARALLELISM,
 ) -> tuple[str, ...]:
     """Apply after confirmation; the changes apply found unsafe to make, each with why."""
-    from ecs_scheduler.engines.aws import ApplyInterruptedError, apply
+    from ecs_scheduler.engines.aws.workflow import apply_plan
 
     if not the_plan.changes:
         return ()
@@ -886,20 +775,22 @@ def confirm_and_apply(
         if not sys.stdin.isatty():
             raise UsageError("refusing to change AWS without a terminal; pass --auto-approve")
         typer.confirm("Apply these changes?", abort=True)
-    try:
-        with interrupts_stop_calls(clients), progress_bar(len(the_plan.changes)) as advance:
-            result = apply(
-                the_plan,
-                clients,
-                force_delete_dlq_messages=force_delete_dlq,
-                max_workers=parallelism,
-                progress=advance,
-            )
-    except ApplyInterruptedError as stopped:
-        command = "destroy" if destroying else "apply"
-        raise ApplyInterruptedError(stopped.applied, stopped.total, command=command) from None
+    with interrupts_stop_calls(clients), progress_bar(len(the_plan.changes)) as advance:
+        result = apply_plan(
+            the_plan,
+            clients,
+            force_delete_dlq_messages=force_delete_dlq,
+            parallelism=parallelism,
+            progress=advance,
+            command="destroy" if destroying else "apply",
+        )
     for blocked in result.blocked:
         err.print(f"[red]✗ left alone:[/] {escape(blocked)}")
+    render_applied(result, destroying=destroying)
+    return result.blocked
+
+
+def render_applied(result: ApplyResult, *, destroying: bool = False) -> None:
     if destroying:
         out.print(
             f"[green]Destroy complete.[/] {result.summary()['delete']} destroyed in "
@@ -907,35 +798,22 @@ def confirm_and_apply(
         )
     else:
         out.print(f"[green]Apply complete.[/] {result}")
-    return result.blocked
 
 
 @app.command(name="plan")
+@aws_command
 def plan_command(
+    connection: Connection,
     detailed_exitcode: Annotated[
         bool,
         typer.Option("--detailed-exitcode", help="Exit 2 when there are changes, 0 when none."),
     ] = False,
     prune_foreign: PruneForeignOption = False,
-    config: ConfigOption = DEFAULT_CONFIG,
-    profile: ProfileOption = None,
-    region: RegionOption = None,
-    endpoint_url: EndpointOption = None,
-    timeout: TimeoutOption = DEFAULT_TIMEOUT_SECONDS,
     parallelism: ParallelismOption = DEFAULT_PARALLELISM,
     as_json: JsonOption = False,
-    debug: DebugOption = False,
 ) -> None:
     """Show what apply would change in live AWS (live AWS is the state; nothing is written)."""
-    the_plan, _ = make_plan(
-        config,
-        profile,
-        region,
-        endpoint_url,
-        timeout=timeout,
-        parallelism=parallelism,
-        prune_foreign=prune_foreign,
-    )
+    the_plan, _ = make_plan(connection, parallelism=parallelism, prune_foreign=prune_foreign)
     if as_json:
         print_json(the_plan.to_json())
     else:
@@ -947,28 +825,16 @@ def plan_command(
 
 
 @app.command()
+@aws_command
 def apply(
+    connection: Connection,
     auto_approve: AutoApproveOption = False,
     force_delete_dlq_messages: ForceDlqOption = False,
     prune_foreign: PruneForeignOption = False,
-    config: ConfigOption = DEFAULT_CONFIG,
-    profile: ProfileOption = None,
-    region: RegionOption = None,
-    endpoint_url: EndpointOption = None,
-    timeout: TimeoutOption = DEFAULT_TIMEOUT_SECONDS,
     parallelism: ParallelismOption = DEFAULT_PARALLELISM,
-    debug: DebugOption = False,
 ) -> None:
     """Converge live AWS to the config: preflight, plan, confirm, apply."""
-    the_plan, clients = make_plan(
-        config,
-        profile,
-        region,
-        endpoint_url,
-        timeout=timeout,
-        parallelism=parallelism,
-        prune_foreign=prune_foreign,
-    )
+    the_plan, clients = make_plan(connection, parallelism=parallelism, prune_foreign=prune_foreign)
     render_plan(the_plan)
     blocked = confirm_and_apply(
         the_plan,
@@ -982,32 +848,24 @@ def apply(
 
 
 @app.command()
+@aws_command
 def destroy(
+    connection: Connection,
     jobs: Annotated[
-        list[str] | None, typer.Argument(metavar="[JOB]...", help="Only these jobs.")
+        list[str] | None,
+        typer.Argument(
+            metavar="[JOB]...",
+            help="Only these jobs (of the config, or still live after leaving it).",
+        ),
     ] = None,
     auto_approve: AutoApproveOption = False,
     force_delete_dlq_messages: ForceDlqOption = False,
     prune_foreign: PruneForeignOption = False,
-    config: ConfigOption = DEFAULT_CONFIG,
-    profile: ProfileOption = None,
-    region: RegionOption = None,
-    endpoint_url: EndpointOption = None,
-    timeout: TimeoutOption = DEFAULT_TIMEOUT_SECONDS,
     parallelism: ParallelismOption = DEFAULT_PARALLELISM,
-    debug: DebugOption = False,
 ) -> None:
     """Remove everything this stack (or these jobs) owns in AWS; nothing else is touched."""
     the_plan, clients = make_plan(
-        config,
-        profile,
-        region,
-        endpoint_url,
-        timeout=timeout,
-        parallelism=parallelism,
-        destroy_jobs=jobs,
-        destroy_all=not jobs,
-        prune_foreign=prune_foreign,
+        connection, parallelism=parallelism, destroy_jobs=jobs or [], prune_foreign=prune_foreign
     )
     render_destroy_plan(the_plan)
     blocked = confirm_and_apply(
@@ -1023,22 +881,14 @@ def destroy(
 
 
 @app.command()
-def outputs(
-    config: ConfigOption = DEFAULT_CONFIG,
-    profile: ProfileOption = None,
-    region: RegionOption = None,
-    endpoint_url: EndpointOption = None,
-    timeout: TimeoutOption = DEFAULT_TIMEOUT_SECONDS,
-    as_json: JsonOption = False,
-    debug: DebugOption = False,
-) -> None:
+@aws_command
+def outputs(connection: Connection, as_json: JsonOption = False) -> None:
     """Names, ARNs and URLs of each job's live resources."""
     from ecs_scheduler.engines.aws import read_outputs
 
-    result = load_config(config)
-    clients = connect(result, profile, region, endpoint_url, timeout=timeout)
+    desired, clients = connection.open()
     with interrupts_stop_calls(clients), read_progress() as reading:
-        values = read_outputs(build_desired(result), clients, progress=reading)
+        values = read_outputs(desired, clients, progress=reading)
     if as_json:
         print_json(values)
         return
@@ -1088,78 +938,39 @@ def demo(
             ),
         ),
     ] = False,
-    debug: DebugOption = False,
 ) -> None:
     """Run the whole cycle on the embedded emulator: validate, plan, apply, next, destroy."""
-    import tempfile
-    from importlib.resources import as_file
+    from ecs_scheduler.demo import Destroyed, KeptStack, run_demo
+    from ecs_scheduler.engines.aws import ApplyResult
+    from ecs_scheduler.engines.aws.workflow import PlannedStack
+    from ecs_scheduler.validation import ValidationReport
 
-    from ecs_scheduler.engines.aws import AwsClients, apply, plan, read_outputs
-    from ecs_scheduler.local import (
-        Emulator,
-        provision_prerequisites,
-        quickstart_example,
-        write_demo_config,
-    )
-
-    with (
-        Emulator() as emulator,
-        tempfile.TemporaryDirectory(prefix="ecs-scheduler-demo-") as tmp,
-        as_file(quickstart_example()) as quickstart,
-    ):
-        step(f"Embedded AWS emulator (moto) listening on {emulator.endpoint_url}")
-        clients = AwsClients.create(region="us-east-1", endpoint_url=emulator.endpoint_url)
-        prerequisites = provision_prerequisites(clients)
-        out.print(
-            "Created what a real account would already have: VPC, subnets, security group, "
-            "KMS key, ECS cluster, task definition with task and execution roles, SNS topic."
-        )
-        config = write_demo_config(prerequisites, quickstart, Path(tmp) / "ecs-scheduler.yaml")
-        out.print(f"Config written from the quickstart example: {escape(str(config))}")
-
-        step("1. ecs-scheduler validate")
-        validate(config=config)
-        result = load_config(config)
-        desired = build_desired(result)
-
-        step("2. ecs-scheduler plan")
-        run_preflight(desired, clients)
-        first = plan(desired, clients)
-        render_plan(first)
-
-        step("3. ecs-scheduler apply --auto-approve")
-        with progress_bar(len(first.changes)) as advance:
-            applied = apply(first, clients, progress=advance)
-        out.print(f"[green]Apply complete.[/] {applied}")
-
-        step("4. ecs-scheduler outputs")
-        render_outputs(read_outputs(desired, clients))
-
-        step("5. ecs-scheduler next -n 5")
-        next_runs(target=None, count=5, start=None, config=config)
-
-        step("6. ecs-scheduler plan (again: must show no changes)")
-        second = plan(desired, clients)
-        render_plan(second)
-        if second.changes:
-            raise UsageError("the plan after apply is not empty: this is a bug, please report it")
-
-        if keep:
-            step("Kept: the stack stays applied in the emulator")
-            serve_until_interrupted(
-                emulator.endpoint_url, config, ["outputs", "plan", "destroy --auto-approve"]
+    for demo_step in run_demo(keep=keep, progress=progress_bar):
+        if demo_step.title is not None:
+            step(demo_step.title)
+        result = demo_step.result
+        if isinstance(result, str):
+            out.print(result, markup=False)
+        elif isinstance(result, ValidationReport):
+            render_validation(result)
+        elif isinstance(result, PlannedStack):
+            print_warnings(result.warnings)
+            render_plan(result.plan)
+        elif isinstance(result, ApplyResult):
+            render_applied(result)
+        elif isinstance(result, list):
+            render_upcoming(result, datetime.now(UTC))
+        elif isinstance(result, Destroyed):
+            out.print(
+                f"[green]Destroyed.[/] A new plan would create {result.create_again} "
+                "resources again: nothing of the stack is left."
             )
-            return
-        step("7. ecs-scheduler destroy --auto-approve")
-        teardown = plan(desired, clients, destroy_all=True)
-        render_plan(teardown)
-        with progress_bar(len(teardown.changes)) as advance:
-            apply(teardown, clients, progress=advance)
-        leftover = plan(desired, clients)
-        out.print(
-            f"[green]Destroyed.[/] A new plan would create {leftover.summary().get('create', 0)} "
-            "resources again: nothing of the stack is left."
-        )
+        elif isinstance(result, KeptStack):
+            serve_until_interrupted(
+                result.endpoint_url, result.config, ["outputs", "plan", "destroy --auto-approve"]
+            )
+        else:
+            render_outputs(result)
 
 
 @app.command()
@@ -1169,7 +980,6 @@ def local(
         int,
         typer.Option("--port", min=0, max=65535, help="Port on 127.0.0.1 (default: a free one)."),
     ] = 0,
-    debug: DebugOption = False,
 ) -> None:
     """Run your config against a local AWS: the embedded emulator, holding what it refers to.
 
@@ -1265,7 +1075,7 @@ def import_command(
     ),
     profile: ProfileOption = None,
     endpoint_url: EndpointOption = None,
-    debug: DebugOption = False,
+    timeout: TimeoutOption = DEFAULT_TIMEOUT_SECONDS,
 ) -> None:
     """Write a config for the ECS schedules and rules no stack owns; AWS is only read."""
     import yaml
@@ -1285,7 +1095,9 @@ def import_command(
             raise UsageError(f"--defaults {defaults}: {error}") from error
         if not isinstance(job_defaults, dict):
             raise UsageError(f"--defaults {defaults}: expected a mapping of job fields")
-    clients = AwsClients.create(region=region, profile=profile, endpoint_url=endpoint_url)
+    clients = AwsClients.create(
+        region=region, profile=profile, endpoint_url=endpoint_url, deadline_seconds=timeout
+    )
     sources = read_sources(clients, groups=groups or (), rules=rules)
     result = convert(sources, stack=stack, defaults=job_defaults)
     text = render(result)
@@ -1324,13 +1136,6 @@ app.add_typer(dlq_app, name="dlq")
 JobArgument = Annotated[str, typer.Argument(metavar="JOB", help="The job, as named in the config.")]
 
 
-def operate(
-    config: Path, profile: str | None, region: str | None, endpoint_url: str | None
-) -> tuple[DesiredState, AwsClients]:
-    result = load_config(config)
-    return build_desired(result), connect(result, profile, region, endpoint_url)
-
-
 def utc_or_dash(instant: datetime | None) -> str:
     return "–" if instant is None else instant.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%SZ")
 
@@ -1342,20 +1147,17 @@ def schedule_label(job: str, key: str | None) -> str:
 
 
 @dlq_app.command("list")
+@aws_command
 def dlq_list(
+    connection: Connection,
     job: JobArgument,
-    config: ConfigOption = DEFAULT_CONFIG,
-    profile: ProfileOption = None,
-    region: RegionOption = None,
-    endpoint_url: EndpointOption = None,
     as_json: JsonOption = False,
-    debug: DebugOption = False,
 ) -> None:
     """The job's failed invocations, grouped by error; the messages stay in the queue."""
     from ecs_scheduler.engines.aws.operations import read_dead_letters
     from ecs_scheduler.operations import group_by_error
 
-    listing = read_dead_letters(*operate(config, profile, region, endpoint_url), job)
+    listing = read_dead_letters(*connection.open(), job)
     if as_json:
         print_json(listing.to_json())
         return
@@ -1384,27 +1186,17 @@ def dlq_list(
 
 
 @dlq_app.command("show")
+@aws_command
 def dlq_show(
+    connection: Connection,
     job: JobArgument,
     message_id: Annotated[str, typer.Argument(metavar="MESSAGE_ID", help="From dlq list.")],
-    config: ConfigOption = DEFAULT_CONFIG,
-    profile: ProfileOption = None,
-    region: RegionOption = None,
-    endpoint_url: EndpointOption = None,
     as_json: JsonOption = False,
-    debug: DebugOption = False,
 ) -> None:
     """Every attribute and the payload of one failed invocation; it stays in the queue."""
     from ecs_scheduler.engines.aws.operations import read_dead_letters
 
-    listing = read_dead_letters(*operate(config, profile, region, endpoint_url), job)
-    letter = next((m for m in listing.messages if m.message_id == message_id), None)
-    if letter is None:
-        raise UsageError(
-            f"No message {message_id} in dead-letter queue {listing.queue_name} "
-            f"({len(listing.messages)} message(s) there)."
-        )
-    document = {**letter.to_json(), "schedule": listing.schedules.get(message_id)}
+    document = read_dead_letters(*connection.open(), job).message(message_id)
     if as_json:
         print_json(document)
         return
@@ -1423,7 +1215,9 @@ def dlq_show(
 
 
 @dlq_app.command("redrive")
+@aws_command
 def dlq_redrive(
+    connection: Connection,
     job: JobArgument,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show what would run; change nothing.")
@@ -1431,19 +1225,14 @@ def dlq_redrive(
     max_messages: Annotated[
         int | None, typer.Option("--max", min=1, help="Redrive at most this many messages.")
     ] = None,
-    config: ConfigOption = DEFAULT_CONFIG,
-    profile: ProfileOption = None,
-    region: RegionOption = None,
-    endpoint_url: EndpointOption = None,
     as_json: JsonOption = False,
-    debug: DebugOption = False,
 ) -> None:
     """Start each failed invocation's task as its schedule would, then delete its message."""
     from ecs_scheduler.engines.aws.operations import redrive
     from ecs_scheduler.operations import OperationError
 
     result = redrive(
-        *operate(config, profile, region, endpoint_url),
+        *connection.open(),
         job,
         dry_run=dry_run,
         max_messages=max_messages,
@@ -1470,20 +1259,17 @@ def dlq_redrive(
 
 
 @dlq_app.command("purge")
+@aws_command
 def dlq_purge(
+    connection: Connection,
     job: JobArgument,
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
-    config: ConfigOption = DEFAULT_CONFIG,
-    profile: ProfileOption = None,
-    region: RegionOption = None,
-    endpoint_url: EndpointOption = None,
     as_json: JsonOption = False,
-    debug: DebugOption = False,
 ) -> None:
     """Delete every message of the job's dead-letter queue (they are lost)."""
     from ecs_scheduler.engines.aws.operations import purge
 
-    desired, clients = operate(config, profile, region, endpoint_url)
+    desired, clients = connection.open()
     if not yes:
         if not sys.stdin.isatty():
             raise UsageError("refusing to purge a dead-letter queue without a terminal; pass --yes")
@@ -1496,7 +1282,9 @@ def dlq_purge(
 
 
 @app.command(name="run")
+@aws_command
 def run_command(
+    connection: Connection,
     target: Annotated[
         str,
         typer.Argument(
@@ -1509,12 +1297,7 @@ def run_command(
     timeout: Annotated[
         str, typer.Option("--timeout", help="With --wait: give up after this long (90s, 30m, 2h).")
     ] = "1h",
-    config: ConfigOption = DEFAULT_CONFIG,
-    profile: ProfileOption = None,
-    region: RegionOption = None,
-    endpoint_url: EndpointOption = None,
     as_json: JsonOption = False,
-    debug: DebugOption = False,
 ) -> None:
     """Start a schedule's task now, with exactly the parameters the schedule would use."""
     from ecs_scheduler.engines.aws.operations import run_schedule
@@ -1523,7 +1306,7 @@ def run_command(
 
     job, _, key = target.partition("/")
     limit = parse_duration(timeout, option="--timeout")
-    desired, clients = operate(config, profile, region, endpoint_url)
+    desired, clients = connection.open()
     result = run_schedule(
         desired, clients, job, key, wait=wait, timeout_seconds=limit.total_seconds()
     )
@@ -1553,7 +1336,9 @@ def run_command(
 
 
 @app.command(name="status")
+@aws_command
 def status_command(
+    connection: Connection,
     target: Annotated[
         str | None,
         typer.Argument(metavar="[JOB[/SCHEDULE]]", help="Limit to one job or one schedule."),
@@ -1561,12 +1346,7 @@ def status_command(
     since: Annotated[
         str, typer.Option("--since", help="Metrics window, back from now (24h, 7d, 90m).")
     ] = "24h",
-    config: ConfigOption = DEFAULT_CONFIG,
-    profile: ProfileOption = None,
-    region: RegionOption = None,
-    endpoint_url: EndpointOption = None,
     as_json: JsonOption = False,
-    debug: DebugOption = False,
 ) -> None:
     """Each schedule's state and next run, its group's metrics, the DLQ and its alarms."""
     from ecs_scheduler.engines.aws.status import read_status
@@ -1574,7 +1354,7 @@ def status_command(
 
     window = parse_duration(since, option="--since")
     job, has_schedule, key = (target or "").partition("/")
-    desired, clients = operate(config, profile, region, endpoint_url)
+    desired, clients = connection.open()
     report = read_status(
         desired,
         clients,
@@ -1586,18 +1366,7 @@ def status_command(
         print_json(report.to_json())
     else:
         render_status(report)
-    from ecs_scheduler.operations import OperationError
-
-    if not any(status.deployed for status in report.jobs):
-        what = f"Job {job} of stack" if job else "Stack"
-        raise OperationError(
-            f"{what} {report.stack} is not deployed in {clients.region}: run apply first."
-        )
-    missing = [s.queue_name for s in report.jobs if s.deployed and s.visible_messages is None]
-    if missing:
-        raise OperationError(
-            f"Dead-letter queue {', '.join(missing)} is missing: run plan to see what to repair."
-        )
+    report.check_deployed()
 
 
 @app.command(name="calendar")
@@ -1619,29 +1388,12 @@ def calendar_command(
     ] = None,
     config: ConfigOption = DEFAULT_CONFIG,
     as_json: JsonOption = False,
-    debug: DebugOption = False,
 ) -> None:
     """Write one HTML page of every fire time, DST change and the tasks running at once."""
-    from ecs_scheduler.operations.calendar import (
-        DurationSource,
-        build_calendar,
-        render_html,
-    )
+    from ecs_scheduler.operations.calendar import build_calendar, expected_durations, render_html
 
     result = load_config(config)
-    durations: dict[str, tuple[int, DurationSource]] = {
-        name: (job.expected_duration_minutes, "config")
-        for name, job in result.stack.jobs.items()
-        if job.expected_duration_minutes is not None
-    }
-    for item in duration or []:
-        name, _, minutes = item.partition("=")
-        if name not in result.stack.jobs or not minutes.isdigit() or int(minutes) < 1:
-            raise UsageError(
-                f"--duration {item!r}: expected JOB=MINUTES with a job of {result.path} "
-                f"({', '.join(result.stack.jobs)}) and a whole number of minutes"
-            )
-        durations[name] = (int(minutes), "option")
+    durations = expected_durations(result.stack, duration or (), source=result.path)
     calendar = build_calendar(
         build_desired(result), start=parse_instant(start), days=days, durations=durations
     )
@@ -1708,6 +1460,18 @@ def print_version(requested: bool) -> None:
         raise typer.Exit(EXIT_OK)
 
 
+@dataclass
+class Invocation:
+    """What the command line asked of the run as a whole; the context's ``obj``."""
+
+    debug: bool = False
+
+
+def remember_debug(context: typer.Context, parameter: object, requested: bool) -> None:
+    if requested:
+        context.ensure_object(Invocation).debug = True
+
+
 @app.callback()
 def root(
     version: Annotated[
@@ -1716,8 +1480,33 @@ def root(
             "--version", callback=print_version, is_eager=True, help="Print the version and exit."
         ),
     ] = False,
+    debug: Annotated[
+        bool,
+        typer.Option(
+            "--debug",
+            callback=remember_debug,
+            expose_value=False,
+            is_eager=True,
+            help="Show tracebacks of unexpected errors.",
+        ),
+    ] = False,
 ) -> None:
     """Scheduled ECS tasks on AWS EventBridge Scheduler, secure by default."""
+
+
+def command_line() -> Any:
+    """The click command of ``app``, with the root's ``--debug`` offered by every command too
+    (``ecs-scheduler plan --debug`` as well as ``ecs-scheduler --debug plan``)."""
+    root_command = typer.main.get_command(app)
+    debug = next(option for option in root_command.params if option.name == "debug")
+
+    def offer(command: Any) -> None:
+        for sub in getattr(command, "commands", {}).values():
+            sub.params.append(debug)
+            offer(sub)
+
+    offer(root_command)
+    return root_command
 
 
 # --------------------------------------------------------------------------- entry point
@@ -1726,12 +1515,14 @@ def root(
 def main(argv: Sequence[str] | None = None) -> NoReturn:
     """Run the CLI; map errors to exit codes (0 ok, 1 error, 2 usage or changes, 130 Ctrl-C)."""
     args = list(sys.argv[1:] if argv is None else argv)
-    debug = "--debug" in args
+    invocation = Invocation()
     try:
         # Without standalone mode, click returns typer.Exit codes instead of exiting itself.
-        exit_code = app(args=args, prog_name="ecs-scheduler", standalone_mode=False)
+        exit_code = command_line().main(
+            args=args, prog_name="ecs-scheduler", standalone_mode=False, obj=invocation
+        )
     except EcsSchedulerError as error:
-        if debug:
+        if invocation.debug:
             traceback.print_exc()
         err.print(str(error), markup=False)
         sys.exit(error.exit_code)
@@ -1746,7 +1537,7 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
         error.show()  # type: ignore[attr-defined]
         sys.exit(error.exit_code)  # type: ignore[attr-defined]
     except Exception as error:  # the one place that turns bugs into a clear line
-        if debug:
+        if invocation.debug:
             traceback.print_exc()
         else:
             err.print(

@@ -11,13 +11,15 @@ duration.
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final, Literal
 from zoneinfo import ZoneInfo
 
+from ecs_scheduler.config import Stack
 from ecs_scheduler.expressions import fire_times, parse
+from ecs_scheduler.operations.results import OperationError
 from ecs_scheduler.resources import DesiredState
 
 DEFAULT_DURATION_MINUTES: Final = 10
@@ -129,6 +131,27 @@ class Calendar:
                 for forecast in self.concurrency
             },
         }
+
+
+def expected_durations(
+    stack: Stack, overrides: Sequence[str] = (), *, source: str = "the config"
+) -> dict[str, tuple[int, DurationSource]]:
+    """Each job's expected run time in minutes: its ``expected_duration_minutes``, replaced by
+    a ``JOB=MINUTES`` of ``overrides`` (``--duration``); a job with neither is left out."""
+    durations: dict[str, tuple[int, DurationSource]] = {
+        name: (job.expected_duration_minutes, "config")
+        for name, job in stack.jobs.items()
+        if job.expected_duration_minutes is not None
+    }
+    for item in overrides:
+        name, _, minutes = item.partition("=")
+        if name not in stack.jobs or not minutes.isdigit() or int(minutes) < 1:
+            raise OperationError(
+                f"--duration {item!r}: expected JOB=MINUTES with a job of {source} "
+                f"({', '.join(stack.jobs)}) and a whole number of minutes"
+            )
+        durations[name] = (int(minutes), "option")
+    return durations
 
 
 def build_calendar(

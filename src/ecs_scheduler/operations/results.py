@@ -23,6 +23,16 @@ class DeadLetterListing:
     messages: tuple[DeadLetter, ...]
     schedules: dict[str, str | None]  # message id -> schedule key in the config (None: unknown)
 
+    def message(self, message_id: str) -> dict[str, Any]:
+        """One message as JSON, with its schedule's key; the queue must hold it."""
+        letter = next((m for m in self.messages if m.message_id == message_id), None)
+        if letter is None:
+            raise OperationError(
+                f"No message {message_id} in dead-letter queue {self.queue_name} "
+                f"({len(self.messages)} message(s) there)."
+            )
+        return {**letter.to_json(), "schedule": self.schedules.get(message_id)}
+
     def to_json(self) -> dict[str, Any]:
         return {
             "job": self.job,

@@ -16,6 +16,7 @@ from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 from ecs_scheduler.expressions import fire_times, parse
+from ecs_scheduler.operations.results import OperationError
 
 SCHEDULER_NAMESPACE: Final = "AWS/Scheduler"
 SCHEDULE_GROUP_DIMENSION: Final = "ScheduleGroup"
@@ -95,6 +96,23 @@ class StatusReport:
     window_start: datetime
     window_end: datetime
     jobs: tuple[JobStatus, ...]
+    region: str = ""
+    job: str | None = None  # the one job asked for; None: every job of the stack
+
+    def check_deployed(self) -> None:
+        """Raise when nothing asked for is deployed, or a deployed job's DLQ is missing: the
+        schedules cannot run, or their failures would be lost."""
+        if not any(status.deployed for status in self.jobs):
+            what = f"Job {self.job} of stack" if self.job else "Stack"
+            raise OperationError(
+                f"{what} {self.stack} is not deployed in {self.region}: run apply first."
+            )
+        missing = [s.queue_name for s in self.jobs if s.deployed and s.visible_messages is None]
+        if missing:
+            raise OperationError(
+                f"Dead-letter queue {', '.join(missing)} is missing: run plan to see what to "
+                "repair."
+            )
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -22,6 +22,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from ecs_scheduler.engines.aws.clients import AwsClients
 from ecs_scheduler.engines.aws.live import GROUP, QUEUE, SCHEDULE, LiveResource, read_live_state
 from ecs_scheduler.engines.aws.planner import resolve_task_definitions
+from ecs_scheduler.engines.aws.region import require_stack_region
 from ecs_scheduler.operations import (
     ContainerExit,
     DeadLetter,
@@ -97,6 +98,7 @@ def locate_job(desired: DesiredState, clients: AwsClients, job: str) -> LocatedJ
     if job not in desired.task_definitions:
         jobs = ", ".join(sorted(desired.task_definitions)) or "none"
         raise OperationError(f"No job {job!r} in stack {desired.stack}; its jobs: {jobs}.")
+    require_stack_region(desired, clients)
     narrowed = dataclasses.replace(
         desired,
         resources={key: r for key, r in desired.resources.items() if r.job == job},

@@ -16,6 +16,7 @@ from ecs_scheduler.engines.aws.live import (
     ReadProgress,
     read_live_state,
 )
+from ecs_scheduler.engines.aws.region import require_stack_region
 from ecs_scheduler.resources import DesiredState
 
 
@@ -26,6 +27,7 @@ def read_outputs(
 
     ``progress`` hears of the live state's read, job by job.
     """
+    require_stack_region(desired, clients)
     with ThreadPoolExecutor(max_workers=8) as pool:
         live = read_live_state(desired, clients, pool, progress=progress)
     outputs: dict[str, dict[str, Any]] = {}

@@ -39,6 +39,7 @@ from ecs_scheduler.engines.aws.live import (
     parallel_map,
     read_live_state,
 )
+from ecs_scheduler.engines.aws.region import require_stack_region
 from ecs_scheduler.naming import (
     MANAGED_BY_VALUE,
     TAG_JOB,
@@ -166,6 +167,7 @@ def plan(
 
     ``progress`` hears of the live state's read, job by job.
     """
+    require_stack_region(desired, clients)
     with ThreadPoolExecutor(max_workers=max_workers) as pool:
         live = read_live_state(desired, clients, pool, job_workers=max_workers, progress=progress)
         live_jobs = {resource.job for resource in live.resources.values()}

@@ -78,7 +78,7 @@ def read_status(
         statuses.append(
             _job_status(name, resources, schedules, the_plan, clients, metrics, ages, end)
         )
-    return StatusReport(desired.stack, start, end, tuple(statuses))
+    return StatusReport(desired.stack, start, end, tuple(statuses), clients.region, job)
 
 
 def _job_status(
