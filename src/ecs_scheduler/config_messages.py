@@ -2,8 +2,8 @@
 
 Pydantic's errors are rewritten here into messages that name the value and the rule, so
 that every problem of a file reads ``FILE:LINE:COL: dotted.path: message``. A rule on the
-model that has its own words raises ``PydanticCustomError`` of type ``config_rule``
-(:data:`RULE_ERROR`): its message is used as written.
+model that has its own words raises :func:`refusal` (a ``PydanticCustomError`` of type
+:data:`RULE_ERROR`): its message is used as written.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import NoneType, UnionType
 from typing import Any, Literal, Union, get_args, get_origin
 
@@ -19,13 +19,23 @@ import annotated_types
 import yaml
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
-
-from ecs_scheduler.config import ARN_WITHOUT_WILDCARDS_PATTERN, TAG_TEXT_PATTERN
+from pydantic_core import PydanticCustomError
 
 Loc = tuple[str | int, ...]
 
 _LONGEST_SHOWN = 60  # characters of a value quoted in a message
 LONGEST_NUMBER_SHOWN = 50  # digits
+RULE_ERROR = "config_rule"
+# Pydantic's location of a mapping's key (rather than its value) ends with this.
+_KEY_LOC = "[key]"
+
+
+def refusal(message: str, *, rule: str | None = None) -> PydanticCustomError:
+    """The error a rule on the model raises: ``message`` is shown as written. ``rule`` names
+    the rule across fields or items that refused the value, if it is one the schema cannot
+    carry (see ``config.RULES_THE_SCHEMA_CANNOT_CARRY``)."""
+    context = {"message": message} if rule is None else {"message": message, "rule": rule}
+    return PydanticCustomError(RULE_ERROR, "{message}", context)
 
 
 @dataclass(frozen=True)
@@ -37,6 +47,8 @@ class ConfigIssue:
     column: int | None
     path: str
     message: str
+    # The name of the rule across fields that found it, if one did; not part of its text.
+    rule: str | None = field(default=None, compare=False)
 
     def __str__(self) -> str:
         where = self.file
@@ -72,6 +84,7 @@ class Problem:
     mark: Mark | None = None
     # A rule comparing several fields: when reported at ``defaults:``, name the job it is about.
     about_job: bool = False
+    rule: str | None = None
 
 
 def dotted(loc: Loc) -> str:
@@ -110,10 +123,6 @@ _PATTERN_MESSAGES = {
     " ('512', '2048') or GB ('2 GB', '0.5 GB')",
 }
 DATETIME_EXAMPLE = "2026-01-01T06:00:00+00:00"
-TAG_CHARACTERS = (
-    "IAM and SQS tags allow only letters, digits, spaces and _ . : / = + - @"
-    " (no '&', ',', '<', '>' or line breaks)"
-)
 
 
 def pydantic_problem(model: type[BaseModel], prefix: Loc, detail: Mapping[str, Any]) -> Problem:
@@ -121,6 +130,14 @@ def pydantic_problem(model: type[BaseModel], prefix: Loc, detail: Mapping[str, A
     kind: str = detail["type"]
     value = detail.get("input")
     context: Mapping[str, Any] = detail.get("ctx") or {}
+    if kind == RULE_ERROR:
+        at_key = loc[-1:] == (_KEY_LOC,)
+        return Problem(
+            (*prefix, *(loc[:-1] if at_key else loc)),
+            str(context["message"]),
+            "key" if at_key else "value",
+            rule=context.get("rule"),
+        )
     name = next((part for part in reversed(loc) if isinstance(part, str)), "")
     info = _field_info(model, loc)
     noun = _LIST_NOUNS.get(name, "items")
@@ -147,15 +164,6 @@ def pydantic_problem(model: type[BaseModel], prefix: Loc, detail: Mapping[str, A
             message += " (the empty key is the primary schedule's)"
     elif kind == "string_too_long":
         message = f"is {len(str(value))} characters long; at most {context['max_length']} allowed"
-    elif kind == "string_pattern_mismatch" and context.get("pattern") == (
-        ARN_WITHOUT_WILDCARDS_PATTERN
-    ):
-        message = (
-            f"{show(value)} holds a wildcard ('*' or '?'): it goes into an IAM policy, "
-            "where it would match other resources; name exactly one"
-        )
-    elif kind == "string_pattern_mismatch" and context.get("pattern") == TAG_TEXT_PATTERN:
-        message = f"{show(value)} becomes a tag value: {TAG_CHARACTERS}"
     elif kind == "string_pattern_mismatch":
         message = f"{show(value)} " + _PATTERN_MESSAGES.get(
             name, f"does not match {context.get('pattern')}"

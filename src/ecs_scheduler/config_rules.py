@@ -1,8 +1,11 @@
 """The rules across fields of one job: those the JSON Schema cannot carry.
 
-Each rule reads the job's raw (merged) values and looks only at values of the right type
-and shape: a value wrong on its own is already reported by the model (pydantic), and
-reporting it twice would bury the real message.
+Every rule about one field is on the model (config.py). The rules here compare fields, or
+the items of one field, and each is listed, by the name its problems carry, in
+``config.RULES_THE_SCHEMA_CANNOT_CARRY`` (and so in the schema's descriptions). Each rule
+reads the job's raw (merged) values and looks only at values the model accepts on their
+own: a value wrong on its own is already reported by the model, and reporting it twice
+would bury the real message.
 """
 
 from __future__ import annotations
@@ -13,64 +16,55 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import AwareDatetime, TypeAdapter, ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from ecs_scheduler.config import (
-    ARN_WITHOUT_WILDCARDS_PATTERN,
     CLUSTER_NAME_PATTERN,
-    SCHEDULE_EXPRESSION_MAX_LENGTH,
-    Arn,
-    TagKeyText,
-    TagValueText,
+    INHERITED_SCHEDULE_FIELDS,
+    EcsClusterArn,
+    IamPolicyArn,
+    IamRoleArn,
+    KmsKeyArn,
+    OffsetDateTime,
+    ReplaceableArn,
+    ScheduleExpressionText,
+    SnsTopicArn,
+    TimeZoneName,
     parse_arn,
 )
-from ecs_scheduler.config_messages import Loc, PointAt, Problem, show
+from ecs_scheduler.config_messages import Loc, PointAt, Problem
 from ecs_scheduler.expressions import (
-    FIRST_YEAR,
-    LAST_YEAR,
     AtExpression,
     Expression,
-    ExpressionError,
     first_fire_time,
-    load_timezone,
     never_fires_reason,
     parse,
 )
 
-MAX_TAGS = 50
-# Tags ecs-scheduler puts on every resource itself; a user tag may not shadow them.
-OWN_TAG_KEYS = frozenset(
-    {"ResourceOwner", "BillingEntity", "BillingDomain", "SecurityDomain", "ManagedBy"}
-)
-OWN_TAG_PREFIX = "ecs-scheduler:"
+# The values the model accepts on their own, to tell which ones the rules may compare.
+_CLUSTER_ARN: TypeAdapter[str] = TypeAdapter(EcsClusterArn)
+_KMS_KEY_ARN: TypeAdapter[str] = TypeAdapter(KmsKeyArn)
+_ROLE_ARN: TypeAdapter[str] = TypeAdapter(IamRoleArn)
+_POLICY_ARN: TypeAdapter[str] = TypeAdapter(IamPolicyArn)
+_TOPIC_ARN: TypeAdapter[str] = TypeAdapter(SnsTopicArn)
+_REPLACEABLE_ARN: TypeAdapter[str] = TypeAdapter(ReplaceableArn)
+_EXPRESSION: TypeAdapter[str] = TypeAdapter(ScheduleExpressionText)
+_TIME_ZONE: TypeAdapter[str] = TypeAdapter(TimeZoneName)
+_DATE: TypeAdapter[datetime] = TypeAdapter(OffsetDateTime)
+_TOPIC_LISTS = ("dlq_alarm_actions", "dlq_ok_actions", "task_failure_actions")
 
-_CLUSTER_RESOURCE = re.compile(r"^cluster/(?P<name>[A-Za-z0-9_-]{1,255})$")
-_REGION = re.compile(r"^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$")
-_KMS_RESOURCE = re.compile(
-    r"^(?:key/(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})"
-    r"|alias/[A-Za-z0-9/_-]{1,250})$"
-)
-_ROLE_RESOURCE = re.compile(r"^role/(?:[\x21-\x7e]*/)?[\w+=,.@-]{1,64}$")
-_POLICY_RESOURCE = re.compile(r"^policy/(?:[\x21-\x7e]*/)?[\w+=,.@-]{1,128}$")
-_TOPIC_RESOURCE = re.compile(r"^[A-Za-z0-9_-]{1,256}(?:\.fifo)?$")
-# Scheduler: schedule/<group>/<name>, names of 1-64 [0-9a-zA-Z-_.] (botocore scheduler
-# ScheduleGroupName, Name). EventBridge: rule/<name> on the default bus, rule/<bus>/<name>
-# otherwise; rule names are 1-64 [.\-_A-Za-z0-9], bus names 1-256 [/\.\-_A-Za-z0-9] (botocore
-# events RuleName, EventBusName; EventBridge User Guide, "Amazon EventBridge ARN formats").
-_REPLACEABLE = {
-    "scheduler": re.compile(r"^schedule/[0-9A-Za-z_.-]{1,64}/[0-9A-Za-z_.-]{1,64}$"),
-    "events": re.compile(r"^rule/(?:[A-Za-z0-9/._-]{1,256}/)?[A-Za-z0-9._-]{1,64}$"),
-}
-_SUBNET_ID = re.compile(r"^subnet-[0-9a-f]{8,17}$")
-_SECURITY_GROUP_ID = re.compile(r"^sg-[0-9a-f]{8,17}$")
-_TAG_KEY: TypeAdapter[str] = TypeAdapter(TagKeyText)
-_TAG_VALUE: TypeAdapter[str] = TypeAdapter(TagValueText)
-_AWARE_DATETIME: TypeAdapter[datetime] = TypeAdapter(AwareDatetime)
+
+def _accepted(adapter: TypeAdapter[Any], value: Any) -> bool:
+    try:
+        adapter.validate_python(value)
+    except ValidationError:
+        return False
+    return True
 
 
 @dataclass(frozen=True)
 class _Cluster:
-    arn: str
+    name: str
     partition: str
     region: str
     account: str
@@ -78,11 +72,7 @@ class _Cluster:
 
 @dataclass
 class JobRules:
-    """The rules across fields of one job, on its raw (merged) values.
-
-    Each rule looks only at values of the right type: a value of the wrong type is already
-    reported by pydantic, and reporting it twice would bury the real message.
-    """
+    """The rules across fields of one job, on its raw (merged) values."""
 
     job: dict[str, Any]
     now: datetime
@@ -93,85 +83,67 @@ class JobRules:
 
     def check(self) -> list[Problem]:
         cluster = self._cluster()
-        self._arns(cluster)
-        self._network()
+        if cluster is not None:
+            self._arns(cluster)
         self._launch_type()
         self._capacity_provider_bases()
         self._placement()
         self._schedules()
-        for name, budget in (("tags", MAX_TAGS - len(OWN_TAG_KEYS) - 2), ("task_tags", MAX_TAGS)):
-            self._tags(name, budget)
         return self.found
 
     def add(
-        self, loc: Loc, message: str, point_at: PointAt = "value", *, across_fields: bool = False
+        self,
+        loc: Loc,
+        message: str,
+        rule: str,
+        point_at: PointAt = "value",
+        *,
+        about_job: bool = True,
     ) -> None:
-        """Record a problem; ``across_fields`` when it comes from comparing several fields."""
-        self.found.append(Problem(loc, message, point_at, about_job=across_fields))
+        """Record a problem found by ``rule``; ``about_job`` when it comes from comparing
+        several fields (reported at ``defaults:``, it names the job)."""
+        self.found.append(Problem(loc, message, point_at, about_job=about_job, rule=rule))
 
     # ----------------------------------------------------------------------- ARNs
 
     def _cluster(self) -> _Cluster | None:
         text = self.job.get("ecs_cluster_arn")
-        if not isinstance(text, str) or _has_wildcard(text):
-            return None  # a wildcard is reported by pydantic
-        arn = parse_arn(text)
-        resource = _CLUSTER_RESOURCE.fullmatch(arn.resource) if arn else None
-        if (
-            arn is None
-            or resource is None
-            or arn.service != "ecs"
-            or _REGION.fullmatch(arn.region) is None
-            or not arn.account.isdigit()
-        ):
-            self.add(
-                ("ecs_cluster_arn",),
-                f"{text!r} is not an ECS cluster ARN "
-                "(arn:<partition>:ecs:<region>:<12-digit account>:cluster/<name>)",
-            )
+        if not isinstance(text, str) or not _accepted(_CLUSTER_ARN, text):
             return None
+        arn = parse_arn(text)
+        if arn is None:
+            return None
+        cluster = _Cluster(
+            arn.resource.removeprefix("cluster/"), arn.partition, arn.region, arn.account
+        )
         name = self.job.get("cluster_name")
         if (
             isinstance(name, str)
             and re.fullmatch(CLUSTER_NAME_PATTERN, name) is not None
-            and name != resource["name"]
+            and name != cluster.name
         ):
             self.add(
                 ("cluster_name",),
-                f"{name!r} does not match the cluster of ecs_cluster_arn ({resource['name']!r})",
-                across_fields=True,
+                f"{name!r} does not match the cluster of ecs_cluster_arn ({cluster.name!r})",
+                "cluster-name",
             )
-        return _Cluster(text, arn.partition, arn.region, arn.account)
+        return cluster
 
-    def _arns(self, cluster: _Cluster | None) -> None:
-        self._arn(("kms_key_arn",), "kms", _KMS_RESOURCE, "a KMS key or alias ARN", cluster)
+    def _arns(self, cluster: _Cluster) -> None:
+        self._agrees(("kms_key_arn",), _KMS_KEY_ARN, cluster)
         for name in ("task_role_arn", "execution_role_arn"):
-            self._arn((name,), "iam", _ROLE_RESOURCE, "an IAM role ARN", cluster)
-        self._arn(
-            ("permissions_boundary_arn",), "iam", _POLICY_RESOURCE, "an IAM policy ARN", cluster
-        )
-        for name in ("dlq_alarm_actions", "dlq_ok_actions"):
+            self._agrees((name,), _ROLE_ARN, cluster)
+        self._agrees(("permissions_boundary_arn",), _POLICY_ARN, cluster)
+        for name in _TOPIC_LISTS:
             items = self.job.get(name)
             for index, _ in enumerate(items if isinstance(items, list) else ()):
-                self._arn((name, index), "sns", _TOPIC_RESOURCE, "an SNS topic ARN", cluster)
+                self._agrees((name, index), _TOPIC_ARN, cluster)
         for loc in self._overrides():
             for name in ("taskRoleArn", "executionRoleArn"):
-                self._arn((*loc, name), "iam", _ROLE_RESOURCE, "an IAM role ARN", cluster)
+                self._agrees((*loc, name), _ROLE_ARN, cluster)
         replaces = self.job.get("replaces")
-        for index, text in enumerate(replaces if isinstance(replaces, list) else ()):
-            # Each names its own service: a Scheduler schedule or an EventBridge rule.
-            parsed = parse_arn(text) if isinstance(text, str) else None
-            service = parsed.service if parsed and parsed.service in _REPLACEABLE else "scheduler"
-            self._arn(
-                ("replaces", index),
-                service,
-                _REPLACEABLE[service],
-                "an EventBridge Scheduler schedule ARN "
-                "(arn:<partition>:scheduler:<region>:<account>:schedule/<group>/<name>) or an "
-                "EventBridge rule ARN "
-                "(arn:<partition>:events:<region>:<account>:rule/[<bus>/]<name>)",
-                cluster,
-            )
+        for index, _ in enumerate(replaces if isinstance(replaces, list) else ()):
+            self._agrees(("replaces", index), _REPLACEABLE_ARN, cluster)
 
     def _overrides(self) -> Iterator[Loc]:
         if isinstance(self.job.get("overrides"), dict):
@@ -189,59 +161,25 @@ class JobRules:
                 value = value.get(part) if isinstance(value, dict) else None
         return value
 
-    def _arn(
-        self,
-        loc: Loc,
-        service: str,
-        resource: re.Pattern[str],
-        what: str,
-        cluster: _Cluster | None,
-    ) -> None:
+    def _agrees(self, loc: Loc, adapter: TypeAdapter[str], cluster: _Cluster) -> None:
         text = self._value(loc)
-        if not isinstance(text, str) or _has_wildcard(text):
-            return  # a wildcard is reported by pydantic
+        if not _accepted(adapter, text):
+            return  # absent, or refused on its own by the model
         arn = parse_arn(text)
-        regional = service != "iam"
-        # Only AWS managed policies live in the pseudo-account "aws".
-        account_ok = arn is not None and (
-            arn.account.isdigit() or (arn.account == "aws" and resource is _POLICY_RESOURCE)
-        )
-        if (
-            arn is None
-            or not account_ok
-            or arn.service != service
-            or resource.fullmatch(arn.resource) is None
-            or (_REGION.fullmatch(arn.region) is None if regional else arn.region != "")
-        ):
-            self.add(loc, f"{text!r} is not {what}")
+        assert arn is not None  # every ARN the model accepts parses
+        if arn.partition != cluster.partition:
+            why = f"is in partition {arn.partition}, but ecs_cluster_arn is in {cluster.partition}"
+        elif arn.account not in (cluster.account, "aws"):
+            why = (
+                f"is in account {arn.account}, but ecs_cluster_arn is in account {cluster.account}"
+            )
+        elif arn.service != "iam" and arn.region != cluster.region:
+            why = f"is in region {arn.region}, but ecs_cluster_arn is in region {cluster.region}"
+        else:
             return
-        if cluster is not None:
-            disagreement = _disagreement(arn, cluster, regional)
-            if disagreement:
-                self.add(loc, f"{text!r} {disagreement}", across_fields=True)
+        self.add(loc, f"{text!r} {why}", "arn-agreement")
 
-    # ----------------------------------------------------------------------- network, launch type
-
-    def _network(self) -> None:
-        for name, pattern, what in (
-            ("trusted_compute_subnets", _SUBNET_ID, "subnet id (subnet-<8-17 hex digits>)"),
-            (
-                "security_group_ids",
-                _SECURITY_GROUP_ID,
-                "security group id (sg-<8-17 hex digits>)",
-            ),
-        ):
-            items = self.job.get(name)
-            seen: dict[str, int] = {}
-            for index, item in enumerate(items if isinstance(items, list) else ()):
-                if not isinstance(item, str):
-                    continue
-                if pattern.fullmatch(item) is None:
-                    self.add((name, index), f"{item!r} is not a {what}")
-                elif item in seen:
-                    self.add((name, index), f"duplicate {item!r} (also item {seen[item]})")
-                else:
-                    seen[item] = index
+    # ----------------------------------------------------------------------- launch type
 
     def _launch_type(self) -> None:
         launch_type = self.job.get("launch_type")
@@ -250,7 +188,7 @@ class JobRules:
             self.add(
                 ("capacity_provider_strategy",),
                 f"cannot be combined with launch_type ({launch_type}): set one or the other",
-                across_fields=True,
+                "launch-type",
             )
             return
         if launch_type is None and isinstance(strategy, list) and strategy:
@@ -262,19 +200,19 @@ class JobRules:
                 self.add(
                     ("platform_version",),
                     f"applies only to FARGATE; this job's {how}",
-                    across_fields=True,
+                    "launch-type",
                 )
             if self.job.get("assign_public_ip") is True:
                 self.add(
                     ("assign_public_ip",),
                     f"true needs FARGATE; this job's {how}",
-                    across_fields=True,
+                    "launch-type",
                 )
         if effective != "EC2":
             for name in ("placement_constraints", "placement_strategy"):
                 value = self.job.get(name)
                 if isinstance(value, list) and value:
-                    self.add((name,), f"applies only to EC2; this job's {how}", across_fields=True)
+                    self.add((name,), f"applies only to EC2; this job's {how}", "launch-type")
 
     def _capacity_provider_bases(self) -> None:
         # "Only one capacity provider in a capacity provider strategy can have a base defined."
@@ -291,6 +229,8 @@ class JobRules:
                     ("capacity_provider_strategy", index, "base"),
                     "only one capacity provider of a strategy may have a base above 0;"
                     f" item {first[0]} already has base {first[1]}",
+                    "capacity-provider-base",
+                    about_job=False,
                 )
 
     def _placement(self) -> None:
@@ -300,16 +240,25 @@ class JobRules:
                 continue
             kind, by = item.get("type"), item.get("field")
             if kind == "random" and by is not None:
-                self.add(("placement_strategy", index, "field"), "random placement takes no field")
+                self.add(
+                    ("placement_strategy", index, "field"),
+                    "random placement takes no field",
+                    "placement",
+                    about_job=False,
+                )
             elif kind == "spread" and by is None:
                 self.add(
                     ("placement_strategy", index),
                     "spread placement needs a field, e.g. attribute:ecs.availability-zone",
+                    "placement",
+                    about_job=False,
                 )
             elif kind == "binpack" and by not in ("cpu", "memory"):
                 self.add(
                     ("placement_strategy", index, "field" if by is not None else "type"),
                     "binpack placement needs field cpu or memory",
+                    "placement",
+                    about_job=False,
                 )
         constraints = self.job.get("placement_constraints")
         for index, item in enumerate(constraints if isinstance(constraints, list) else ()):
@@ -320,11 +269,15 @@ class JobRules:
                 self.add(
                     ("placement_constraints", index, "type"),
                     "memberOf needs an expression, e.g. attribute:ecs.instance-type =~ m6i.*",
+                    "placement",
+                    about_job=False,
                 )
             elif kind == "distinctInstance" and expression is not None:
                 self.add(
                     ("placement_constraints", index, "expression"),
                     "distinctInstance takes no expression",
+                    "placement",
+                    about_job=False,
                 )
 
     # ----------------------------------------------------------------------- schedules
@@ -336,10 +289,8 @@ class JobRules:
                 yield index, schedule
 
     def _schedules(self) -> None:
-        job_timezone = self._timezone(("timezone",), self.job.get("timezone", "UTC"))
-        job_start = self._date(("start_date",))
-        job_end = self._date(("end_date",))
-        self._schedule((), self.job, job_timezone, job_start, job_end, own_dates=True)
+        primary = self._values((), self.job, None)
+        self._schedule((), self.job, primary, own_dates=True)
         names: dict[str, int] = {}
         for index, schedule in self._additional():
             loc: Loc = ("additional_schedules", index)
@@ -350,84 +301,60 @@ class JobRules:
                         (*loc, "name"),
                         f"duplicate schedule name {name!r} "
                         f"(also additional_schedules[{names[name]}])",
+                        "schedule-names",
+                        about_job=False,
                     )
                 else:
                     names[name] = index
-            timezone = (
-                self._timezone((*loc, "timezone"), schedule["timezone"])
-                if schedule.get("timezone") is not None
-                else job_timezone
-            )
-            own_start = schedule.get("start_date") is not None
-            own_end = schedule.get("end_date") is not None
-            start = self._date((*loc, "start_date")) if own_start else job_start
-            end = self._date((*loc, "end_date")) if own_end else job_end
-            self._schedule(loc, schedule, timezone, start, end, own_dates=own_start or own_end)
+            own_dates = any(schedule.get(date) is not None for date in ("start_date", "end_date"))
+            values = self._values(loc, schedule, primary)
+            self._schedule(loc, schedule, values, own_dates=own_dates)
 
-    def _timezone(self, loc: Loc, name: Any) -> str | None:
-        if not isinstance(name, str):
-            return None
-        try:
-            load_timezone(name)
-        except ExpressionError as error:
-            self.add(loc, str(error))
-            return None
-        return name
+    def _values(
+        self, loc: Loc, schedule: dict[str, Any], job: dict[str, Any] | None
+    ) -> dict[str, Any]:
+        """The INHERITED_SCHEDULE_FIELDS of the job's primary schedule (``job`` is ``None``)
+        or of an additional one, as the model resolves them: a schedule's own value where it
+        sets one, else the job's. A time zone or date the model refuses reads ``None``."""
+        values: dict[str, Any] = {}
+        for name in INHERITED_SCHEDULE_FIELDS:
+            own = schedule.get(name, "UTC" if name == "timezone" and job is None else None)
+            if job is not None and own is None:
+                values[name] = job[name]
+            elif name == "timezone":
+                values[name] = own if _accepted(_TIME_ZONE, own) else None
+            elif name in ("start_date", "end_date"):
+                values[name] = self._date((*loc, name), own)
+            else:
+                values[name] = own
+        return values
 
-    def _date(self, loc: Loc) -> datetime | None:
-        value = self._value(loc)
+    def _date(self, loc: Loc, value: Any) -> datetime | None:
         if value is None:
             return None
         try:
-            moment = _AWARE_DATETIME.validate_python(value)
+            return _DATE.validate_python(value)
         except ValidationError:
-            self.unusable_dates = True  # reported by pydantic
+            self.unusable_dates = True  # reported by the model
             return None
-        if not FIRST_YEAR <= moment.year <= LAST_YEAR:
-            self.add(loc, f"{moment.isoformat()} is outside the years {FIRST_YEAR}-{LAST_YEAR}")
-            self.unusable_dates = True
-            return None
-        return moment
 
     def _schedule(
-        self,
-        loc: Loc,
-        schedule: dict[str, Any],
-        timezone: str | None,
-        start: datetime | None,
-        end: datetime | None,
-        *,
-        own_dates: bool,
+        self, loc: Loc, schedule: dict[str, Any], values: dict[str, Any], *, own_dates: bool
     ) -> None:
         text = schedule.get("schedule_expression")
-        if not isinstance(text, str):
-            return
-        try:
-            expression: Expression = parse(text)
-        except ExpressionError as error:
-            self.add((*loc, "schedule_expression"), str(error))
-            return
-        if len(text) > SCHEDULE_EXPRESSION_MAX_LENGTH:
-            self.add(
-                (*loc, "schedule_expression"),
-                f"is {len(text)} characters long; Scheduler takes at most "
-                f"{SCHEDULE_EXPRESSION_MAX_LENGTH}",
-            )
-            return
+        if not isinstance(text, str) or not _accepted(_EXPRESSION, text):
+            return  # absent, or refused on its own by the model
+        expression: Expression = parse(text)
+        timezone: str | None = values["timezone"]
+        start: datetime | None = values["start_date"]
+        end: datetime | None = values["end_date"]
         if isinstance(expression, AtExpression):
-            # Such an at() never fires; say why rather than only that it never fires.
-            if not FIRST_YEAR <= expression.at.year <= LAST_YEAR:
-                self.add(
-                    (*loc, "schedule_expression"),
-                    f"at(): the year must be between {FIRST_YEAR} and {LAST_YEAR}",
-                )
-                return
             for name in ("start_date", "end_date"):
                 if schedule.get(name) is not None:
                     self.add(
                         (*loc, name),
                         "cannot be used with at(): a one-time schedule fires once, at its own time",
-                        across_fields=True,
+                        "one-time",
                     )
             start = end = None
         elif start is not None and end is not None and start >= end:
@@ -435,7 +362,7 @@ class JobRules:
                 self.add(
                     (*loc, "end_date" if schedule.get("end_date") is not None else "start_date"),
                     f"end_date {end.isoformat()} is not after start_date {start.isoformat()}",
-                    across_fields=True,
+                    "window",
                 )
             return
         if timezone is None or self.unusable_dates:
@@ -451,7 +378,8 @@ class JobRules:
             self.add(
                 (*loc, "schedule_expression"),
                 f"{text} never fires{window}{never_fires_reason(expression, timezone)}",
-                across_fields=bool(window),
+                "fires",
+                about_job=bool(window),
             )
         elif upcoming is None:
             instant = self.now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -462,74 +390,3 @@ class JobRules:
                     about_job=True,
                 )
             )
-
-    # ----------------------------------------------------------------------- tags
-
-    def _tags(self, name: str, budget: int) -> None:
-        tags = self.job.get(name)
-        if not isinstance(tags, dict):
-            return
-        if len(tags) > budget:
-            self.add((name,), f"has {len(tags)} tags; at most {budget} allowed")
-        # IAM tag keys are not case sensitive ("you can't have separate Department and
-        # department tag keys", IAM User Guide, Tagging IAM resources): the user's tags go on
-        # the role; ECS task tags do not, and ECS keeps keys of different case apart.
-        on_role = name == "tags"
-        own_keys = {own.lower() for own in OWN_TAG_KEYS}
-        seen: dict[str, str] = {}
-        for key, value in tags.items():
-            loc: Loc = (name, key)
-            folded = key.lower()
-            if folded.startswith("aws:"):
-                self.add(loc, "the tag key prefix 'aws:' is reserved by AWS", "key")
-            elif key.startswith(OWN_TAG_PREFIX) or key in OWN_TAG_KEYS:
-                self.add(loc, "this tag key is set by ecs-scheduler itself", "key")
-            elif on_role and (folded.startswith(OWN_TAG_PREFIX) or folded in own_keys):
-                self.add(
-                    loc,
-                    "differs only in letter case from a tag key ecs-scheduler sets itself;"
-                    " IAM tag keys ignore case",
-                    "key",
-                )
-            elif not _fits(_TAG_KEY, key):
-                self.add(
-                    loc,
-                    "a tag key must be 1-128 letters, digits, spaces or _ . : / = + - @",
-                    "key",
-                )
-            elif on_role and folded in seen:
-                self.add(
-                    loc,
-                    f"differs only in letter case from tag key {seen[folded]!r};"
-                    " IAM tag keys ignore case",
-                    "key",
-                )
-            seen.setdefault(folded, key)
-            if isinstance(value, str) and not _fits(_TAG_VALUE, value):
-                self.add(
-                    loc,
-                    f"{show(value)}: a tag value must be 1-256 letters, digits, spaces "
-                    "or _ . : / = + - @ (Scheduler and SQS refuse an empty value)",
-                )
-
-
-def _fits(adapter: TypeAdapter[str], text: str) -> bool:
-    try:
-        adapter.validate_python(text)
-    except ValidationError:
-        return False
-    return True
-
-
-def _has_wildcard(text: str) -> bool:
-    return re.fullmatch(ARN_WITHOUT_WILDCARDS_PATTERN, text) is None
-
-
-def _disagreement(arn: Arn, cluster: _Cluster, regional: bool) -> str | None:
-    if arn.partition != cluster.partition:
-        return f"is in partition {arn.partition}, but ecs_cluster_arn is in {cluster.partition}"
-    if arn.account not in (cluster.account, "aws"):
-        return f"is in account {arn.account}, but ecs_cluster_arn is in account {cluster.account}"
-    if regional and arn.region != cluster.region:
-        return f"is in region {arn.region}, but ecs_cluster_arn is in region {cluster.region}"
-    return None

@@ -292,6 +292,7 @@ class Document:
             column=mark.column if mark else None,
             path=dotted(loc),
             message=message,
+            rule=problem.rule,
         )
 
     def _locate(self, loc: Loc, point_at: PointAt) -> Mark | None:
