@@ -257,9 +257,9 @@ ExactArn = Annotated[
 ]
 
 # The parts of an ARN, written for both Python's re and ECMA-262 (the JSON Schema's patterns).
-_PARTITION = r"aws(?:-[a-z]+)*"
-_REGION = r"[a-z]{2}(?:-[a-z]+)+-[0-9]{1,2}"
-_ACCOUNT = r"[0-9]{12}"
+ARN_PARTITION = r"aws(?:-[a-z]+)*"
+ARN_REGION = r"[a-z]{2}(?:-[a-z]+)+-[0-9]{1,2}"
+ARN_ACCOUNT = r"[0-9]{12}"
 # Printable ASCII but the IAM wildcards (rejected first, by ExactArn).
 _PATH_CHARACTER = r"[\x21-\x29\x2b-\x3e\x40-\x7e]"
 # IAM role and policy names: [\w+=,.@-] (IAM API Reference, CreateRole RoleName, CreatePolicy
@@ -267,8 +267,8 @@ _PATH_CHARACTER = r"[\x21-\x29\x2b-\x3e\x40-\x7e]"
 _IAM_NAME_CHARACTER = r"[A-Za-z0-9_+=,.@-]"
 
 
-def _arn(service: str, resource: str, *, regional: bool = True, account: str = _ACCOUNT) -> str:
-    return rf"arn:{_PARTITION}:{service}:{_REGION if regional else ''}:{account}:{resource}"
+def _arn(service: str, resource: str, *, regional: bool = True, account: str = ARN_ACCOUNT) -> str:
+    return rf"arn:{ARN_PARTITION}:{service}:{ARN_REGION if regional else ''}:{account}:{resource}"
 
 
 ECS_CLUSTER_ARN_PATTERN = "^" + _arn("ecs", r"cluster/[A-Za-z0-9_-]{1,255}") + "$"
@@ -293,7 +293,7 @@ IAM_POLICY_ARN_PATTERN = (
         "iam",
         rf"policy/(?:{_PATH_CHARACTER}*/)?{_IAM_NAME_CHARACTER}{{1,128}}",
         regional=False,
-        account=rf"(?:{_ACCOUNT}|aws)",
+        account=rf"(?:{ARN_ACCOUNT}|aws)",
     )
     + "$"
 )

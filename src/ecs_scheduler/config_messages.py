@@ -103,6 +103,7 @@ _LIST_NOUNS = {
     "security_group_ids": "security group ids",
     "dlq_alarm_actions": "SNS topic ARNs",
     "dlq_ok_actions": "SNS topic ARNs",
+    "task_failure_actions": "SNS topic ARNs",
     "additional_schedules": "schedules",
     "capacity_provider_strategy": "capacity provider strategy items",
     "placement_constraints": "placement constraints",

@@ -236,7 +236,11 @@ class _Validator:
             job = Job.model_validate(merged)
         except ValidationError as error:
             for detail in error.errors(include_url=False):
-                self.document.problems.append(pydantic_problem(Job, loc, detail))
+                problem = pydantic_problem(Job, loc, detail)
+                if detail["type"] == "missing" and len(detail["loc"]) == 1:
+                    # Not required by the schema: it may come from defaults.
+                    problem = replace(problem, rule="required")
+                self.document.problems.append(problem)
         rules = JobRules(merged, self.now)
         for found in rules.check():
             self.document.problems.append(replace(found, loc=(*loc, *found.loc)))
