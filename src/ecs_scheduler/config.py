@@ -89,9 +89,9 @@ TAG_CHARACTERS = (
 )
 TAG_KEY_MAX_LENGTH = 128
 TAG_VALUE_MAX_LENGTH = 256
-# At most 50 user tags per resource in IAM, SQS, Scheduler and CloudWatch (IAM User Guide,
-# "IAM and AWS STS quotas"; SQS "Quotas related to queues"; Scheduler and CloudWatch
-# TagResource: Tags "maximum of 50 items").
+# Tags per resource: 50 is the smallest limit among the services tagged (IAM roles: "IAM and
+# AWS STS quotas"; EventBridge rules: "Each resource can have a maximum of 50 tags",
+# EventBridge User Guide, eb-tagging.html; Scheduler's TagResource takes up to 200).
 MAX_TAGS = 50
 # The tags ecs-scheduler puts on every resource itself; a user tag may not shadow them.
 TAG_RESOURCE_OWNER: Final = "ResourceOwner"
@@ -118,7 +118,8 @@ RESERVED_TAG_KEYS: Final = frozenset(
 # target's Input, written as compact JSON.
 OVERRIDES_MAX_JSON_LENGTH = 8192
 # CloudWatch PutMetricAlarm: AlarmActions and OKActions hold at most 5 ARNs each. An
-# EventBridge rule has at most 5 targets ("Amazon EventBridge quotas", Targets per rule).
+# EventBridge rule has at most 5 targets (EventBridge API Reference, PutTargets: "Each rule
+# can have up to five (5) targets associated with it at one time"): task_failure_actions.
 ALARM_ACTIONS_MAX = 5
 # Scheduler CreateSchedule: ScheduleExpression is 1-256 characters; PlatformVersion 1-64.
 SCHEDULE_EXPRESSION_MAX_LENGTH = 256

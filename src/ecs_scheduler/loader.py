@@ -129,6 +129,8 @@ class _Validator:
     def __init__(self, document: Document, now: datetime) -> None:
         self.document = document
         self.now = now
+        # The lists of defaults a deprecated field was added to (see _fold_deprecated).
+        self.extended_in_defaults: set[str] = set()
 
     def problem(self, loc: Loc, message: str, point_at: PointAt = "value") -> None:
         self.document.problems.append(Problem(loc, message, point_at))
@@ -186,7 +188,7 @@ class _Validator:
             if key not in allowed:
                 self.problem(("defaults", key), unknown_field(key, allowed), "key")
         known = {key: value for key, value in defaults.items() if key in allowed}
-        self._fold_deprecated(("defaults",), known)
+        self.extended_in_defaults = self._fold_deprecated(("defaults",), known)
         return known
 
     def _jobs(self, root: dict[str, Any], defaults: dict[str, Any]) -> dict[str, Job] | None:
@@ -228,7 +230,7 @@ class _Validator:
         # Folded before merging, so that a job's deprecated field replaces the default list
         # like any other list would.
         own = dict(own)
-        self._fold_deprecated(loc, own)
+        extended = self._fold_deprecated(loc, own) | (self.extended_in_defaults - set(own))
         merged = {**defaults, **own}
         self.document.from_defaults.update((key, name) for name in defaults if name not in own)
         job: Job | None = None
@@ -240,6 +242,10 @@ class _Validator:
                 if detail["type"] == "missing" and len(detail["loc"]) == 1:
                     # Not required by the schema: it may come from defaults.
                     problem = replace(problem, rule="required")
+                elif detail["type"] == "too_long" and tuple(detail["loc"]) in {
+                    (name,) for name in extended
+                }:
+                    problem = replace(problem, rule="security-group-id")
                 self.document.problems.append(problem)
         rules = JobRules(merged, self.now)
         for found in rules.check():
@@ -248,9 +254,11 @@ class _Validator:
             self.document.warnings.append(replace(warning, loc=(*loc, *warning.loc)))
         return job
 
-    def _fold_deprecated(self, loc: Loc, job: dict[str, Any]) -> None:
+    def _fold_deprecated(self, loc: Loc, job: dict[str, Any]) -> set[str]:
         """Move each deprecated field of ``job`` (a job's own fields or ``defaults``) into its
-        replacement, with a warning; problems of the moved value point where it is written."""
+        replacement, with a warning; problems of the moved value point where it is written.
+        Returns the replacements a value was added to (they may now be too long)."""
+        extended: set[str] = set()
         for old, new in DEPRECATED_JOB_FIELDS.items():
             if old not in job:
                 continue
@@ -273,3 +281,5 @@ class _Validator:
             elif isinstance(current, list) and value not in current:
                 job[new] = [*current, value]
                 self.document.alias_position((*loc, new, len(current)), (*loc, old))
+                extended.add(new)
+        return extended

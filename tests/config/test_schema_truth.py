@@ -23,6 +23,7 @@ import yaml
 from hypothesis import HealthCheck, Phase, find, given, settings
 from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
+from jsonschema import Draft202012Validator
 
 from ecs_scheduler.config import (
     ARN_ACCOUNT,
@@ -36,6 +37,7 @@ from ecs_scheduler.config import (
 )
 from ecs_scheduler.expressions import ExpressionError, load_timezone
 from ecs_scheduler.loader import ConfigError, loads
+from tests.config.cases import edited
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
 
@@ -79,7 +81,6 @@ def generation_schema() -> dict[str, Any]:
 
     - A job's required fields may come from defaults; the test writes them in every job (the
       rule "required" is the one that would refuse a job without them).
-    - The deprecated security_group_id is left out.
     - At most two jobs, to keep each example small.
     - Every ARN in one partition, region and account, and cluster_name the cluster's, so that
       the rules "arn-agreement" and "cluster-name" leave most examples to be accepted.
@@ -87,7 +88,6 @@ def generation_schema() -> dict[str, Any]:
     schema = copy.deepcopy(json_schema())
     job = schema["$defs"]["Job"]
     job["required"] = sorted(name for name, info in Job.model_fields.items() if info.is_required())
-    del job["properties"]["security_group_id"]
     schema["properties"]["defaults"]["properties"] = job["properties"]
     schema["properties"]["jobs"]["maxProperties"] = 2
     job["properties"]["cluster_name"] = {"const": "batch"}
@@ -260,3 +260,17 @@ def test_the_generated_configs_include_ones_validate_accepts() -> None:
         settings=settings(max_examples=200, deadline=None, database=None, phases=[Phase.generate]),
     )
     assert config["jobs"]
+
+
+def test_a_deprecated_id_that_overfills_the_list_names_its_rule() -> None:
+    groups = ", ".join(f"sg-0000000{n}" for n in range(5))
+    text = edited(("[sg-0123456789abcdef0]", f"[{groups}]\n    security_group_id: sg-00000009"))
+    assert Draft202012Validator(json_schema()).is_valid(yaml.safe_load(text))
+    try:
+        loads(text, now=NOW)
+    except ConfigError as error:
+        assert [(issue.message, issue.rule) for issue in error.issues] == [
+            ("expected 1-5 security group ids, got 6", "security-group-id")
+        ]
+    else:
+        raise AssertionError("six security groups were accepted")
