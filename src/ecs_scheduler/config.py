@@ -1179,7 +1179,10 @@ def json_schema() -> dict[str, Any]:
     rules = "; ".join(f"{text} ({name})" for name, text in RULES_THE_SCHEMA_CANNOT_CARRY.items())
     job_schema["description"] = (
         f"{job_schema['description']} Required, here or in defaults: {', '.join(required)}."
-        f" Beyond this schema, validate checks: {rules}."
+        f" Beyond this schema, validate checks: {rules}; and the values of the formats"
+        f" {TIME_ZONE_FORMAT} (a name of the IANA time zone database) and"
+        f" {SCHEDULE_EXPRESSION_FORMAT} (a cron(), rate() or at() expression as EventBridge"
+        " Scheduler reads it)."
     )
     job_schema["properties"]["security_group_id"] = {
         "type": "string",
