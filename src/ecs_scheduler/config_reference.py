@@ -145,15 +145,30 @@ def _range(prop: Mapping[str, Any]) -> str:
             _bounds(member.get("minItems"), member.get("maxItems"), " items"),
             _bounds(member.get("minProperties"), member.get("maxProperties"), " entries"),
         ]
-        if "pattern" in member:
-            rules.append(_code(str(member["pattern"])))
+        rules += _text_rules(member, "")
         items = member.get("items")
-        if isinstance(items, Mapping) and "pattern" in items:
-            rules.append("each " + _code(str(items["pattern"])))
+        if isinstance(items, Mapping):
+            rules += _text_rules(items, "each ")
+        if member.get("uniqueItems"):
+            rules.append("distinct")
         names = member.get("propertyNames")
-        if isinstance(names, Mapping) and "pattern" in names:
-            rules.append("keys " + _code(str(names["pattern"])))
+        if isinstance(names, Mapping):
+            rules += _text_rules(names, "keys ")
     return "; ".join(rule for rule in rules if rule)
+
+
+def _text_rules(prop: Mapping[str, Any], prefix: str) -> list[str]:
+    """The patterns a string must match (and must not), and its format."""
+    patterns = [prop] + [part for part in prop.get("allOf", ()) if isinstance(part, Mapping)]
+    rules = [prefix + _code(str(part["pattern"])) for part in patterns if "pattern" in part]
+    rules += [
+        f"{prefix}not {_code(str(part['not']['pattern']))}"
+        for part in patterns
+        if isinstance(part.get("not"), Mapping) and "pattern" in part["not"]
+    ]
+    if "format" in prop and prop["format"] != "date-time":
+        rules.append(f"{prefix}format {_code(str(prop['format']))}")
+    return rules
 
 
 def updated(document: str) -> str:

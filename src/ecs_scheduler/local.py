@@ -25,6 +25,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from ecs_scheduler.config import SECURITY_GROUP_ID, SUBNET_ID
 from ecs_scheduler.engines.aws.clients import AwsClients
 from ecs_scheduler.errors import EcsSchedulerError
 
@@ -409,8 +410,8 @@ def _create_role(
 
 # An ARN ends at whitespace, a quote, or YAML flow punctuation.
 _ARN_TAIL = r"[^\s\"',\]}]+"
-_SUBNET = re.compile(r"\bsubnet-[0-9a-f]{8,17}\b")
-_SECURITY_GROUP = re.compile(r"\bsg-[0-9a-f]{8,17}\b")
+_SUBNET = re.compile(rf"\b{SUBNET_ID}\b")
+_SECURITY_GROUP = re.compile(rf"\b{SECURITY_GROUP_ID}\b")
 _CLUSTER_ARN = re.compile(rf"arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{{12}}:cluster/{_ARN_TAIL}")
 _KMS_ARN = re.compile(rf"arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{{12}}:(?:key|alias)/{_ARN_TAIL}")
 _SNS_ARN = re.compile(rf"arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{{12}}:{_ARN_TAIL}")

@@ -33,6 +33,32 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Final
 
+# The tag keys ecs-scheduler sets are the config's (user tags may not shadow them); the model
+# names them from here too, so they are imported under their own name: re-exported.
+from ecs_scheduler.config import (
+    RESERVED_TAG_KEYS as RESERVED_TAG_KEYS,  # noqa: PLC0414
+)
+from ecs_scheduler.config import (
+    TAG_BILLING_DOMAIN as TAG_BILLING_DOMAIN,  # noqa: PLC0414
+)
+from ecs_scheduler.config import (
+    TAG_BILLING_ENTITY as TAG_BILLING_ENTITY,  # noqa: PLC0414
+)
+from ecs_scheduler.config import (
+    TAG_JOB as TAG_JOB,  # noqa: PLC0414
+)
+from ecs_scheduler.config import (
+    TAG_MANAGED_BY as TAG_MANAGED_BY,  # noqa: PLC0414
+)
+from ecs_scheduler.config import (
+    TAG_RESOURCE_OWNER as TAG_RESOURCE_OWNER,  # noqa: PLC0414
+)
+from ecs_scheduler.config import (
+    TAG_SECURITY_DOMAIN as TAG_SECURITY_DOMAIN,  # noqa: PLC0414
+)
+from ecs_scheduler.config import (
+    TAG_STACK as TAG_STACK,  # noqa: PLC0414
+)
 from ecs_scheduler.config import Job
 
 
@@ -59,25 +85,7 @@ ALARM_RULE: Final = NameRule("CloudWatch alarm", 255, re.compile(r"[\x20-\x7e]+"
 HASH_LENGTH: Final = 8
 PRIMARY_SCHEDULE_KEY: Final = ""
 
-TAG_RESOURCE_OWNER: Final = "ResourceOwner"
-TAG_BILLING_ENTITY: Final = "BillingEntity"
-TAG_BILLING_DOMAIN: Final = "BillingDomain"
-TAG_SECURITY_DOMAIN: Final = "SecurityDomain"
-TAG_MANAGED_BY: Final = "ManagedBy"
-TAG_STACK: Final = "ecs-scheduler:stack"
-TAG_JOB: Final = "ecs-scheduler:job"
 MANAGED_BY_VALUE: Final = "ecs-scheduler"
-RESERVED_TAG_KEYS: Final = frozenset(
-    {
-        TAG_RESOURCE_OWNER,
-        TAG_BILLING_ENTITY,
-        TAG_BILLING_DOMAIN,
-        TAG_SECURITY_DOMAIN,
-        TAG_MANAGED_BY,
-        TAG_STACK,
-        TAG_JOB,
-    }
-)
 
 _NOT_ALPHANUMERIC = re.compile(r"[^a-z0-9]+")
 

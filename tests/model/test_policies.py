@@ -506,7 +506,7 @@ def test_partition_of_the_cluster_is_used_everywhere() -> None:
             {
                 "daily": {
                     "ecs_cluster_arn": china,
-                    "kms_key_arn": "arn:aws-cn:kms:cn-north-1:123456789012:key/k",
+                    "kms_key_arn": "arn:aws-cn:kms:cn-north-1:123456789012:alias/k",
                     "task_role_arn": "arn:aws-cn:iam::123456789012:role/t",
                     "execution_role_arn": "arn:aws-cn:iam::123456789012:role/e",
                 }
