@@ -180,24 +180,35 @@ def _days_of_month(rule: DayOfMonthRule, year: int, month: int) -> tuple[int, ..
     return ()  # no day given: never (parse() always gives one)
 
 
-@lru_cache(maxsize=8192)
 def _days_of_week(rule: DayOfWeekRule, year: int, month: int) -> tuple[int, ...]:
+    if rule.last_of_weekday is None and rule.nth_weekday is None:
+        return _weekdays_of_month(rule.weekdays, year, month)
     last = _month_length(year, month)
     first_weekday = aws_weekday(year, month, 1)
     if rule.last_of_weekday is not None:
         last_weekday = (first_weekday - 1 + last - 1) % 7 + 1
         return (last - (last_weekday - rule.last_of_weekday) % 7,)
-    if rule.nth_weekday is not None:
-        weekday, occurrence = rule.nth_weekday
-        day = 1 + (weekday - first_weekday) % 7 + 7 * (occurrence - 1)
-        return (day,) if day <= last else ()
+    assert rule.nth_weekday is not None
+    weekday, occurrence = rule.nth_weekday
+    day = 1 + (weekday - first_weekday) % 7 + 7 * (occurrence - 1)
+    return (day,) if day <= last else ()
+
+
+_DAYS_OF_LONGEST_MONTH = tuple(range(1, 32))
+
+
+# Cached (by the weekdays, not the rule: a tuple hashes faster than a dataclass): a month's
+# list is a sort, and sequential fire times ask for the same months again.
+@lru_cache(maxsize=8192)
+def _weekdays_of_month(weekdays: tuple[int, ...], year: int, month: int) -> tuple[int, ...]:
+    first_weekday = aws_weekday(year, month, 1)
+    month_days = _DAYS_OF_LONGEST_MONTH[: _month_length(year, month)]
     # Each wanted weekday first falls on day 1 + (weekday - first_weekday) % 7, then weekly.
-    days = [
-        day
-        for weekday in rule.weekdays
-        for day in range(1 + (weekday - first_weekday) % 7, last + 1, 7)
-    ]
-    return tuple(sorted(days))
+    days: list[int] = []
+    for weekday in weekdays:
+        days += month_days[(weekday - first_weekday) % 7 :: 7]
+    days.sort()
+    return tuple(days)
 
 
 # --- parsing -----------------------------------------------------------------------------
