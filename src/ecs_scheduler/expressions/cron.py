@@ -253,7 +253,7 @@ class _FieldError(Exception):
 
 
 def _expand_item(spec: _FieldSpec, item: str) -> list[int]:
-    """``start``, ``start-end``, ``start/step``, ``start-end/step`` or ``*/step``.
+    """``start``, ``start-end``, ``start/step``, ``start-end/step`` or ``*/step``, sorted.
 
     Split by hand rather than by a regular expression: this runs for every field of every
     expression parsed, and a cold parse is what ``validate`` pays per schedule.
@@ -289,7 +289,7 @@ def _expand_item(spec: _FieldSpec, item: str) -> list[int]:
     if not spec.cyclic:
         raise _FieldError(f"the range '{shown(item)}' goes backwards (years do not wrap around)")
     wrapped = [*range(start, spec.high + 1), *range(spec.low, end + 1)]
-    return wrapped[::step]
+    return sorted(wrapped[::step])
 
 
 def _expand(spec: _FieldSpec, text: str) -> tuple[int, ...]:
@@ -303,7 +303,7 @@ def _expand(spec: _FieldSpec, text: str) -> tuple[int, ...]:
     if "/" in text and "/" not in spec.wildcards:
         raise _FieldError(f"'/' is not allowed in {spec.name} (allowed: {spec.wildcards})")
     if "," not in text and text:
-        return tuple(sorted(_expand_item(spec, text)))  # one item: no duplicates
+        return tuple(_expand_item(spec, text))  # one item: sorted, no duplicates
     values: set[int] = set()
     for item in text.split(","):
         value = spec.tokens.get(item)
