@@ -249,15 +249,18 @@ def main() -> int:
     )
     for peer in ENGINES[1:]:
         for workload in workloads:
-            ratios = [
-                results["ecs_scheduler", workload, aws, zone] / rate
+            ratios = {
+                (aws, zone): results["ecs_scheduler", workload, aws, zone] / rate
                 for (name, kind, aws, zone), rate in results.items()
                 if name == peer.name and kind == workload
-            ]
+            }
             if ratios:
+                slowest = min(ratios, key=ratios.__getitem__)
                 print(
-                    f"  vs {peer.name:10} {workload:10} x{statistics.geometric_mean(ratios):7.1f}"
-                    f"  (min x{min(ratios):.1f}, max x{max(ratios):.1f}, {len(ratios)} cases)"
+                    f"  vs {peer.name:10} {workload:10}"
+                    f" x{statistics.geometric_mean(ratios.values()):7.1f}"
+                    f"  (min x{ratios[slowest]:.1f} at {' '.join(slowest)},"
+                    f" max x{max(ratios.values()):.1f}, {len(ratios)} cases)"
                 )
     if excluded:
         print("\nLeft out (the peer fails or disagrees with ecs_scheduler):")

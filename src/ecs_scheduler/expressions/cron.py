@@ -82,7 +82,26 @@ class DayOfMonthRule:
     nearest_weekday_to: int | None = None  # nW
 
     def days_in(self, year: int, month: int) -> tuple[int, ...]:
-        return _days_of_month(self, year, month)
+        # Not cached: working a month out costs less than hashing the rule for a lookup.
+        last = _month_length(year, month)
+        if self.days:
+            return self.days[: bisect_right(self.days, last)]
+        if self.last_day:
+            return (last,)
+        if self.last_weekday:
+            weekday = aws_weekday(year, month, last)
+            return (last - {7: 1, 1: 2}.get(weekday, 0),)
+        if self.nearest_weekday_to is not None:
+            day = self.nearest_weekday_to
+            if day > last:  # W never leaves its month, and this month has no such day
+                return ()
+            weekday = aws_weekday(year, month, day)
+            if weekday == 7:  # Saturday: Friday before, unless that is last month
+                day = day + 2 if day == 1 else day - 1
+            elif weekday == 1:  # Sunday: Monday after, unless that is next month
+                day = day - 2 if day == last else day + 1
+            return (day,)
+        return ()  # no day given: never (parse() always gives one)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +113,15 @@ class DayOfWeekRule:
     nth_weekday: tuple[int, int] | None = None  # n#k: the k-th such weekday of the month
 
     def days_in(self, year: int, month: int) -> tuple[int, ...]:
-        return _days_of_week(self, year, month)
+        if self.last_of_weekday is not None:
+            last = _month_length(year, month)
+            last_weekday = aws_weekday(year, month, last)
+            return (last - (last_weekday - self.last_of_weekday) % 7,)
+        if self.nth_weekday is not None:
+            weekday, occurrence = self.nth_weekday
+            day = 1 + (weekday - aws_weekday(year, month, 1)) % 7 + 7 * (occurrence - 1)
+            return (day,) if day <= _month_length(year, month) else ()
+        return _weekdays_of_month(self.weekdays, year, month)
 
 
 DayRule = DayOfMonthRule | DayOfWeekRule
@@ -157,48 +184,11 @@ def _month_length(year: int, month: int) -> int:
     return 29 if month == 2 and calendar.isleap(year) else _MONTH_LENGTHS[month - 1]
 
 
-# Not cached: working a month out costs less than hashing the rule for a cache lookup.
-def _days_of_month(rule: DayOfMonthRule, year: int, month: int) -> tuple[int, ...]:
-    last = _month_length(year, month)
-    if rule.days:
-        return rule.days[: bisect_right(rule.days, last)]
-    if rule.last_day:
-        return (last,)
-    if rule.last_weekday:
-        weekday = aws_weekday(year, month, last)
-        return (last - {7: 1, 1: 2}.get(weekday, 0),)
-    if rule.nearest_weekday_to is not None:
-        day = rule.nearest_weekday_to
-        if day > last:  # W never leaves its month, and this month has no such day
-            return ()
-        weekday = aws_weekday(year, month, day)
-        if weekday == 7:  # Saturday: Friday before, unless that is last month
-            day = day + 2 if day == 1 else day - 1
-        elif weekday == 1:  # Sunday: Monday after, unless that is next month
-            day = day - 2 if day == last else day + 1
-        return (day,)
-    return ()  # no day given: never (parse() always gives one)
-
-
-def _days_of_week(rule: DayOfWeekRule, year: int, month: int) -> tuple[int, ...]:
-    if rule.last_of_weekday is None and rule.nth_weekday is None:
-        return _weekdays_of_month(rule.weekdays, year, month)
-    last = _month_length(year, month)
-    first_weekday = aws_weekday(year, month, 1)
-    if rule.last_of_weekday is not None:
-        last_weekday = (first_weekday - 1 + last - 1) % 7 + 1
-        return (last - (last_weekday - rule.last_of_weekday) % 7,)
-    assert rule.nth_weekday is not None
-    weekday, occurrence = rule.nth_weekday
-    day = 1 + (weekday - first_weekday) % 7 + 7 * (occurrence - 1)
-    return (day,) if day <= last else ()
-
-
 _DAYS_OF_LONGEST_MONTH = tuple(range(1, 32))
 
 
 # Cached (by the weekdays, not the rule: a tuple hashes faster than a dataclass): a month's
-# list is a sort, and sequential fire times ask for the same months again.
+# list is a sort, and first fire times from many instants ask for the same months again.
 @lru_cache(maxsize=8192)
 def _weekdays_of_month(weekdays: tuple[int, ...], year: int, month: int) -> tuple[int, ...]:
     first_weekday = aws_weekday(year, month, 1)
