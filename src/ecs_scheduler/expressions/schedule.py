@@ -16,7 +16,7 @@ an expression that never fires is known after at most 230 years × 12 months of 
 from __future__ import annotations
 
 import itertools
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -89,7 +89,8 @@ def _cron_fire_times(
                 for hour in day_hours:
                     in_first_hour = in_first_day and hour == hour0
                     for minute in (
-                        minutes[bisect_left(minutes, minute0) :] if in_first_hour else minutes
+                        # after's own minute began at or before it, whatever the fold.
+                        minutes[bisect_right(minutes, minute0) :] if in_first_hour else minutes
                     ):
                         if single_offset:
                             # Positional tzinfo: building a datetime with keywords costs more.
