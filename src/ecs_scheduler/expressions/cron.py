@@ -323,6 +323,8 @@ def _day_of_month_rule(text: str) -> DayOfMonthRule:
     if text == "*":
         return _EVERY_DAY_OF_MONTH
     upper = text.upper()
+    if "L" not in upper and "W" not in upper:
+        return DayOfMonthRule(days=_expand(DAY_OF_MONTH, text))
     if upper == "L":
         return _LAST_DAY_OF_MONTH
     if upper == "LW":
@@ -335,12 +337,9 @@ def _day_of_month_rule(text: str) -> DayOfMonthRule:
                 " (no ranges, lists or increments)"
             )
         return DayOfMonthRule(nearest_weekday_to=_value(DAY_OF_MONTH, match.group(1), text))
-    if "L" in upper:
-        raise _FieldError(
-            f"'{shown(text)}': 'L' stands alone in day-of-month ('L' or 'LW'),"
-            " not in a list or range"
-        )
-    return DayOfMonthRule(days=_expand(DAY_OF_MONTH, text))
+    raise _FieldError(  # an 'L' that does not stand alone
+        f"'{shown(text)}': 'L' stands alone in day-of-month ('L' or 'LW'), not in a list or range"
+    )
 
 
 def _day_of_week_rule(text: str) -> DayOfWeekRule:

@@ -36,8 +36,8 @@ _BEGINNING = datetime(FIRST_YEAR, 1, 1, tzinfo=UTC) - timedelta(days=2)
 _END_OF_TIME = datetime(LAST_YEAR + 1, 1, 2, tzinfo=UTC)
 
 
-def _require_aware(name: str, moment: datetime | None) -> None:
-    if moment is not None and moment.utcoffset() is None:
+def _require_aware(name: str, moment: datetime) -> None:
+    if moment.utcoffset() is None:
         raise ValueError(f"{name} must be a timezone-aware datetime, got {moment!r}")
 
 
@@ -133,8 +133,10 @@ def _candidates(
     """Fire times after the window's lower bound, in order, and the window's upper bound."""
     zone = load_timezone(timezone)
     _require_aware("after", after)
-    _require_aware("start_date", start_date)
-    _require_aware("end_date", end_date)
+    if start_date is not None:
+        _require_aware("start_date", start_date)
+    if end_date is not None:
+        _require_aware("end_date", end_date)
     lower = after if start_date is None else max(after, start_date - _ONE_MICROSECOND)
     upper = _END_OF_TIME if end_date is None else min(end_date, _END_OF_TIME)
     if lower >= upper:
