@@ -83,6 +83,8 @@ class DayOfMonthRule:
 
     def days_in(self, year: int, month: int) -> tuple[int, ...]:
         # Not cached: working a month out costs less than hashing the rule for a lookup.
+        if self.days and self.days[-1] <= 28:  # in every month
+            return self.days
         last = _month_length(year, month)
         if self.days:
             return self.days[: bisect_right(self.days, last)]

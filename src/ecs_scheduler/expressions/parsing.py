@@ -148,14 +148,14 @@ def _call(text: str) -> tuple[str, str] | None:
 
 def parse(text: str) -> Expression:
     """Parse and validate a schedule expression exactly as EventBridge Scheduler reads it."""
-    stripped = text.strip(_WHITESPACE)
-    if stripped != text and _call(stripped):
-        raise ExpressionError(
-            f"'{shown(text, LONGEST_EXPRESSION_SHOWN)}' has white space before or after the"
-            f" expression: write '{shown(stripped, LONGEST_EXPRESSION_SHOWN)}'"
-        )
     call = _call(text)
-    if call is None:
+    if call is None:  # which white space around the text always causes
+        stripped = text.strip(_WHITESPACE)
+        if stripped != text and _call(stripped):
+            raise ExpressionError(
+                f"'{shown(text, LONGEST_EXPRESSION_SHOWN)}' has white space before or after the"
+                f" expression: write '{shown(stripped, LONGEST_EXPRESSION_SHOWN)}'"
+            )
         raise ExpressionError(
             f"'{shown(text, LONGEST_EXPRESSION_SHOWN)}' is not a schedule expression:"
             " expected cron(...), rate(...) or at(...)"
