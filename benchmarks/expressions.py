@@ -176,8 +176,8 @@ FRESH = 200  # calls per case and engine, each after clearing the project's cach
 def fresh_rate(engine: Engine, case: Case, zone: str) -> float:
     """Parse + first fire time per second, every project cache cleared before each call.
 
-    The clearing is timed with the call (a CPU clock is too coarse to time one call alone):
-    it counts against ecs_scheduler.
+    The clearing is timed with the calls (reading a CPU clock costs about as much as one
+    call, so each round is timed whole): it counts against ecs_scheduler.
     """
     count = FRESH if engine.name != "pyawscron" else FRESH // 4
     clears = PROJECT_CACHES if engine.name == "ecs_scheduler" else []
