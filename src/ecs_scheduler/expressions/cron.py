@@ -2,7 +2,7 @@
 
 Parsing turns each field into a sorted tuple of the values it allows, once; the two day
 fields become a :class:`DayOfMonthRule` or :class:`DayOfWeekRule`, resolved per month into
-the days that match (cached, so iteration never re-derives them).
+the days that match (weekday lists cached; the other forms cost less to work out than to look up).
 
 Semantics follow the AWS reference (and Quartz, which AWS cron derives from, where AWS is
 silent): 1=SUN … 7=SAT; ``L`` alone in day-of-week is Saturday (the last day of the week);
@@ -16,7 +16,7 @@ from __future__ import annotations
 import calendar
 import re
 from bisect import bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 
@@ -38,6 +38,17 @@ class _FieldSpec:
     names: tuple[str, ...]  # names[i] stands for low + i
     cyclic: bool
     wildcards: str
+    # Every value in its plain spelling ('5', 'MON'), so a field's common tokens are one
+    # lookup; other spellings ('05', 'mon') and mistakes take the general path.
+    tokens: dict[str, int] = field(init=False)
+    every_value: tuple[int, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        every_value = tuple(range(self.low, self.high + 1))
+        tokens = {str(value): value for value in every_value}
+        tokens.update({name: self.low + index for index, name in enumerate(self.names)})
+        object.__setattr__(self, "tokens", tokens)
+        object.__setattr__(self, "every_value", every_value)
 
     @property
     def label(self) -> str:
@@ -71,7 +82,28 @@ class DayOfMonthRule:
     nearest_weekday_to: int | None = None  # nW
 
     def days_in(self, year: int, month: int) -> tuple[int, ...]:
-        return _days_of_month(self, year, month)
+        # Not cached: working a month out costs less than hashing the rule for a lookup.
+        if self.days and self.days[-1] <= 28:  # in every month
+            return self.days
+        last = _month_length(year, month)
+        if self.days:
+            return self.days[: bisect_right(self.days, last)]
+        if self.last_day:
+            return (last,)
+        if self.last_weekday:
+            weekday = aws_weekday(year, month, last)
+            return (last - {7: 1, 1: 2}.get(weekday, 0),)
+        if self.nearest_weekday_to is not None:
+            day = self.nearest_weekday_to
+            if day > last:  # W never leaves its month, and this month has no such day
+                return ()
+            weekday = aws_weekday(year, month, day)
+            if weekday == 7:  # Saturday: Friday before, unless that is last month
+                day = day + 2 if day == 1 else day - 1
+            elif weekday == 1:  # Sunday: Monday after, unless that is next month
+                day = day - 2 if day == last else day + 1
+            return (day,)
+        return ()  # no day given: never (parse() always gives one)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +115,15 @@ class DayOfWeekRule:
     nth_weekday: tuple[int, int] | None = None  # n#k: the k-th such weekday of the month
 
     def days_in(self, year: int, month: int) -> tuple[int, ...]:
-        return _days_of_week(self, year, month)
+        if self.last_of_weekday is not None:
+            last = _month_length(year, month)
+            last_weekday = aws_weekday(year, month, last)
+            return (last - (last_weekday - self.last_of_weekday) % 7,)
+        if self.nth_weekday is not None:
+            weekday, occurrence = self.nth_weekday
+            day = 1 + (weekday - aws_weekday(year, month, 1)) % 7 + 7 * (occurrence - 1)
+            return (day,) if day <= _month_length(year, month) else ()
+        return _weekdays_of_month(self.weekdays, year, month)
 
 
 DayRule = DayOfMonthRule | DayOfWeekRule
@@ -104,6 +144,7 @@ class CronExpression:
 
 # Larger than every bound of a field, an increment or a rate; a longer number reads as this.
 _BEYOND_EVERY_BOUND = 10**18
+_DIGITS_BEYOND_EVERY_BOUND = len(str(_BEYOND_EVERY_BOUND))
 _LONGEST_SHOWN = 24
 LONGEST_EXPRESSION_SHOWN = 100
 
@@ -115,10 +156,12 @@ def ascii_number(text: str) -> int | None:
     digits, and no bound here needs more than 18, so a longer number reads as
     ``_BEYOND_EVERY_BOUND``: every range check then rejects it.
     """
-    if not (text.isascii() and text.isdigit()):
+    if not (text.isdigit() and text.isascii()):
         return None
+    if len(text) < _DIGITS_BEYOND_EVERY_BOUND:
+        return int(text)
     significant = text.lstrip("0")
-    if len(significant) >= len(str(_BEYOND_EVERY_BOUND)):
+    if len(significant) >= _DIGITS_BEYOND_EVERY_BOUND:
         return _BEYOND_EVERY_BOUND
     return int(significant or "0")
 
@@ -143,45 +186,21 @@ def _month_length(year: int, month: int) -> int:
     return 29 if month == 2 and calendar.isleap(year) else _MONTH_LENGTHS[month - 1]
 
 
-@lru_cache(maxsize=8192)
-def _days_of_month(rule: DayOfMonthRule, year: int, month: int) -> tuple[int, ...]:
-    last = _month_length(year, month)
-    if rule.last_day:
-        return (last,)
-    if rule.last_weekday:
-        weekday = aws_weekday(year, month, last)
-        return (last - {7: 1, 1: 2}.get(weekday, 0),)
-    if rule.nearest_weekday_to is not None:
-        day = rule.nearest_weekday_to
-        if day > last:  # W never leaves its month, and this month has no such day
-            return ()
-        weekday = aws_weekday(year, month, day)
-        if weekday == 7:  # Saturday: Friday before, unless that is last month
-            day = day + 2 if day == 1 else day - 1
-        elif weekday == 1:  # Sunday: Monday after, unless that is next month
-            day = day - 2 if day == last else day + 1
-        return (day,)
-    return rule.days[: bisect_right(rule.days, last)]
+_DAYS_OF_LONGEST_MONTH = tuple(range(1, 32))
 
 
+# Cached (by the weekdays, not the rule: a tuple hashes faster than a dataclass): a month's
+# list is a sort, and first fire times from many instants ask for the same months again.
 @lru_cache(maxsize=8192)
-def _days_of_week(rule: DayOfWeekRule, year: int, month: int) -> tuple[int, ...]:
-    last = _month_length(year, month)
+def _weekdays_of_month(weekdays: tuple[int, ...], year: int, month: int) -> tuple[int, ...]:
     first_weekday = aws_weekday(year, month, 1)
-    if rule.last_of_weekday is not None:
-        last_weekday = (first_weekday - 1 + last - 1) % 7 + 1
-        return (last - (last_weekday - rule.last_of_weekday) % 7,)
-    if rule.nth_weekday is not None:
-        weekday, occurrence = rule.nth_weekday
-        day = 1 + (weekday - first_weekday) % 7 + 7 * (occurrence - 1)
-        return (day,) if day <= last else ()
+    month_days = _DAYS_OF_LONGEST_MONTH[: _month_length(year, month)]
     # Each wanted weekday first falls on day 1 + (weekday - first_weekday) % 7, then weekly.
-    days = [
-        day
-        for weekday in rule.weekdays
-        for day in range(1 + (weekday - first_weekday) % 7, last + 1, 7)
-    ]
-    return tuple(sorted(days))
+    days: list[int] = []
+    for weekday in weekdays:
+        days += month_days[(weekday - first_weekday) % 7 :: 7]
+    days.sort()
+    return tuple(days)
 
 
 # --- parsing -----------------------------------------------------------------------------
@@ -192,7 +211,6 @@ _SPECIAL_CHARACTERS = (
     ("W", "day-of-month"),
     ("#", "day-of-week"),
 )
-_ITEM = re.compile(r"(?P<start>[^-/]+)(?:-(?P<end>[^-/]+))?(?:/(?P<step>.*))?")
 
 
 def _quoted(token: str, item: str) -> str:
@@ -200,6 +218,9 @@ def _quoted(token: str, item: str) -> str:
 
 
 def _value(spec: _FieldSpec, token: str, item: str) -> int:
+    value = spec.tokens.get(token)
+    if value is not None:
+        return value
     number = ascii_number(token)
     if number is not None:
         if not spec.low <= number <= spec.high:
@@ -224,12 +245,17 @@ class _FieldError(Exception):
 
 
 def _expand_item(spec: _FieldSpec, item: str) -> list[int]:
-    match = _ITEM.fullmatch(item)
-    if match is None:
+    """``start``, ``start-end``, ``start/step``, ``start-end/step`` or ``*/step``, sorted.
+
+    Split by hand rather than by a regular expression: this runs for every field of every
+    expression parsed, and a cold parse is what ``validate`` pays per schedule.
+    """
+    head, slash, step_token = item.partition("/")  # the step is the rest, '/' or not
+    start_token, dash, end_token = head.partition("-")
+    if not start_token or (dash and (not end_token or "-" in end_token)):
         raise _FieldError(f"'{shown(item)}' is not a value, range or increment")
-    start_token, end_token, step_token = match.group("start", "end", "step")
     step = 1
-    if step_token is not None:
+    if slash:
         span = spec.high - spec.low
         step_value = ascii_number(step_token)
         if step_value is None:
@@ -240,44 +266,45 @@ def _expand_item(spec: _FieldSpec, item: str) -> list[int]:
             )
         step = step_value
     if start_token == "*":
-        if end_token is not None:
+        if dash:
             raise _FieldError(f"'{shown(item)}' is not a valid range: '*' cannot start a range")
         return list(range(spec.low, spec.high + 1, step))
     start = _value(spec, start_token, item)
-    if end_token is None:
-        end = spec.high if step_token is not None else start
-    else:
+    if dash:
         end = _value(spec, end_token, item)
+    elif slash:  # 'a/n' runs to the field's maximum
+        end = spec.high
+    else:
+        end = start
     if start <= end:
         return list(range(start, end + 1, step))
     if not spec.cyclic:
         raise _FieldError(f"the range '{shown(item)}' goes backwards (years do not wrap around)")
     wrapped = [*range(start, spec.high + 1), *range(spec.low, end + 1)]
-    return wrapped[::step]
+    return sorted(wrapped[::step])
 
 
-_EVERY_VALUE = {spec: tuple(range(spec.low, spec.high + 1)) for spec in FIELDS}
-
-
-# The same few field texts ('*', '0', 'MON-FRI') recur in every expression of a file.
-@lru_cache(maxsize=1024)
 def _expand(spec: _FieldSpec, text: str) -> tuple[int, ...]:
     """Values of a plain field (no ``?``, ``L``, ``W``, ``#``): a comma list of items."""
-    # The two commonest fields, '*' and one number, skip the general path.
+    # The commonest fields, one value ('0', 'MON') and '*', skip the general path.
+    value = spec.tokens.get(text)
+    if value is not None:
+        return (value,)
     if text == "*":
-        return _EVERY_VALUE[spec]
-    number = ascii_number(text)
-    if number is not None and spec.low <= number <= spec.high:
-        return (number,)
+        return spec.every_value
     if "/" in text and "/" not in spec.wildcards:
         raise _FieldError(f"'/' is not allowed in {spec.name} (allowed: {spec.wildcards})")
     if "," not in text and text:
-        return tuple(sorted(_expand_item(spec, text)))  # one item: no duplicates
+        return tuple(_expand_item(spec, text))  # one item: sorted, no duplicates
     values: set[int] = set()
     for item in text.split(","):
-        if not item:
+        value = spec.tokens.get(item)
+        if value is not None:
+            values.add(value)
+        elif not item:
             raise _FieldError(f"'{shown(text)}' has an empty item in its comma list")
-        values.update(_expand_item(spec, item))
+        else:
+            values.update(_expand_item(spec, item))
     return tuple(sorted(values))
 
 
@@ -286,12 +313,25 @@ _LAST_OF_WEEKDAY = re.compile(r"([0-9A-Z]+?)L", re.IGNORECASE)
 _NTH_WEEKDAY = re.compile(r"([^#]+)#(.*)")
 
 
+# The commonest day fields, '*' and 'L', parse to these shared (frozen) rules.
+_EVERY_DAY_OF_MONTH = DayOfMonthRule(days=DAY_OF_MONTH.every_value)
+_EVERY_DAY_OF_WEEK = DayOfWeekRule(weekdays=DAY_OF_WEEK.every_value)
+_LAST_DAY_OF_MONTH = DayOfMonthRule(last_day=True)
+_LAST_WEEKDAY_OF_MONTH = DayOfMonthRule(last_weekday=True)
+_LAST_DAY_OF_WEEK = DayOfWeekRule(weekdays=(7,))
+
+
 def _day_of_month_rule(text: str) -> DayOfMonthRule:
-    if text.upper() == "L":
-        return DayOfMonthRule(last_day=True)
-    if text.upper() == "LW":
-        return DayOfMonthRule(last_weekday=True)
-    if "W" in text.upper():
+    if text == "*":
+        return _EVERY_DAY_OF_MONTH
+    upper = text.upper()
+    if "L" not in upper and "W" not in upper:
+        return DayOfMonthRule(days=_expand(DAY_OF_MONTH, text))
+    if upper == "L":
+        return _LAST_DAY_OF_MONTH
+    if upper == "LW":
+        return _LAST_WEEKDAY_OF_MONTH
+    if "W" in upper:
         match = _NEAREST_WEEKDAY.fullmatch(text)
         if match is None:
             raise _FieldError(
@@ -299,17 +339,17 @@ def _day_of_month_rule(text: str) -> DayOfMonthRule:
                 " (no ranges, lists or increments)"
             )
         return DayOfMonthRule(nearest_weekday_to=_value(DAY_OF_MONTH, match.group(1), text))
-    if "L" in text.upper():
-        raise _FieldError(
-            f"'{shown(text)}': 'L' stands alone in day-of-month ('L' or 'LW'),"
-            " not in a list or range"
-        )
-    return DayOfMonthRule(days=_expand(DAY_OF_MONTH, text))
+    raise _FieldError(  # an 'L' that does not stand alone
+        f"'{shown(text)}': 'L' stands alone in day-of-month ('L' or 'LW'), not in a list or range"
+    )
 
 
 def _day_of_week_rule(text: str) -> DayOfWeekRule:
-    if text.upper() == "L":  # the last day of the week
-        return DayOfWeekRule(weekdays=(7,))
+    if text == "*":
+        return _EVERY_DAY_OF_WEEK
+    upper = text.upper()
+    if upper == "L":  # the last day of the week
+        return _LAST_DAY_OF_WEEK
     if "#" in text:
         match = _NTH_WEEKDAY.fullmatch(text)
         if match is None or "," in text or "-" in text or "/" in text:
@@ -326,7 +366,7 @@ def _day_of_week_rule(text: str) -> DayOfWeekRule:
                 f" not '{shown(occurrence_text)}'"
             )
         return DayOfWeekRule(nth_weekday=(weekday, occurrence))
-    if "L" in text.upper():
+    if "L" in upper:
         match = _LAST_OF_WEEKDAY.fullmatch(text)
         if match is None or "," in text or "-" in text or "/" in text:
             raise _FieldError(
@@ -390,6 +430,27 @@ def parse_cron(text: str, body: str) -> CronExpression:
             f" got {len(fields)}"
             + (" - AWS cron has a year field and no seconds field" if len(fields) == 5 else "")
         )
+    minutes_text, hours_text, day_of_month, month_text, day_of_week, year_text = fields
+    # A valid expression, the usual case, is read in one pass; an invalid one is read again
+    # below, field by field, so that every field's problems are reported at once.
+    day_fields = day_of_month + day_of_week
+    if (day_of_month == "?") != (day_of_week == "?") and day_fields.count("?") == 1:
+        try:
+            return CronExpression(
+                text=text,
+                fields=(minutes_text, hours_text, day_of_month, month_text, day_of_week, year_text),
+                minutes=_expand(MINUTES, minutes_text),
+                hours=_expand(HOURS, hours_text),
+                months=_expand(MONTH, month_text),
+                years=_expand(YEAR, year_text),
+                day_rule=(
+                    _day_of_week_rule(day_of_week)
+                    if day_of_month == "?"
+                    else _day_of_month_rule(day_of_month)
+                ),
+            )
+        except _FieldError:
+            pass
     problems: list[str] = []
     minutes = _field(MINUTES, fields[0], problems)
     hours = _field(HOURS, fields[1], problems)

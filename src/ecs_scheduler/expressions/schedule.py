@@ -16,7 +16,7 @@ an expression that never fires is known after at most 230 years × 12 months of 
 from __future__ import annotations
 
 import itertools
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -36,8 +36,8 @@ _BEGINNING = datetime(FIRST_YEAR, 1, 1, tzinfo=UTC) - timedelta(days=2)
 _END_OF_TIME = datetime(LAST_YEAR + 1, 1, 2, tzinfo=UTC)
 
 
-def _require_aware(name: str, moment: datetime | None) -> None:
-    if moment is not None and moment.utcoffset() is None:
+def _require_aware(name: str, moment: datetime) -> None:
+    if moment.utcoffset() is None:
         raise ValueError(f"{name} must be a timezone-aware datetime, got {moment!r}")
 
 
@@ -63,20 +63,21 @@ def _cron_fire_times(
         local.hour,
         local.minute,
     )
-    minutes, hours, months, years = (
-        expression.minutes,
-        expression.hours,
-        expression.months,
-        expression.years,
-    )
-    day_rule = expression.day_rule
+    minutes = expression.minutes
+    hours = expression.hours
+    months = expression.months
+    years = expression.years
+    days_in = expression.day_rule.days_in
     for year in itertools.islice(years, bisect_left(years, year0), None):  # 230 years: no copy
         in_first_year = year == year0
-        for month in months[bisect_left(months, month0) if in_first_year else 0 :]:
+        for month in months[bisect_left(months, month0) :] if in_first_year else months:
             in_first_month = in_first_year and month == month0
-            days = day_rule.days_in(year, month)
-            for day in days[bisect_left(days, day0) if in_first_month else 0 :]:
+            days = days_in(year, month)
+            for day in days[bisect_left(days, day0) :] if in_first_month else days:
                 in_first_day = in_first_month and day == day0
+                day_hours = hours[bisect_left(hours, hour0) :] if in_first_day else hours
+                if not day_hours:  # the first day, already past its last hour
+                    continue
                 midnight = datetime(year, month, day)
                 offset = zone.utcoffset(midnight) or _NO_OFFSET
                 # Most days have one UTC offset throughout: then wall → UTC is a subtraction.
@@ -85,12 +86,16 @@ def _cron_fire_times(
                     == zone.utcoffset(midnight + _NOON)
                     == zone.utcoffset(midnight + _LAST_MINUTE)
                 )
-                for hour in hours[bisect_left(hours, hour0) if in_first_day else 0 :]:
+                for hour in day_hours:
                     in_first_hour = in_first_day and hour == hour0
-                    for minute in minutes[bisect_left(minutes, minute0) if in_first_hour else 0 :]:
+                    for minute in (
+                        # after's own minute began at or before it, whatever the fold.
+                        minutes[bisect_right(minutes, minute0) :] if in_first_hour else minutes
+                    ):
                         if single_offset:
+                            # Positional tzinfo: building a datetime with keywords costs more.
                             instant: datetime | None = (
-                                datetime(year, month, day, hour, minute, tzinfo=UTC) - offset
+                                datetime(year, month, day, hour, minute, 0, 0, UTC) - offset
                             )
                         else:
                             instant = _wall_to_utc(zone, datetime(year, month, day, hour, minute))
@@ -118,6 +123,31 @@ def _at_fire_times(expression: AtExpression, zone: ZoneInfo, after: datetime) ->
         yield instant
 
 
+def _candidates(
+    expression: Expression,
+    timezone: str,
+    after: datetime,
+    start_date: datetime | None,
+    end_date: datetime | None,
+) -> tuple[Iterator[datetime], datetime]:
+    """Fire times after the window's lower bound, in order, and the window's upper bound."""
+    zone = load_timezone(timezone)
+    _require_aware("after", after)
+    if start_date is not None:
+        _require_aware("start_date", start_date)
+    if end_date is not None:
+        _require_aware("end_date", end_date)
+    lower = after if start_date is None else max(after, start_date - _ONE_MICROSECOND)
+    upper = _END_OF_TIME if end_date is None else min(end_date, _END_OF_TIME)
+    if lower >= upper:
+        return iter(()), upper
+    if isinstance(expression, CronExpression):
+        return _cron_fire_times(expression, zone, lower), upper
+    if isinstance(expression, RateExpression):
+        return _rate_fire_times(expression, lower, start_date), upper
+    return _at_fire_times(expression, zone, lower), upper
+
+
 def fire_times(
     expression: Expression,
     timezone: str,
@@ -130,19 +160,7 @@ def fire_times(
 
     Ends after the last fire time of the window, and at the end of 2199 at the latest.
     """
-    zone = load_timezone(timezone)
-    for name, moment in (("after", after), ("start_date", start_date), ("end_date", end_date)):
-        _require_aware(name, moment)
-    lower = after if start_date is None else max(after, start_date - _ONE_MICROSECOND)
-    upper = _END_OF_TIME if end_date is None else min(end_date, _END_OF_TIME)
-    if lower >= upper:
-        return
-    if isinstance(expression, CronExpression):
-        candidates = _cron_fire_times(expression, zone, lower)
-    elif isinstance(expression, RateExpression):
-        candidates = _rate_fire_times(expression, lower, start_date)
-    else:
-        candidates = _at_fire_times(expression, zone, lower)
+    candidates, upper = _candidates(expression, timezone, after, start_date, end_date)
     for instant in candidates:
         if instant > upper:
             return
@@ -170,10 +188,10 @@ def first_fire_time(
             after = datetime.now(UTC)
         else:
             after = _BEGINNING
-    return next(
-        fire_times(expression, timezone, after=after, start_date=start_date, end_date=end_date),
-        None,
-    )
+    # The first candidate alone, without fire_times()'s generator around it.
+    candidates, upper = _candidates(expression, timezone, after, start_date, end_date)
+    instant = next(candidates, None)
+    return instant if instant is not None and instant <= upper else None
 
 
 def flexible_window(fire_time: datetime, minutes: int | None) -> tuple[datetime, datetime]:

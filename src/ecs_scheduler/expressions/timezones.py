@@ -97,10 +97,9 @@ def _suggestion(name: str) -> str:
 @lru_cache(maxsize=512)
 def load_timezone(name: str) -> zoneinfo.ZoneInfo:
     """The zone for an IANA name such as ``America/New_York``; ``ExpressionError`` otherwise."""
-    problem = f"'{name}' is not an IANA time zone name"
-    if name in _NOT_ZONE_NAMES or name.startswith(_NOT_ZONE_PREFIXES) or not name.strip():
-        raise ExpressionError(problem + _suggestion(name))
-    try:
-        return zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
-        raise ExpressionError(problem + _suggestion(name)) from None
+    if name not in _NOT_ZONE_NAMES and not name.startswith(_NOT_ZONE_PREFIXES) and name.strip():
+        try:
+            return zoneinfo.ZoneInfo(name)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+            pass  # reported below, with a suggestion
+    raise ExpressionError(f"'{name}' is not an IANA time zone name" + _suggestion(name))
