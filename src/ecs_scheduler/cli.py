@@ -1543,18 +1543,21 @@ def status_command(
     as_json: JsonOption = False,
     debug: DebugOption = False,
 ) -> None:
-    """Each schedule's state and next run, its group's metrics, the DLQ and its alarms."""
+    """Each schedule's state and next run, its group's metrics, the DLQ, alarms, task failures."""
     from ecs_scheduler.engines.aws.status import read_status
     from ecs_scheduler.operations.durations import parse_duration
+    from ecs_scheduler.operations.status import task_failure_rules
 
     window = parse_duration(since, option="--since")
     job, has_schedule, key = (target or "").partition("/")
-    desired, clients = operate(config, profile, region, endpoint_url)
+    loaded = load_config(config)
+    desired, clients = build_desired(loaded), connect(loaded, profile, region, endpoint_url)
     report = read_status(
         desired,
         clients,
         job=job or None,
         schedule=key if has_schedule else None,
+        task_failure_rules=task_failure_rules(loaded.stack),
         since=window,
     )
     if as_json:
@@ -1675,6 +1678,7 @@ def render_status(report: StatusReport) -> None:
             )
         alarms = ", ".join(f"{name} {state or 'missing'}" for name, state in status.alarms.items())
         out.print(f"  alarms: {alarms or 'none configured'}", markup=False)
+        out.print(f"  {status.task_failures.describe()}", markup=False)
 
 
 def print_version(requested: bool) -> None:
