@@ -157,6 +157,7 @@ def test_run_json_and_a_disabled_or_unknown_schedule(emulated_account: EmulatedA
         "schedule": "evening",
         "enabled": True,
         "task_arns": deployed.running_tasks(),
+        "group": "ecs-scheduler:orders-sync:sync-orders:evening",
         "waited": False,
         "succeeded": True,
         "tasks": [],

@@ -65,6 +65,7 @@ def test_run_starts_the_task_in_the_schedules_group(deploy: DeployFactory) -> No
         result = run_schedule(deployed.desired, deployed.clients, JOB, key)
         groups = _groups(deployed, list(result.task_arns))
         assert set(groups.values()) == {task_group(deployed.desired.stack, JOB, key)}
+        assert result.group == task_group(deployed.desired.stack, JOB, key)
 
 
 @pytest.mark.slow

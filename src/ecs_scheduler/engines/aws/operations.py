@@ -409,7 +409,7 @@ def run_schedule(
     if not arns:
         reasons = "; ".join(f.get("reason", "?") for f in response.get("failures", []))
         raise OperationError(f"RunTask for job {job} started no task: {reasons or 'no reason'}.")
-    result = RunResult(job, key, enabled, arns)
+    result = RunResult(job, key, enabled, arns, request["group"])
     if not wait:
         return result
     tasks = wait_for_tasks(

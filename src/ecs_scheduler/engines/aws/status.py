@@ -78,7 +78,7 @@ def read_status(
         the_plan = plan(desired, clients)
     except ClientError as error:
         raise OperationError(f"Reading stack {desired.stack} failed: {error}.") from error
-    rules = {name: task_failure_rules.get(name) for name in jobs}
+    rules = {name: task_failure_rules[name] for name in jobs}
     metrics = _read_metrics(desired, clients, jobs, rules, start, end)
     statuses: list[JobStatus] = []
     for name in jobs:
