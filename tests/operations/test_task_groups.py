@@ -77,6 +77,11 @@ def test_redrive_starts_each_task_in_its_schedules_group(deploy: DeployFactory) 
         JOB, schedule_arn=deployed.outputs(JOB)["schedule_arns"]["evening"] + "-removed"
     )
 
+    dry = redrive(deployed.desired, deployed.clients, JOB, dry_run=True)
+    would = {outcome.message_id: outcome.detail for outcome in dry.outcomes}
+    weekend_group = task_group(deployed.desired.stack, JOB, "weekend")
+    assert would[weekend].endswith(f" in group {weekend_group}")
+
     result = redrive(deployed.desired, deployed.clients, JOB)
 
     outcomes = {outcome.message_id: outcome for outcome in result.outcomes}

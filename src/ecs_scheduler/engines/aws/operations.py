@@ -327,7 +327,8 @@ def redrive(
                         letter.message_id,
                         key,
                         "would start",
-                        detail=f"{request['count']} task(s) of {request['taskDefinition']}",
+                        detail=f"{request['count']} task(s) of {request['taskDefinition']} "
+                        f"in group {request['group']}",
                     )
                 )
                 continue

@@ -141,13 +141,14 @@ def _job_status(
         visible_messages=_visible_messages(clients, queue.aws_name),
         oldest_message_age_seconds=metrics.queue_ages.get(queue.aws_name),
         alarms=_alarm_states(clients, resources),
-        task_failures=_task_failures(rule, metrics.rules.get(rule or "", {})),
+        task_failures=_task_failures(rule, metrics),
     )
 
 
-def _task_failures(rule: str | None, sums: Mapping[str, float]) -> TaskFailures:
+def _task_failures(rule: str | None, metrics: WindowMetrics) -> TaskFailures:
     if rule is None:
         return TaskFailures(rule_name=None)
+    sums = metrics.rules.get(rule, {})
     return TaskFailures(
         rule_name=rule,
         failed_tasks=sums.get(FAILED_TASKS_METRIC),
