@@ -192,11 +192,14 @@ class Connection:
     endpoint_url: str | None
     timeout: float | None  # the command's deadline in seconds; None: the command bounds itself
 
-    def open(self, *, parallelism: int = DEFAULT_PARALLELISM) -> tuple[DesiredState, AwsClients]:
-        """The stack's desired state, and clients for its region."""
+    def open(
+        self, loaded: LoadResult | None = None, *, parallelism: int = DEFAULT_PARALLELISM
+    ) -> tuple[DesiredState, AwsClients]:
+        """The stack's desired state, and clients for its region (``loaded``: the stack file
+        already read by the caller)."""
         from ecs_scheduler.engines.aws.workflow import connect
 
-        desired = build_desired(load_config(self.config))
+        desired = build_desired(loaded or load_config(self.config))
         clients = connect(
             desired,
             region=self.region,
@@ -1348,18 +1351,21 @@ def status_command(
     ] = "24h",
     as_json: JsonOption = False,
 ) -> None:
-    """Each schedule's state and next run, its group's metrics, the DLQ and its alarms."""
+    """Each schedule's state and next run, its group's metrics, the DLQ, alarms, task failures."""
     from ecs_scheduler.engines.aws.status import read_status
     from ecs_scheduler.operations.durations import parse_duration
+    from ecs_scheduler.operations.status import task_failure_rules
 
     window = parse_duration(since, option="--since")
     job, has_schedule, key = (target or "").partition("/")
-    desired, clients = connection.open()
+    loaded = load_config(connection.config)
+    desired, clients = connection.open(loaded)
     report = read_status(
         desired,
         clients,
         job=job or None,
         schedule=key if has_schedule else None,
+        task_failure_rules=task_failure_rules(loaded.stack),
         since=window,
     )
     if as_json:
@@ -1452,6 +1458,7 @@ def render_status(report: StatusReport) -> None:
             )
         alarms = ", ".join(f"{name} {state or 'missing'}" for name, state in status.alarms.items())
         out.print(f"  alarms: {alarms or 'none configured'}", markup=False)
+        out.print(f"  {status.task_failures.describe()}", markup=False)
 
 
 def print_version(requested: bool) -> None:

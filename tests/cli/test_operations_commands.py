@@ -157,6 +157,7 @@ def test_run_json_and_a_disabled_or_unknown_schedule(emulated_account: EmulatedA
         "schedule": "evening",
         "enabled": True,
         "task_arns": deployed.running_tasks(),
+        "group": "ecs-scheduler:orders-sync:sync-orders:evening",
         "waited": False,
         "succeeded": True,
         "tasks": [],
@@ -193,6 +194,8 @@ def test_status_text_and_json(emulated_account: EmulatedAccount) -> None:
     assert "sync-orders/evening" not in text.stdout
     assert "visible" in text.stdout and ": 1 visible, oldest unknown" in text.stdout
     assert "InvocationAttemptCount 0" in text.stdout
+    rule = deployed.task_failure_rules["sync-orders"]
+    assert f"task failures: no data from rule {rule} (no task failed" in text.stdout
     document = json.loads(run_cli("status", "--json", *args).stdout)
     assert set(document) == {"stack", "window", "jobs"}
     (job,) = document["jobs"]
@@ -205,9 +208,16 @@ def test_status_text_and_json(emulated_account: EmulatedAccount) -> None:
         "metrics",
         "dlq",
         "alarms",
+        "task_failures",
         "schedules",
     }
     assert job["deployed"] is True and job["drift"] == []
+    assert job["task_failures"] == {
+        "alerts_enabled": True,
+        "rule": rule,
+        "failed_tasks": None,
+        "undelivered_alerts": None,
+    }
     assert job["dlq"]["visible_messages"] == 1
     assert set(job["schedules"][0]) == {
         "schedule",

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import json
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from ecs_scheduler.engines.aws import AwsClients, apply, plan
 from ecs_scheduler.loader import load
+from ecs_scheduler.operations.status import task_failure_rules
 from ecs_scheduler.resources import DesiredState, build
 from tests.conftest import EmulatedAccount
 
@@ -24,6 +26,7 @@ class Deployed:
     account: EmulatedAccount
     desired: DesiredState
     example: str
+    task_failure_rules: Mapping[str, str | None]  # by job, as status reads them from the config
 
     @property
     def clients(self) -> AwsClients:
@@ -70,6 +73,29 @@ class Deployed:
         )["MessageId"]
         return message_id
 
+    def put_metric_points(
+        self,
+        namespace: str,
+        dimension: tuple[str, str],
+        points: list[tuple[str, float, int]],
+        *,
+        now: datetime,
+    ) -> None:
+        """CloudWatch data points as an AWS service publishes them: (metric, value, hours ago)."""
+        name, value = dimension
+        self.clients.cloudwatch.put_metric_data(
+            Namespace=namespace,
+            MetricData=[
+                {
+                    "MetricName": metric,
+                    "Dimensions": [{"Name": name, "Value": value}],
+                    "Timestamp": now - timedelta(hours=hours),
+                    "Value": amount,
+                }
+                for metric, amount, hours in points
+            ],
+        )
+
     def visible_messages(self, job: str) -> int:
         attributes = self.clients.sqs.get_queue_attributes(
             QueueUrl=self.queue_url(job), AttributeNames=["ApproximateNumberOfMessages"]
@@ -85,9 +111,10 @@ class Deployed:
 
 def deploy_example(account: EmulatedAccount, example: str) -> Deployed:
     """The example applied to the emulator."""
-    desired = build(load(account.configs[example]).stack)
+    stack = load(account.configs[example]).stack
+    desired = build(stack)
     apply(plan(desired, account.clients), account.clients)
-    return Deployed(account, desired, example)
+    return Deployed(account, desired, example, task_failure_rules(stack))
 
 
 @contextmanager

@@ -138,6 +138,6 @@ def test_only_essential_containers_exiting_0_is_success(
     exit_task: TaskExit, succeeded: bool
 ) -> None:
     assert exit_task.succeeded is succeeded
-    run = RunResult("job", "", True, ("arn:task",), (exit_task,))
+    run = RunResult("job", "", True, ("arn:task",), "ecs-scheduler:stack:job:", (exit_task,))
     assert run.succeeded is succeeded
     assert run.to_json()["tasks"][0]["succeeded"] is succeeded

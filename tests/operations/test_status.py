@@ -22,23 +22,17 @@ def test_status_of_a_deployed_job(deploy: DeployFactory) -> None:
     deployed = deploy("multi-schedule")
     group = deployed.outputs("sync-orders")["schedule_group_name"]
     now = datetime.now(UTC).replace(microsecond=0)
-    deployed.clients.cloudwatch.put_metric_data(
-        Namespace="AWS/Scheduler",
-        MetricData=[
-            {
-                "MetricName": name,
-                "Dimensions": [{"Name": "ScheduleGroup", "Value": group}],
-                "Timestamp": now - timedelta(hours=hours),
-                "Value": value,
-            }
-            for name, value, hours in [
-                ("InvocationAttemptCount", 3, 1),
-                ("InvocationAttemptCount", 2, 2),
-                ("TargetErrorCount", 1, 1),
-                ("InvocationsSentToDeadLetterCount", 1, 1),
-                ("InvocationAttemptCount", 50, 30),  # outside the 24 h window
-            ]
+    deployed.put_metric_points(
+        "AWS/Scheduler",
+        ("ScheduleGroup", group),
+        [
+            ("InvocationAttemptCount", 3, 1),
+            ("InvocationAttemptCount", 2, 2),
+            ("TargetErrorCount", 1, 1),
+            ("InvocationsSentToDeadLetterCount", 1, 1),
+            ("InvocationAttemptCount", 50, 30),  # outside the 24 h window
         ],
+        now=now,
     )
     deployed.put_dead_letter("sync-orders")
     deployed.put_dead_letter("sync-orders", "weekend")
@@ -47,7 +41,12 @@ def test_status_of_a_deployed_job(deploy: DeployFactory) -> None:
         AlarmName=alarms["dlq_messages_visible"], StateValue="ALARM", StateReason="test"
     )
 
-    report = read_status(deployed.desired, deployed.clients, since=timedelta(hours=24))
+    report = read_status(
+        deployed.desired,
+        deployed.clients,
+        task_failure_rules=deployed.task_failure_rules,
+        since=timedelta(hours=24),
+    )
 
     (job,) = report.jobs
     assert job.deployed and job.drift == () and job.blocked == ()
@@ -73,7 +72,9 @@ def test_status_of_a_deployed_job(deploy: DeployFactory) -> None:
 
 def test_next_fire_time_local_and_utc(deploy: DeployFactory) -> None:
     deployed = deploy("daily-report")
-    report = read_status(deployed.desired, deployed.clients, now=NOW)
+    report = read_status(
+        deployed.desired, deployed.clients, task_failure_rules=deployed.task_failure_rules, now=NOW
+    )
     (row,) = report.jobs[0].schedules
     # cron(0 6 * * ? *) in New York: 06:00 EST is 11:00 UTC.
     assert row.next_fire_time == datetime(2026, 11, 29, 11, 0, tzinfo=UTC)
@@ -99,7 +100,9 @@ def test_a_drifted_and_a_not_deployed_job_say_so(deploy: DeployFactory) -> None:
         Target=live["Target"],
         State="DISABLED",
     )
-    (job,) = read_status(deployed.desired, deployed.clients).jobs
+    (job,) = read_status(
+        deployed.desired, deployed.clients, task_failure_rules=deployed.task_failure_rules
+    ).jobs
     assert job.schedules[0].state == "DISABLED"
     assert job.schedules[0].configured_state == "ENABLED"
     assert any(
@@ -110,7 +113,9 @@ def test_a_drifted_and_a_not_deployed_job_say_so(deploy: DeployFactory) -> None:
     deployed.clients.scheduler.delete_schedule_group(Name=group)
     for url in [deployed.queue_url("daily-report")]:
         deployed.clients.sqs.delete_queue(QueueUrl=url)
-    (gone,) = read_status(deployed.desired, deployed.clients).jobs
+    (gone,) = read_status(
+        deployed.desired, deployed.clients, task_failure_rules=deployed.task_failure_rules
+    ).jobs
     assert gone.deployed is False
     assert gone.schedules[0].state == "NOT DEPLOYED"
     assert gone.visible_messages is None
@@ -119,11 +124,26 @@ def test_a_drifted_and_a_not_deployed_job_say_so(deploy: DeployFactory) -> None:
 def test_unknown_job_or_schedule(deploy: DeployFactory) -> None:
     deployed = deploy("multi-schedule")
     with pytest.raises(OperationError, match="No job 'nope' in stack orders-sync"):
-        read_status(deployed.desired, deployed.clients, job="nope")
+        read_status(
+            deployed.desired,
+            deployed.clients,
+            task_failure_rules=deployed.task_failure_rules,
+            job="nope",
+        )
     with pytest.raises(OperationError, match="has no schedule 'nightly'"):
-        read_status(deployed.desired, deployed.clients, job="sync-orders", schedule="nightly")
+        read_status(
+            deployed.desired,
+            deployed.clients,
+            task_failure_rules=deployed.task_failure_rules,
+            job="sync-orders",
+            schedule="nightly",
+        )
     (job,) = read_status(
-        deployed.desired, deployed.clients, job="sync-orders", schedule="weekend"
+        deployed.desired,
+        deployed.clients,
+        task_failure_rules=deployed.task_failure_rules,
+        job="sync-orders",
+        schedule="weekend",
     ).jobs
     assert [row.key for row in job.schedules] == ["weekend"]
 
@@ -144,7 +164,9 @@ def test_no_permission_to_read_metrics_is_one_sentence(deploy: DeployFactory) ->
     cloudwatch.meta.events.register(event, denied)
     try:
         with pytest.raises(OperationError) as raised:
-            read_status(deployed.desired, deployed.clients)
+            read_status(
+                deployed.desired, deployed.clients, task_failure_rules=deployed.task_failure_rules
+            )
     finally:
         cloudwatch.meta.events.unregister(event, denied)
     assert str(raised.value).startswith(

@@ -136,6 +136,7 @@ class RunResult:
     schedule: str
     enabled: bool  # the schedule's state in the config: a disabled one can still be run
     task_arns: tuple[str, ...]
+    group: str  # the tasks' ECS task group, which the job's task-failure rule matches
     tasks: tuple[TaskExit, ...] = ()  # filled when the run waited for its tasks to stop
 
     @property
@@ -155,6 +156,7 @@ class RunResult:
             "schedule": self.schedule,
             "enabled": self.enabled,
             "task_arns": list(self.task_arns),
+            "group": self.group,
             "waited": self.waited,
             "succeeded": self.succeeded,
             "tasks": [

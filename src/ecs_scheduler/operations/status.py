@@ -5,6 +5,9 @@ series per schedule group (dimension ``ScheduleGroup``): EventBridge Scheduler U
 "Monitoring Amazon EventBridge Scheduler with Amazon CloudWatch"
 (https://docs.aws.amazon.com/scheduler/latest/UserGuide/monitoring-cloudwatch.html), and the
 same names and dimension in the AWS CDK's ``ScheduleGroup.metric*`` methods.
+
+A job's task failures are its task-failure rule's EventBridge metrics (see
+:class:`TaskFailures`).
 """
 
 from __future__ import annotations
@@ -15,8 +18,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
+from ecs_scheduler.config import Stack
 from ecs_scheduler.expressions import fire_times, parse
+from ecs_scheduler.naming import NamingParts
 from ecs_scheduler.operations.results import OperationError
+from ecs_scheduler.task_failures import rule_name
 
 SCHEDULER_NAMESPACE: Final = "AWS/Scheduler"
 SCHEDULE_GROUP_DIMENSION: Final = "ScheduleGroup"
@@ -28,6 +34,19 @@ SCHEDULER_METRICS: Final = (
     "InvocationsFailedToBeSentToDeadLetterCount",
 )
 NOT_DEPLOYED: Final = "NOT DEPLOYED"
+
+# A rule's metrics on the default event bus: namespace AWS/Events, dimension RuleName alone,
+# statistic Sum for these counts. TriggeredRules counts the rule's matches, and the rule
+# matches only failed tasks; FailedInvocations counts deliveries to a target (the alert) that
+# failed permanently. EventBridge publishes TriggeredRules only once the rule has matched, and
+# FailedInvocations only when it is not zero: no data point is "no data", never an error
+# (EventBridge User Guide, "Monitoring Amazon EventBridge", EventBridge metrics:
+# https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-monitoring.html).
+EVENTS_NAMESPACE: Final = "AWS/Events"
+RULE_NAME_DIMENSION: Final = "RuleName"
+FAILED_TASKS_METRIC: Final = "TriggeredRules"
+UNDELIVERED_ALERTS_METRIC: Final = "FailedInvocations"
+TASK_FAILURE_METRICS: Final = (FAILED_TASKS_METRIC, UNDELIVERED_ALERTS_METRIC)
 
 
 @dataclass(frozen=True)
@@ -59,6 +78,55 @@ class ScheduleStatus:
 
 
 @dataclass(frozen=True)
+class TaskFailures:
+    """A job's failed tasks in the window, from its task-failure rule's metrics."""
+
+    rule_name: str | None  # None: the job's task-failure alerts are disabled
+    failed_tasks: float | None = None  # TriggeredRules' sum; None: no data point
+    undelivered_alerts: float | None = None  # FailedInvocations' sum; None: no data point
+
+    @property
+    def alerts_enabled(self) -> bool:
+        return self.rule_name is not None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "alerts_enabled": self.alerts_enabled,
+            "rule": self.rule_name,
+            "failed_tasks": self.failed_tasks,
+            "undelivered_alerts": self.undelivered_alerts,
+        }
+
+    def describe(self) -> str:
+        """One line for the text output."""
+        if self.rule_name is None:
+            return "task failures: not watched (enable_task_failure_alerts is false)"
+        if self.failed_tasks is None and self.undelivered_alerts is None:
+            return (
+                f"task failures: no data from rule {self.rule_name} (no task failed in the "
+                "window, or the rule is not deployed)"
+            )
+        return (
+            f"task failures (rule {self.rule_name}): failed tasks {_count(self.failed_tasks)}, "
+            f"alerts not delivered {_count(self.undelivered_alerts)}"
+        )
+
+
+def task_failure_rules(stack: Stack) -> dict[str, str | None]:
+    """By job, its task-failure rule's name; None for a job whose alerts are disabled."""
+    return {
+        key: rule_name(NamingParts.of(stack.stack, key, job))
+        if job.enable_task_failure_alerts
+        else None
+        for key, job in stack.jobs.items()
+    }
+
+
+def _count(value: float | None) -> str:
+    return "no data" if value is None else f"{value:g}"
+
+
+@dataclass(frozen=True)
 class JobStatus:
     job: str
     deployed: bool
@@ -71,6 +139,7 @@ class JobStatus:
     visible_messages: int | None  # None: the queue does not exist
     oldest_message_age_seconds: float | None  # None: CloudWatch has no recent value
     alarms: Mapping[str, str | None]  # alarm resource name -> StateValue (None: missing)
+    task_failures: TaskFailures
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -86,6 +155,7 @@ class JobStatus:
                 "oldest_message_age_seconds": self.oldest_message_age_seconds,
             },
             "alarms": dict(self.alarms),
+            "task_failures": self.task_failures.to_json(),
             "schedules": [schedule.to_json() for schedule in self.schedules],
         }
 

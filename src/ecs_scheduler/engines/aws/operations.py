@@ -4,7 +4,9 @@ Every operation finds the job's resources as ``plan`` does (``read_live_state``,
 names and ownership tags) and acts only on what the stack owns. The task a redrive or ``run``
 starts is built from the schedule's target in the model (``resources.schedule_properties``),
 resolved with the task-definition lookup the planner uses: the translation below only renames
-Scheduler's ``EcsParameters`` to the fields of ECS RunTask, it decides nothing.
+Scheduler's ``EcsParameters`` to the fields of ECS RunTask, it decides nothing. Every task
+started here carries its schedule's ECS task group (``task_failures.task_group``), so the
+job's task-failure rule watches it as it watches the schedule's own runs.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from ecs_scheduler.operations import (
     decode_message,
 )
 from ecs_scheduler.resources import DesiredState, Resource, address, resolve
+from ecs_scheduler.task_failures import task_group
 
 # How long a read hides the messages it has received: long enough to page through a full
 # queue without seeing a message twice; if the process dies, they reappear after this.
@@ -83,6 +86,10 @@ class LocatedJob:
             keys = ", ".join(repr(k) for k in schedule_keys(self.desired, self.job))
             raise OperationError(f"Job {self.job} has no schedule {key!r}; it has {keys}.")
         return found
+
+    def task_group(self, key: str) -> str:
+        """The ECS task group of the schedule's tasks, which the job's failure rule matches."""
+        return task_group(self.desired.stack, self.job, key)
 
 
 def schedule_keys(desired: DesiredState, job: str) -> list[str]:
@@ -132,12 +139,17 @@ def schedule_target(located: LocatedJob, clients: AwsClients, key: str) -> dict[
     return target
 
 
-def run_task_request(target: Mapping[str, Any], overrides: Any) -> dict[str, Any]:
+def run_task_request(
+    target: Mapping[str, Any], overrides: Any, *, schedule_task_group: str
+) -> dict[str, Any]:
     """ECS RunTask's request for a Scheduler ECS target: the same fields, renamed.
 
     Field by field, Scheduler's ``EcsParameters`` (Scheduler API reference, EcsParameters)
     are RunTask's parameters (ECS API reference, RunTask); the target's ``Input`` is the
-    task override Scheduler passes as RunTask's ``overrides``.
+    task override Scheduler passes as RunTask's ``overrides``. The target's ``Group`` is
+    RunTask's ``group``; a target without one gets ``schedule_task_group``, the group the
+    schedule's tasks carry, so that the task-failure rule matches this task too (without a
+    group, ECS would give it ``family:<name>``: ECS API reference, RunTask, ``group``).
     """
     ecs = target["EcsParameters"]
     request: dict[str, Any] = {
@@ -155,10 +167,12 @@ def run_task_request(target: Mapping[str, Any], overrides: Any) -> dict[str, Any
         "PropagateTags": "propagateTags",
         "EnableECSManagedTags": "enableECSManagedTags",
         "EnableExecuteCommand": "enableExecuteCommand",
+        "Group": "group",
     }
     for field, name in renamed.items():
         if field in ecs:
             request[name] = ecs[field]
+    request.setdefault("group", schedule_task_group)
     network = ecs.get("NetworkConfiguration", {}).get("awsvpcConfiguration")
     if network is not None:
         vpc: dict[str, Any] = {"subnets": list(network["Subnets"])}
@@ -302,14 +316,21 @@ def redrive(
                 continue
             if key not in targets:
                 targets[key] = schedule_target(located, clients, key)
-            request = run_task_request(targets[key], _overrides(letter, targets[key]))
+            # The schedule named by the message is still configured (otherwise it was left
+            # above), so its task runs in that schedule's group, whatever the message holds.
+            request = run_task_request(
+                targets[key],
+                _overrides(letter, targets[key]),
+                schedule_task_group=located.task_group(key),
+            )
             if dry_run:
                 outcomes.append(
                     RedriveOutcome(
                         letter.message_id,
                         key,
                         "would start",
-                        detail=f"{request['count']} task(s) of {request['taskDefinition']}",
+                        detail=f"{request['count']} task(s) of {request['taskDefinition']} "
+                        f"in group {request['group']}",
                     )
                 )
                 continue
@@ -380,7 +401,9 @@ def run_schedule(
     schedule = located.schedule(key)
     enabled = schedule.properties.get("State") == "ENABLED"
     target = schedule_target(located, clients, key)
-    request = run_task_request(target, target.get("Input"))
+    request = run_task_request(
+        target, target.get("Input"), schedule_task_group=located.task_group(key)
+    )
     try:
         response = clients.ecs.run_task(**request)
     except (ClientError, BotoCoreError) as error:
@@ -389,7 +412,7 @@ def run_schedule(
     if not arns:
         reasons = "; ".join(f.get("reason", "?") for f in response.get("failures", []))
         raise OperationError(f"RunTask for job {job} started no task: {reasons or 'no reason'}.")
-    result = RunResult(job, key, enabled, arns)
+    result = RunResult(job, key, enabled, arns, request["group"])
     if not wait:
         return result
     tasks = wait_for_tasks(

@@ -1,5 +1,8 @@
 """The status of a stack's schedules, read from Scheduler, SQS and CloudWatch.
 
+Metrics come from one GetMetricData pass: Scheduler's per schedule group, the age of each
+queue's oldest message, and each job's task failures from its task-failure rule.
+
 Drift is what ``plan`` would change: the same plan is made, nothing is written.
 """
 
@@ -7,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
@@ -16,13 +20,19 @@ from ecs_scheduler.engines.aws.clients import AwsClients
 from ecs_scheduler.engines.aws.planner import Plan, plan
 from ecs_scheduler.operations import OperationError
 from ecs_scheduler.operations.status import (
+    EVENTS_NAMESPACE,
+    FAILED_TASKS_METRIC,
     NOT_DEPLOYED,
+    RULE_NAME_DIMENSION,
     SCHEDULE_GROUP_DIMENSION,
     SCHEDULER_METRICS,
     SCHEDULER_NAMESPACE,
+    TASK_FAILURE_METRICS,
+    UNDELIVERED_ALERTS_METRIC,
     JobStatus,
     ScheduleStatus,
     StatusReport,
+    TaskFailures,
     metric_period,
     next_fire_time,
 )
@@ -41,10 +51,15 @@ def read_status(
     *,
     job: str | None = None,
     schedule: str | None = None,
+    task_failure_rules: Mapping[str, str | None],
     since: timedelta = timedelta(hours=24),
     now: datetime | None = None,
 ) -> StatusReport:
-    """One entry per configured job (or the one asked for), one row per schedule."""
+    """One entry per configured job (or the one asked for), one row per schedule.
+
+    ``task_failure_rules`` gives each job's task-failure rule name, None for a job whose
+    alerts are disabled (``operations.status.task_failure_rules`` of the stack's config).
+    """
     end = (now or datetime.now(UTC)).astimezone(UTC)
     start = end - since
     jobs = sorted(desired.task_definitions)
@@ -63,7 +78,8 @@ def read_status(
         the_plan = plan(desired, clients)
     except ClientError as error:
         raise OperationError(f"Reading stack {desired.stack} failed: {error}.") from error
-    metrics, ages = _read_metrics(desired, clients, jobs, start, end)
+    rules = {name: task_failure_rules[name] for name in jobs}
+    metrics = _read_metrics(desired, clients, jobs, rules, start, end)
     statuses: list[JobStatus] = []
     for name in jobs:
         resources = [r for r in desired.resources.values() if r.job == name]
@@ -76,7 +92,7 @@ def read_status(
                 )
                 raise OperationError(f"Job {name} has no schedule {schedule!r}; it has {keys}.")
         statuses.append(
-            _job_status(name, resources, schedules, the_plan, clients, metrics, ages, end)
+            _job_status(name, resources, schedules, the_plan, clients, metrics, rules[name], end)
         )
     return StatusReport(desired.stack, start, end, tuple(statuses), clients.region, job)
 
@@ -87,8 +103,8 @@ def _job_status(
     schedules: list[Resource],
     the_plan: Plan,
     clients: AwsClients,
-    metrics: Mapping[str, Mapping[str, float]],
-    ages: Mapping[str, float],
+    metrics: WindowMetrics,
+    rule: str | None,
     now: datetime,
 ) -> JobStatus:
     group = next(r for r in resources if r.type == "aws_scheduler_schedule_group")
@@ -120,11 +136,23 @@ def _job_status(
             )
             for resource in schedules
         ),
-        metrics=metrics.get(group.aws_name, {}),
+        metrics=metrics.scheduler.get(group.aws_name, {}),
         queue_name=queue.aws_name,
         visible_messages=_visible_messages(clients, queue.aws_name),
-        oldest_message_age_seconds=ages.get(queue.aws_name),
+        oldest_message_age_seconds=metrics.queue_ages.get(queue.aws_name),
         alarms=_alarm_states(clients, resources),
+        task_failures=_task_failures(rule, metrics),
+    )
+
+
+def _task_failures(rule: str | None, metrics: WindowMetrics) -> TaskFailures:
+    if rule is None:
+        return TaskFailures(rule_name=None)
+    sums = metrics.rules.get(rule, {})
+    return TaskFailures(
+        rule_name=rule,
+        failed_tasks=sums.get(FAILED_TASKS_METRIC),
+        undelivered_alerts=sums.get(UNDELIVERED_ALERTS_METRIC),
     )
 
 
@@ -165,17 +193,38 @@ def _alarm_states(clients: AwsClients, resources: list[Resource]) -> dict[str, s
     return {name: states.get(aws_name) for aws_name, name in sorted(alarms.items())}
 
 
+@dataclass(frozen=True)
+class WindowMetrics:
+    """What CloudWatch holds for the window."""
+
+    # schedule group -> Scheduler metric -> sum (0 without a data point)
+    scheduler: dict[str, dict[str, float]] = field(default_factory=dict)
+    # queue -> age of its oldest message, when recent
+    queue_ages: dict[str, float] = field(default_factory=dict)
+    # task-failure rule -> metric -> sum; a metric without a data point is absent
+    rules: dict[str, dict[str, float]] = field(default_factory=dict)
+
+
 def _read_metrics(
     desired: DesiredState,
     clients: AwsClients,
     jobs: list[str],
+    rules: Mapping[str, str | None],
     start: datetime,
     end: datetime,
-) -> tuple[dict[str, dict[str, float]], dict[str, float]]:
-    """By schedule group, each Scheduler metric's sum over the window; by queue, its age."""
+) -> WindowMetrics:
+    """By schedule group, each Scheduler metric's sum over the window; by queue, its age;
+    by task-failure rule, the sum of each of its metrics that has data."""
     queries: list[dict[str, Any]] = []
-    wanted: dict[str, tuple[str, str]] = {}  # query id -> (group or queue, metric)
+    wanted: dict[str, tuple[str, str]] = {}  # query id -> (group, queue or rule; metric)
     period = metric_period(end - start)
+    for index, rule in enumerate(sorted(rule for rule in rules.values() if rule is not None)):
+        for number, metric in enumerate(TASK_FAILURE_METRICS):
+            query_id = f"r{index}x{number}"
+            wanted[query_id] = (rule, metric)
+            queries.append(
+                _query(query_id, EVENTS_NAMESPACE, metric, RULE_NAME_DIMENSION, rule, period, "Sum")
+            )
     for index, resource in enumerate(
         r
         for r in desired.resources.values()
@@ -210,8 +259,7 @@ def _read_metrics(
                     "Sum",
                 )
             )
-    sums: dict[str, dict[str, float]] = {}
-    ages: dict[str, float] = {}
+    window = WindowMetrics()
     results: list[dict[str, Any]] = []
     try:
         # GetMetricData takes at most 500 queries per call (CloudWatch API reference).
@@ -229,12 +277,17 @@ def _read_metrics(
         values = [float(value) for value in result.get("Values", [])]
         if metric == "ApproximateAgeOfOldestMessage":
             if values and result["Timestamps"][0] >= end - _QUEUE_AGE_SPAN:
-                ages[owner] = values[0]
+                window.queue_ages[owner] = values[0]
+            continue
+        if metric in TASK_FAILURE_METRICS:
+            if values:
+                rule_sums = window.rules.setdefault(owner, {})
+                rule_sums[metric] = rule_sums.get(metric, 0.0) + sum(values)
             continue
         # No data point: Scheduler published nothing for the group in the window.
-        sums.setdefault(owner, {name: 0.0 for name in SCHEDULER_METRICS})
-        sums[owner][metric] += sum(values)
-    return sums, ages
+        sums = window.scheduler.setdefault(owner, {name: 0.0 for name in SCHEDULER_METRICS})
+        sums[metric] += sum(values)
+    return window
 
 
 def _query(
