@@ -31,6 +31,7 @@ class Kind:
     of a kind with an ARN and a name of its own."""
 
     type: ResourceType
+    label: str  # what a message calls a resource of this kind, before its name
     # Whether the kind carries the stack's tags (AWS can tag it, and ownership is read from them).
     taggable: bool
     # Fields that name the resource rather than describe it: a different value is a different
@@ -56,6 +57,7 @@ class Kind:
 
 def _policy(
     resource_type: ResourceType,
+    label: str,
     parent: ResourceType,
     identity_fields: set[str],
     cloudformation_type: str,
@@ -63,6 +65,7 @@ def _policy(
     """A policy inside its parent: untagged, with nothing of its own another value refers to."""
     return Kind(
         type=resource_type,
+        label=label,
         taggable=False,
         identity_fields=frozenset(identity_fields),
         cloudformation_type=cloudformation_type,
@@ -83,22 +86,29 @@ def _policy(
 _KINDS: Final[tuple[Kind, ...]] = (
     Kind(
         type="aws_scheduler_schedule_group",
+        label="schedule group",
         taggable=True,
         identity_fields=frozenset({"Name", "Tags", "ClientToken"}),
         cloudformation_type="AWS::Scheduler::ScheduleGroup",
     ),
     Kind(
         type="aws_iam_role",
+        label="IAM role",
         taggable=True,
         identity_fields=frozenset({"RoleName", "Tags"}),
         cloudformation_type="AWS::IAM::Role",
         replace_fields={"Path": "IAM cannot change the path of an existing role"},
     ),
     _policy(
-        "aws_iam_role_policy", "aws_iam_role", {"RoleName", "PolicyName"}, "AWS::IAM::RolePolicy"
+        "aws_iam_role_policy",
+        "inline policy",
+        "aws_iam_role",
+        {"RoleName", "PolicyName"},
+        "AWS::IAM::RolePolicy",
     ),
     Kind(
         type="aws_sqs_queue",
+        label="SQS queue",
         taggable=True,
         identity_fields=frozenset({"QueueName", "tags", "Tags"}),
         cloudformation_type="AWS::SQS::Queue",
@@ -113,10 +123,15 @@ _KINDS: Final[tuple[Kind, ...]] = (
         cloudformation_attributes={"arn": "Arn", "name": "QueueName", "url": "QueueUrl"},
     ),
     _policy(
-        "aws_sqs_queue_policy", "aws_sqs_queue", {"QueueUrl", "QueueName"}, "AWS::SQS::QueuePolicy"
+        "aws_sqs_queue_policy",
+        "policy of SQS queue",
+        "aws_sqs_queue",
+        {"QueueUrl", "QueueName"},
+        "AWS::SQS::QueuePolicy",
     ),
     Kind(
         type="aws_cloudwatch_metric_alarm",
+        label="CloudWatch alarm",
         taggable=True,
         identity_fields=frozenset({"AlarmName", "Tags"}),
         cloudformation_type="AWS::CloudWatch::Alarm",
@@ -124,6 +139,7 @@ _KINDS: Final[tuple[Kind, ...]] = (
     ),
     Kind(
         type="aws_scheduler_schedule",
+        label="schedule",
         taggable=False,  # schedules cannot carry tags
         identity_fields=frozenset({"Name", "GroupName", "ClientToken"}),
         cloudformation_type="AWS::Scheduler::Schedule",

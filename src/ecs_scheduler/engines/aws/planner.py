@@ -26,12 +26,9 @@ from ecs_scheduler.engines.aws.canonical import (
 from ecs_scheduler.engines.aws.clients import AwsClients
 from ecs_scheduler.engines.aws.errors import AwsEngineError
 from ecs_scheduler.engines.aws.live import (
-    ALARM,
     GROUP,
     QUEUE,
-    QUEUE_POLICY,
     ROLE,
-    ROLE_POLICY,
     SCHEDULE,
     LiveResource,
     LiveState,
@@ -39,7 +36,7 @@ from ecs_scheduler.engines.aws.live import (
     parallel_map,
     read_live_state,
 )
-from ecs_scheduler.kinds import DEPENDENCY_ORDER, REPLACE_FIELDS, TAGGABLE_TYPES
+from ecs_scheduler.kinds import DEPENDENCY_ORDER, KINDS, REPLACE_FIELDS, TAGGABLE_TYPES
 from ecs_scheduler.kinds import PARENT as _PARENT
 from ecs_scheduler.naming import (
     MANAGED_BY_VALUE,
@@ -492,16 +489,7 @@ def _delete_reason(live: LiveResource, why: str) -> str:
 
 
 def _describe(resource: LiveResource) -> str:
-    kinds: dict[ResourceType, str] = {
-        GROUP: "schedule group",
-        SCHEDULE: "schedule",
-        ROLE: "IAM role",
-        ROLE_POLICY: "inline policy",
-        QUEUE: "SQS queue",
-        QUEUE_POLICY: "policy of SQS queue",
-        ALARM: "CloudWatch alarm",
-    }
-    return f"{kinds[resource.type]} {resource.aws_name}"
+    return f"{KINDS[resource.type].label} {resource.aws_name}"
 
 
 def _ownership_problem(resource: LiveResource, stack: str, job: str) -> str:
