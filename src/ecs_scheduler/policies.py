@@ -2,7 +2,9 @@
 
 The documents are plain dicts (``Version`` 2012-10-17, a ``Sid`` on every statement). A role
 that is only known from the task definition appears as a :class:`~ecs_scheduler.resources.Lookup`
-inside a ``Resource`` list; :func:`ecs_scheduler.resources.resolve` substitutes it.
+inside a ``Resource`` list; an ARN of one of the job's own resources is a
+:class:`~ecs_scheduler.resources.Ref` to it; :func:`ecs_scheduler.resources.resolve` substitutes
+both.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Final
 
 if TYPE_CHECKING:
-    from ecs_scheduler.resources import Lookup
+    from ecs_scheduler.resources import Lookup, Ref
 
 POLICY_VERSION: Final = "2012-10-17"
 SCHEDULER_PRINCIPAL: Final = "scheduler.amazonaws.com"
@@ -48,7 +50,7 @@ def kms_alias_name(kms_key_arn: str) -> str | None:
     return resource if resource.startswith("alias/") else None
 
 
-def trust_policy(*, partition: str, region: str, account: str, group: str) -> PolicyDocument:
+def trust_policy(*, account: str, group_arn: str | Ref) -> PolicyDocument:
     """Only EventBridge Scheduler, acting for this account's schedule group, may assume the role.
 
     AWS documents the schedule group ARN (not a schedule's) as the ``aws:SourceArn`` that
@@ -64,9 +66,7 @@ def trust_policy(*, partition: str, region: str, account: str, group: str) -> Po
                 "Action": "sts:AssumeRole",
                 "Condition": {
                     "StringEquals": {"aws:SourceAccount": account},
-                    "ArnEquals": {
-                        "aws:SourceArn": schedule_group_arn(partition, region, account, group)
-                    },
+                    "ArnEquals": {"aws:SourceArn": group_arn},
                 },
             }
         ],
@@ -166,7 +166,7 @@ def execution_role_policy(
     task_family: str,
     task_revision: int | None,
     group: str,
-    queue_arn: str,
+    queue_arn: str | Ref,
     kms_key_arn: str,
     passed_roles: Sequence[str | Lookup],
 ) -> PolicyDocument:
@@ -230,7 +230,7 @@ def execution_role_policy(
     }
 
 
-def dead_letter_queue_policy(*, queue_arn: str, role_arn: str) -> PolicyDocument:
+def dead_letter_queue_policy(*, queue_arn: str | Ref, role_arn: str | Ref) -> PolicyDocument:
     """Only the job's execution role may write to the queue; nobody may use it without TLS.
 
     Scheduler sends dead-letter events with the execution role's session, so the role is the

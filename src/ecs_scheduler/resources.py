@@ -10,6 +10,9 @@ Conventions every engine relies on:
   roles looked up from it) is a :class:`Lookup` placed where the value goes. The AWS engine
   resolves it from DescribeTaskDefinition, Terraform from ``data "aws_ecs_task_definition"``,
   CloudFormation from a parameter.
+- Another resource's ARN, name or URL is a :class:`Ref` to it, never the string: the AWS
+  engine resolves it (:func:`resolve_refs`), Terraform writes ``aws_x.y.attr``, CloudFormation
+  ``!GetAtt``/``!Ref``. The outputs are Refs too.
 - ``DesiredState.resources`` is ordered so that every resource comes after its dependencies.
 
 Shapes, per type (optional values are omitted when unset, booleans always present):
@@ -28,15 +31,15 @@ Shapes, per type (optional values are omitted when unset, booleans always presen
 - ``aws_cloudwatch_metric_alarm``: PutMetricAlarm without AlarmName.
 
 A policy has no ARN of its own: ``Resource.arn`` of the inline policy is its role's ARN, that
-of the queue policy its queue's. The inline policy's ``aws_name`` is the policy name; the
-queue policy's is its queue's name.
+of the queue policy its queue's; ``Resource.parent`` is the role's or the queue's address. The
+inline policy's ``aws_name`` is the policy name; the queue policy's is its queue's name.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final, Literal
@@ -44,23 +47,12 @@ from typing import Any, Final, Literal
 from ecs_scheduler import policies
 from ecs_scheduler.config import Job, ScheduleSpec, Stack
 from ecs_scheduler.errors import EcsSchedulerError
+from ecs_scheduler.kinds import KINDS, RefAttribute
+from ecs_scheduler.kinds import ResourceType as ResourceType  # noqa: PLC0414 (the engines' import)
 from ecs_scheduler.naming import JobNames, job_tags, names_for_job
-
-ResourceType = Literal[
-    "aws_scheduler_schedule_group",
-    "aws_scheduler_schedule",
-    "aws_iam_role",
-    "aws_iam_role_policy",
-    "aws_sqs_queue",
-    "aws_sqs_queue_policy",
-    "aws_cloudwatch_metric_alarm",
-]
 
 LookupAttribute = Literal["task_definition_arn", "task_role_arn", "execution_role_arn"]
 
-TAGGABLE_TYPES: Final[frozenset[ResourceType]] = frozenset(
-    {"aws_scheduler_schedule_group", "aws_iam_role", "aws_sqs_queue", "aws_cloudwatch_metric_alarm"}
-)
 ALARM_PERIOD_SECONDS: Final = 300
 # How long SQS reuses a data key before asking KMS again: the maximum, to keep KMS calls
 # (and their cost) low for a queue that is written to rarely.
@@ -97,6 +89,18 @@ class Lookup:
 
 
 @dataclass(frozen=True)
+class Ref:
+    """Another resource's ARN, name or URL, placed where the value goes.
+
+    The AWS engine resolves it to the string (:func:`resolve_refs`); the exports write a
+    reference to the resource, so no export ever has to recognise a resource by its string.
+    """
+
+    address: str
+    attribute: RefAttribute
+
+
+@dataclass(frozen=True)
 class Resource:
     address: str  # module.<job>.<type>.<name>[key]
     job: str
@@ -108,6 +112,11 @@ class Resource:
     properties: Mapping[str, Any]
     tags: Mapping[str, str] = field(default_factory=dict)
     depends_on: tuple[str, ...] = ()
+    parent: str | None = None  # the address of the resource it lives inside (see kinds.py)
+    url: str | None = None  # a queue's URL
+
+    def ref(self, attribute: RefAttribute) -> Ref:
+        return Ref(self.address, attribute)
 
 
 @dataclass(frozen=True)
@@ -244,9 +253,10 @@ def _ecs_parameters(job_key: str, job: Job, spec: ScheduleSpec) -> dict[str, Any
 
 
 def schedule_properties(
-    job_key: str, job: Job, spec: ScheduleSpec, arns: JobArns
+    job_key: str, job: Job, spec: ScheduleSpec, role: Resource, queue: Resource
 ) -> dict[str, Any]:
-    """The CreateSchedule request of one schedule, without its name and group."""
+    """The CreateSchedule request of one schedule, without its name and group: it runs as the
+    job's ``role`` and sends what fails to the job's dead-letter ``queue``."""
     properties: dict[str, Any] = {
         "ScheduleExpression": spec.expression_text,
         "ScheduleExpressionTimezone": spec.timezone,
@@ -266,8 +276,8 @@ def schedule_properties(
     properties["KmsKeyArn"] = job.kms_key_arn
     target: dict[str, Any] = {
         "Arn": job.ecs_cluster_arn,
-        "RoleArn": arns.role,
-        "DeadLetterConfig": {"Arn": arns.queue},
+        "RoleArn": role.ref("arn"),
+        "DeadLetterConfig": {"Arn": queue.ref("arn")},
         "RetryPolicy": {
             "MaximumRetryAttempts": spec.maximum_retry_attempts,
             "MaximumEventAgeInSeconds": spec.maximum_event_age_in_seconds,
@@ -281,13 +291,13 @@ def schedule_properties(
 
 
 def _alarm_properties(
-    job: Job, queue_name: str, metric: str, threshold: float, description: str
+    job: Job, queue: Resource, metric: str, threshold: float, description: str
 ) -> dict[str, Any]:
     return {
         "AlarmDescription": description,
         "Namespace": "AWS/SQS",
         "MetricName": metric,
-        "Dimensions": [{"Name": "QueueName", "Value": queue_name}],
+        "Dimensions": [{"Name": "QueueName", "Value": queue.ref("name")}],
         "Statistic": "Maximum",
         "Period": ALARM_PERIOD_SECONDS,
         "EvaluationPeriods": 1,
@@ -315,6 +325,8 @@ def job_resources(stack: str, job_key: str, job: Job) -> list[Resource]:
         *,
         depends_on: tuple[str, ...] = (),
         key: str | None = None,
+        parent: Resource | None = None,
+        url: str | None = None,
     ) -> Resource:
         return Resource(
             address=address(job_key, resource_type, name, key),
@@ -325,8 +337,10 @@ def job_resources(stack: str, job_key: str, job: Job) -> list[Resource]:
             aws_name=aws_name,
             arn=arn,
             properties=properties,
-            tags=dict(tags) if resource_type in TAGGABLE_TYPES else {},
+            tags=dict(tags) if KINDS[resource_type].taggable else {},
             depends_on=depends_on,
+            parent=None if parent is None else parent.address,
+            url=url,
         )
 
     group = make(
@@ -334,7 +348,7 @@ def job_resources(stack: str, job_key: str, job: Job) -> list[Resource]:
     )
     role_properties: dict[str, Any] = {
         "AssumeRolePolicyDocument": policies.trust_policy(
-            partition=partition, region=region, account=account, group=names.schedule_group
+            account=account, group_arn=group.ref("arn")
         ),
         "Description": (
             f"EventBridge Scheduler execution role of ecs-scheduler job {job_key} "
@@ -344,28 +358,6 @@ def job_resources(stack: str, job_key: str, job: Job) -> list[Resource]:
     if job.permissions_boundary_arn is not None:
         role_properties["PermissionsBoundary"] = job.permissions_boundary_arn
     role = make("aws_iam_role", "scheduler", names.role, arns.role, role_properties)
-    policy_document = policies.execution_role_policy(
-        partition=partition,
-        region=region,
-        account=account,
-        cluster_arn=job.ecs_cluster_arn,
-        cluster_name=job.cluster_name,
-        task_family=job.task_name,
-        task_revision=job.task_definition_revision,
-        group=names.schedule_group,
-        queue_arn=arns.queue,
-        kms_key_arn=job.kms_key_arn,
-        passed_roles=passed_roles(job_key, job),
-    )
-    _check_policy_size(job_key, policy_document)
-    role_policy = make(
-        "aws_iam_role_policy",
-        "scheduler",
-        names.role_policy,
-        arns.role,
-        {"PolicyName": names.role_policy, "PolicyDocument": policy_document},
-        depends_on=(role.address,),
-    )
     queue = make(
         "aws_sqs_queue",
         "dlq",
@@ -380,15 +372,44 @@ def job_resources(stack: str, job_key: str, job: Job) -> list[Resource]:
                 "RedriveAllowPolicy": DLQ_REDRIVE_ALLOW_POLICY,
             }
         },
+        url=arns.queue_url,
+    )
+    policy_document = policies.execution_role_policy(
+        partition=partition,
+        region=region,
+        account=account,
+        cluster_arn=job.ecs_cluster_arn,
+        cluster_name=job.cluster_name,
+        task_family=job.task_name,
+        task_revision=job.task_definition_revision,
+        group=names.schedule_group,
+        queue_arn=queue.ref("arn"),
+        kms_key_arn=job.kms_key_arn,
+        passed_roles=passed_roles(job_key, job),
+    )
+    _check_policy_size(job_key, resolve_refs(policy_document, {queue.address: queue}))
+    role_policy = make(
+        "aws_iam_role_policy",
+        "scheduler",
+        names.role_policy,
+        arns.role,
+        {"PolicyName": names.role_policy, "PolicyDocument": policy_document},
+        depends_on=(role.address,),
+        parent=role,
     )
     queue_policy = make(
         "aws_sqs_queue_policy",
         "dlq",
         names.queue,
         arns.queue,
-        {"Policy": policies.dead_letter_queue_policy(queue_arn=arns.queue, role_arn=arns.role)},
+        {
+            "Policy": policies.dead_letter_queue_policy(
+                queue_arn=queue.ref("arn"), role_arn=role.ref("arn")
+            )
+        },
         # The policy names the role as a principal, which AWS accepts only once it exists.
         depends_on=(queue.address, role.address),
+        parent=queue,
     )
     resources = [group, role, role_policy, queue, queue_policy]
     if job.enable_dlq_alarm:
@@ -400,7 +421,7 @@ def job_resources(stack: str, job_key: str, job: Job) -> list[Resource]:
                 arns.alarm_messages_visible,
                 _alarm_properties(
                     job,
-                    names.queue,
+                    queue,
                     "ApproximateNumberOfMessagesVisible",
                     0.0,
                     f"Schedules of ecs-scheduler job {job_key} (stack {stack}) failed to start "
@@ -417,7 +438,7 @@ def job_resources(stack: str, job_key: str, job: Job) -> list[Resource]:
                 arns.alarm_oldest_message,
                 _alarm_properties(
                     job,
-                    names.queue,
+                    queue,
                     "ApproximateAgeOfOldestMessage",
                     float(job.dlq_oldest_message_threshold_seconds),
                     f"A failed event of ecs-scheduler job {job_key} (stack {stack}) has waited "
@@ -434,7 +455,7 @@ def job_resources(stack: str, job_key: str, job: Job) -> list[Resource]:
             "ecs",
             names.schedules[spec.key],
             arns.schedules[spec.key],
-            schedule_properties(job_key, job, spec, arns),
+            schedule_properties(job_key, job, spec, role, queue),
             depends_on=schedule_dependencies,
             key=spec.key,
         )
@@ -488,48 +509,47 @@ def _owner(resource: Resource) -> str:
     return f"job {resource.job!r}"
 
 
-def job_outputs(stack: str, job_key: str, job: Job) -> dict[str, Any]:
-    """A job's outputs (names, ARNs, the DLQ's URL); alarm maps keyed by alarm resource name."""
-    names = names_for_job(stack, job_key, job)
-    arns = JobArns.of(job, names)
-    alarm_names: dict[str, str] = {}
-    alarm_arns: dict[str, str] = {}
-    if job.enable_dlq_alarm:
-        alarm_names = {
-            "dlq_messages_visible": names.alarm_messages_visible,
-            "dlq_oldest_message": names.alarm_oldest_message,
-        }
-        alarm_arns = {
-            "dlq_messages_visible": arns.alarm_messages_visible,
-            "dlq_oldest_message": arns.alarm_oldest_message,
-        }
+def job_outputs(resources: list[Resource]) -> dict[str, Any]:
+    """A job's outputs as Refs to its resources: names, ARNs, the DLQ's URL; schedule maps keyed
+    by schedule key, alarm maps by alarm resource name. The output names are listed only here."""
+
+    def only(resource_type: ResourceType) -> Resource:
+        [found] = [resource for resource in resources if resource.type == resource_type]
+        return found
+
+    group, role = only("aws_scheduler_schedule_group"), only("aws_iam_role")
+    queue = only("aws_sqs_queue")
+    schedules = [resource for resource in resources if resource.type == "aws_scheduler_schedule"]
+    alarms = [resource for resource in resources if resource.type == "aws_cloudwatch_metric_alarm"]
     return {
-        "schedule_group_name": names.schedule_group,
-        "schedule_group_arn": arns.schedule_group,
-        "schedule_names": dict(names.schedules),
-        "schedule_arns": dict(arns.schedules),
-        "role_name": names.role,
-        "role_arn": arns.role,
-        "dlq_name": names.queue,
-        "dlq_arn": arns.queue,
-        "dlq_url": arns.queue_url,
-        "alarm_names": alarm_names,
-        "alarm_arns": alarm_arns,
+        "schedule_group_name": group.ref("name"),
+        "schedule_group_arn": group.ref("arn"),
+        "schedule_names": {schedule.key or "": schedule.ref("name") for schedule in schedules},
+        "schedule_arns": {schedule.key or "": schedule.ref("arn") for schedule in schedules},
+        "role_name": role.ref("name"),
+        "role_arn": role.ref("arn"),
+        "dlq_name": queue.ref("name"),
+        "dlq_arn": queue.ref("arn"),
+        "dlq_url": queue.ref("url"),
+        "alarm_names": {alarm.name: alarm.ref("name") for alarm in alarms},
+        "alarm_arns": {alarm.name: alarm.ref("arn") for alarm in alarms},
     }
 
 
 def build(stack: Stack) -> DesiredState:
     """Every resource of every job of the stack, in dependency order, with the outputs."""
     resources: dict[str, Resource] = {}
+    outputs: dict[str, Mapping[str, Any]] = {}
     for job_key, job in stack.jobs.items():
-        for resource in job_resources(stack.stack, job_key, job):
-            resources[resource.address] = resource
+        built = job_resources(stack.stack, job_key, job)
+        resources.update((resource.address, resource) for resource in built)
+        outputs[job_key] = job_outputs(built)
     _check_unique_names(resources)
     return DesiredState(
         stack=stack.stack,
         resources=resources,
         task_definitions={key: task_definition_ref(job) for key, job in stack.jobs.items()},
-        outputs={key: job_outputs(stack.stack, key, job) for key, job in stack.jobs.items()},
+        outputs=outputs,
         replaces={key: tuple(job.replaces) for key, job in stack.jobs.items() if job.replaces},
     )
 
@@ -600,7 +620,8 @@ def _without_empty_statements(document: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def resolve(desired: DesiredState, values: LookupValues) -> DesiredState:
-    """``desired`` with every :class:`Lookup` replaced by ``values[job][attribute]``.
+    """``desired`` with every :class:`Lookup` replaced by ``values[job][attribute]`` and every
+    :class:`Ref` in a resource's properties by the string it names; the outputs stay Refs.
 
     A missing value inside a list (e.g. a task definition without a task role, in the
     ``iam:PassRole`` resources) is dropped, and so is a policy statement left with no
@@ -608,8 +629,36 @@ def resolve(desired: DesiredState, values: LookupValues) -> DesiredState:
     """
     resources: dict[str, Resource] = {}
     for resource_address, resource in desired.resources.items():
-        properties: dict[str, Any] = _substitute(resource.properties, values)
+        properties: dict[str, Any] = resolve_refs(
+            _substitute(resource.properties, values), desired.resources
+        )
         if "PolicyDocument" in properties:
             properties["PolicyDocument"] = _without_empty_statements(properties["PolicyDocument"])
         resources[resource_address] = dataclasses.replace(resource, properties=properties)
     return dataclasses.replace(desired, resources=resources)
+
+
+def replace_refs(value: Any, found: Callable[[Ref], Any]) -> Any:
+    """``value`` with every :class:`Ref` replaced by ``found(ref)``; tuples become lists."""
+    if isinstance(value, Ref):
+        return found(value)
+    if isinstance(value, Mapping):
+        return {key: replace_refs(item, found) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [replace_refs(item, found) for item in value]
+    return value
+
+
+def referenced_value(ref: Ref, resources: Mapping[str, Resource]) -> str:
+    """The ARN, name or URL that ``ref`` names, computed offline like every resource's."""
+    resource = resources.get(ref.address)
+    if resource is None or ref.attribute not in KINDS[resource.type].attributes:
+        raise ModelError(f"{ref.address} has no {ref.attribute} to refer to.")
+    value = {"arn": resource.arn, "name": resource.aws_name, "url": resource.url}[ref.attribute]
+    assert value is not None, f"{ref.address} was built without its {ref.attribute}"
+    return value
+
+
+def resolve_refs(value: Any, resources: Mapping[str, Resource]) -> Any:
+    """``value`` with every :class:`Ref` replaced by the string it names among ``resources``."""
+    return replace_refs(value, lambda ref: referenced_value(ref, resources))

@@ -25,7 +25,6 @@ from hypothesis import strategies as st
 
 from ecs_scheduler.config import Stack
 from ecs_scheduler.engines.cloudformation import (
-    CFN_TYPES,
     CloudFormationExportError,
     build_template,
     export_cloudformation,
@@ -34,11 +33,20 @@ from ecs_scheduler.engines.cloudformation import (
     unique_logical_ids,
 )
 from ecs_scheduler.engines.cloudformation_yaml import PythonTemplateDumper, dump_template
+from ecs_scheduler.kinds import KINDS
 from ecs_scheduler.loader import load
-from ecs_scheduler.resources import DesiredState, Lookup, LookupAttribute, build, resolve
+from ecs_scheduler.resources import (
+    DesiredState,
+    Lookup,
+    LookupAttribute,
+    build,
+    resolve,
+    resolve_refs,
+)
 from tests.conftest import EXAMPLES_DIR, REPO_ROOT
 
 GOLDEN_DIR = Path(__file__).parent / "golden" / "cloudformation"
+CFN_TYPES = {resource_type: kind.cloudformation_type for resource_type, kind in KINDS.items()}
 EXAMPLES = sorted(path.stem for path in EXAMPLES_DIR.glob("*.yaml"))
 # The examples hold dates; validating them against a fixed "now" keeps the goldens stable.
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
@@ -445,7 +453,10 @@ def test_no_literal_arn_or_url_of_a_template_resource_remains(
         for resource in export.desired.resources.values()
         if resource.type not in {"aws_iam_role_policy", "aws_sqs_queue_policy"}
     }
-    own_urls = {output["dlq_url"] for output in export.desired.outputs.values()}
+    own_urls = {
+        resolve_refs(output["dlq_url"], export.desired.resources)
+        for output in export.desired.outputs.values()
+    }
     literals = set(_strings(export.template["Resources"])) | set(
         _strings(export.template["Outputs"])
     )
@@ -589,7 +600,7 @@ def test_outputs_cover_the_models_outputs_with_stack_prefixed_exports(
     expected_values = [
         item
         for job_outputs in export.desired.outputs.values()
-        for value in job_outputs.values()
+        for value in resolve_refs(job_outputs, export.desired.resources).values()
         for item in (value.values() if isinstance(value, Mapping) else [value])
     ]
     assert len(outputs) == len(expected_values)

@@ -26,7 +26,7 @@ from ecs_scheduler.engines.terraform import (
 )
 from ecs_scheduler.engines.terraform_syntax import Attribute, Block, render_hcl
 from ecs_scheduler.loader import load, loads
-from ecs_scheduler.resources import DesiredState, Lookup, Resource, build
+from ecs_scheduler.resources import DesiredState, Lookup, Resource, build, resolve_refs
 from tests.conftest import EXAMPLES_DIR, REPO_ROOT
 
 EXAMPLES = sorted(path.stem for path in EXAMPLES_DIR.glob("*.yaml"))
@@ -317,7 +317,9 @@ def policy_from_data(document: dict[str, Any], job: str, resources: list[Resourc
             if principal["type"] == "*":
                 rebuilt["Principal"] = "*"
             else:
-                rebuilt.setdefault("Principal", {})[principal["type"]] = principal["identifiers"]
+                rebuilt.setdefault("Principal", {})[principal["type"]] = values(
+                    principal["identifiers"]
+                )
         for condition in statement.get("condition", []):
             rebuilt.setdefault("Condition", {}).setdefault(condition["test"], {})[
                 condition["variable"]
@@ -359,7 +361,7 @@ def test_policy_documents_are_the_models_policies(
             key, data_name = POLICY_PROPERTIES[resource.type]
             name = data_name.format(name=resource.name)
             assert policy_from_data(documents[name], job, resources) == model_policy(
-                resource.properties[key]
+                resolve_refs(resource.properties[key], desired.resources)
             ), f"{resource.address}: data.aws_iam_policy_document.{name}"
 
 

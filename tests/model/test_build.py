@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
+from ecs_scheduler.kinds import TAGGABLE_TYPES
 from ecs_scheduler.loader import load
 from ecs_scheduler.naming import RESERVED_TAG_KEYS
 from ecs_scheduler.resources import (
-    TAGGABLE_TYPES,
     DesiredState,
     Lookup,
     LookupAttribute,
@@ -19,6 +19,7 @@ from ecs_scheduler.resources import (
     Resource,
     build,
     resolve,
+    resolve_refs,
 )
 from tests.conftest import EXAMPLES_DIR
 from tests.model.factories import ACCOUNT, REGION, make_stack
@@ -93,7 +94,7 @@ def test_outputs_name_the_built_resources(path: Path) -> None:
     stack = load(path).stack
     desired = build(stack)
     for job_key, job in stack.jobs.items():
-        outputs = desired.outputs[job_key]
+        outputs = resolve_refs(desired.outputs[job_key], desired.resources)
         group = _of(desired, job_key, "aws_scheduler_schedule_group.ecs")
         role = _of(desired, job_key, "aws_iam_role.scheduler")
         queue = _of(desired, job_key, "aws_sqs_queue.dlq")
@@ -133,7 +134,7 @@ def test_daily_report_schedule_request() -> None:
     role = _of(desired, "daily-report", "aws_iam_role.scheduler")
     queue = _of(desired, "daily-report", "aws_sqs_queue.dlq")
     cluster = "arn:aws:ecs:us-east-1:123456789012:cluster/reporting-cluster"
-    assert schedule.properties == {
+    assert resolve_refs(schedule.properties, desired.resources) == {
         "ScheduleExpression": "cron(0 6 * * ? *)",
         "ScheduleExpressionTimezone": "America/New_York",
         "State": "ENABLED",
@@ -200,7 +201,7 @@ def test_ec2_example_places_tags_and_bounds_the_role() -> None:
     )
     alarm = _of(desired, "nightly-vacuum", "aws_cloudwatch_metric_alarm.dlq_oldest_message")
     queue = _of(desired, "nightly-vacuum", "aws_sqs_queue.dlq")
-    assert {**alarm.properties, "AlarmDescription": ""} == {
+    assert {**resolve_refs(alarm.properties, desired.resources), "AlarmDescription": ""} == {
         "AlarmDescription": "",
         "Namespace": "AWS/SQS",
         "MetricName": "ApproximateAgeOfOldestMessage",

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ecs_scheduler.resources import DesiredState, Resource, build
+from ecs_scheduler.resources import DesiredState, Resource, build, resolve_refs
 from tests.model.factories import (
     ACCOUNT,
     CLUSTER_ARN,
@@ -55,7 +56,9 @@ def _desired(**fields: Any) -> DesiredState:
 
 
 def _resource(desired: DesiredState, resource_type: str) -> Resource:
-    return next(r for r in desired.resources.values() if r.type == resource_type)
+    """The first resource of the type, with the refs to the job's resources resolved."""
+    found = next(r for r in desired.resources.values() if r.type == resource_type)
+    return dataclasses.replace(found, properties=resolve_refs(found.properties, desired.resources))
 
 
 DESIRED = _desired()
@@ -66,7 +69,7 @@ QUEUE_ARN = _resource(DESIRED, "aws_sqs_queue").arn
 ROLE_ARN = _resource(DESIRED, "aws_iam_role").arn
 GROUP = _resource(DESIRED, "aws_scheduler_schedule_group").aws_name
 GROUP_ARN = _resource(DESIRED, "aws_scheduler_schedule_group").arn
-SCHEDULE_ARN = DESIRED.outputs["daily"]["schedule_arns"][""]
+SCHEDULE_ARN = resolve_refs(DESIRED.outputs["daily"]["schedule_arns"][""], DESIRED.resources)
 OTHER_GROUP_SCHEDULE = f"arn:aws:scheduler:{REGION}:{ACCOUNT}:schedule/other-group/daily"
 
 
@@ -522,7 +525,7 @@ def test_partition_of_the_cluster_is_used_everywhere() -> None:
     assert policy["Statement"][4]["Condition"]["ArnLike"][PAYLOAD_CONTEXT_KEY].startswith(
         "arn:aws-cn:scheduler:cn-north-1:123456789012:schedule/"
     )
-    assert desired.outputs["daily"]["dlq_url"].startswith(
+    assert resolve_refs(desired.outputs["daily"]["dlq_url"], desired.resources).startswith(
         "https://sqs.cn-north-1.amazonaws.com.cn/"
     )
 

@@ -17,7 +17,7 @@ from typing import Any
 from ecs_scheduler.engines.aws import AwsClients, apply, plan
 from ecs_scheduler.loader import load
 from ecs_scheduler.operations.status import task_failure_rules
-from ecs_scheduler.resources import DesiredState, build
+from ecs_scheduler.resources import DesiredState, build, resolve_refs
 from tests.conftest import EmulatedAccount
 
 
@@ -33,7 +33,8 @@ class Deployed:
         return self.account.clients
 
     def outputs(self, job: str) -> dict[str, Any]:
-        return dict(self.desired.outputs[job])
+        """The job's outputs as the model computes them, each ref resolved to its string."""
+        return dict(resolve_refs(self.desired.outputs[job], self.desired.resources))
 
     def queue_url(self, job: str) -> str:
         name = self.outputs(job)["dlq_name"]

@@ -3,9 +3,10 @@
 The template holds the same resources and outputs as the Terraform export, rendered from the
 model's properties (shaped like boto3 requests) into CloudFormation's property names:
 
-- ARNs, names and URLs of resources of the template become ``!GetAtt``/``!Ref``, so that
-  CloudFormation sees the dependencies and orders creation itself; ``DependsOn`` is added
-  only where the model names a dependency that no reference carries.
+- A :class:`~ecs_scheduler.resources.Ref` (another resource's ARN, name or URL) becomes
+  ``!GetAtt``/``!Ref``, so that CloudFormation sees the dependencies and orders creation
+  itself; ``DependsOn`` is added only where the model names a dependency that no reference
+  carries.
 - Values CloudFormation cannot find out (the task definition ARN and the roles read from it)
   are parameters, one per job and attribute, with an ``AllowedPattern`` and the command that
   prints the value.
@@ -37,7 +38,7 @@ from ecs_scheduler.engines.cloudformation_yaml import (
     referenced_logical_ids,
 )
 from ecs_scheduler.errors import EcsSchedulerError
-from ecs_scheduler.policies import dns_suffix
+from ecs_scheduler.kinds import KINDS
 from ecs_scheduler.resources import (
     DesiredState,
     Lookup,
@@ -47,6 +48,7 @@ from ecs_scheduler.resources import (
     TaskDefinitionRef,
     without_passed_start_dates,
 )
+from ecs_scheduler.resources import Ref as ResourceRef
 
 
 class CloudFormationExportError(EcsSchedulerError):
@@ -58,40 +60,6 @@ TEMPLATE_FORMAT_VERSION: Final = "2010-09-09"
 TEMPLATE_QUOTAS: Final[Mapping[str, int]] = {"Parameters": 200, "Resources": 500, "Outputs": 200}
 MAX_TEMPLATE_BYTES: Final = 1_000_000
 METADATA_KEY: Final = "ecs-scheduler"
-
-CFN_TYPES: Final[Mapping[ResourceType, str]] = {
-    "aws_scheduler_schedule_group": "AWS::Scheduler::ScheduleGroup",
-    "aws_scheduler_schedule": "AWS::Scheduler::Schedule",
-    "aws_iam_role": "AWS::IAM::Role",
-    "aws_iam_role_policy": "AWS::IAM::RolePolicy",
-    "aws_sqs_queue": "AWS::SQS::Queue",
-    "aws_sqs_queue_policy": "AWS::SQS::QueuePolicy",
-    "aws_cloudwatch_metric_alarm": "AWS::CloudWatch::Alarm",
-}
-
-# The types whose ``!GetAtt X.Arn`` exists; a literal ARN of one of them becomes that.
-_TYPES_WITH_ARN: Final[frozenset[ResourceType]] = frozenset(
-    {
-        "aws_scheduler_schedule_group",
-        "aws_scheduler_schedule",
-        "aws_iam_role",
-        "aws_sqs_queue",
-        "aws_cloudwatch_metric_alarm",
-    }
-)
-
-# The dead-letter queue holds failed events, yet it goes with its job, as `destroy` and the
-# Terraform export do; saying so explicitly is what reviewers (and cfn-lint I3011) ask for.
-_STATEFUL_TYPES: Final[frozenset[ResourceType]] = frozenset({"aws_sqs_queue"})
-
-# Outputs that hold names; ``!Ref`` returns the name for these types, except a queue's (URL).
-_NAME_OUTPUTS: Final[Mapping[str, ResourceType]] = {
-    "schedule_group_name": "aws_scheduler_schedule_group",
-    "schedule_names": "aws_scheduler_schedule",
-    "role_name": "aws_iam_role",
-    "dlq_name": "aws_sqs_queue",
-    "alarm_names": "aws_cloudwatch_metric_alarm",
-}
 
 # Roles a task definition may lack: their parameters may be left empty, and then drop out.
 OPTIONAL_LOOKUPS: Final[Mapping[LookupAttribute, str]] = {
@@ -347,9 +315,6 @@ class _Context:
     resource_ids: Mapping[str, str]  # address -> logical ID
     parameters: tuple[_Parameter, ...]
     parameter_ids: Mapping[Lookup, str]
-    arn_owners: Mapping[str, str]  # ARN -> logical ID of the resource it names
-    queue_url_owners: Mapping[str, str]  # queue URL -> logical ID of the queue
-    name_owners: Mapping[tuple[ResourceType, str], str]  # (type, AWS name) -> logical ID
     resource_types: Mapping[str, ResourceType]  # address -> type
     job_regions: Mapping[str, _ArnParts]
     conditions: Mapping[str, Function]  # logical ID -> expression, in template order
@@ -410,38 +375,21 @@ class _Context:
                 for group in combined
             }
         )
-        arn_owners: dict[str, str] = {}
-        queue_url_owners: dict[str, str] = {}
-        name_owners: dict[tuple[ResourceType, str], str] = {}
         job_regions: dict[str, _ArnParts] = {}
         for resource in desired.resources.values():
-            logical_id = ids[resource.address]
-            name_owners[(resource.type, resource.aws_name)] = logical_id
             parts = _arn_parts(resource.arn)
-            if parts is None:
-                continue
-            job_regions.setdefault(resource.job, parts)
-            if resource.type in _TYPES_WITH_ARN:
-                arn_owners[resource.arn] = logical_id
-            if resource.type == "aws_sqs_queue":
-                queue_url_owners[_queue_url(parts, resource.aws_name)] = logical_id
+            if parts is not None:
+                job_regions.setdefault(resource.job, parts)
         return cls(
             resource_ids={address: ids[address] for address in desired.resources},
             parameters=parameters,
             parameter_ids=parameter_ids,
-            arn_owners=arn_owners,
-            queue_url_owners=queue_url_owners,
-            name_owners=name_owners,
             resource_types={address: r.type for address, r in desired.resources.items()},
             job_regions=job_regions,
             conditions=conditions,
             lookup_conditions=lookup_conditions,
             any_conditions=any_conditions,
         )
-
-
-def _queue_url(parts: _ArnParts, queue_name: str) -> str:
-    return f"https://sqs.{parts.region}.{dns_suffix(parts.partition)}/{parts.account}/{queue_name}"
 
 
 def _iter_lookups(value: Any) -> Iterator[Lookup]:
@@ -509,39 +457,37 @@ def _lookups_in_order(desired: DesiredState) -> list[Lookup]:
 # --------------------------------------------------------------------------- values
 
 
-def _cfn_value(value: Any, context: _Context, own_id: str) -> Any:
-    """A model value as template data: lookups become parameter references, ARNs and queue
-    URLs of other resources of the template become ``!GetAtt``/``!Ref``, ``None`` is left out.
+def _cfn_value(value: Any, context: _Context) -> Any:
+    """A model value as template data: lookups become parameter references, refs to resources
+    of the template become ``!GetAtt``/``!Ref``, ``None`` is left out.
     """
     if isinstance(value, Ref | GetAtt | Condition | Function):
         return value
     if isinstance(value, Lookup):
         return Ref(context.parameter_ids[value])
-    if isinstance(value, str):
-        return _reference_for_string(value, context, own_id)
-    if isinstance(value, bool | int | float):
+    if isinstance(value, ResourceRef):
+        return _intrinsic(value, context)
+    if isinstance(value, str | bool | int | float):
         return value
     if isinstance(value, datetime):
         return _timestamp(value)
     if isinstance(value, Mapping):
         rendered = {
-            str(key): _cfn_value(item, context, own_id)
-            for key, item in value.items()
-            if item is not None
+            str(key): _cfn_value(item, context) for key, item in value.items() if item is not None
         }
         return _unless_all_resources_absent(value, rendered, context)
     if isinstance(value, list | tuple):
-        return [_list_item(item, context, own_id) for item in value]
+        return [_list_item(item, context) for item in value]
     raise CloudFormationExportError(
         f"cannot write {value!r} (a {type(value).__name__}) into a CloudFormation template"
     )
 
 
-def _list_item(item: Any, context: _Context, own_id: str) -> Any:
+def _list_item(item: Any, context: _Context) -> Any:
     """An optional lookup left empty drops out of its list, as the AWS engine drops it."""
     condition = context.lookup_conditions.get(item) if isinstance(item, Lookup) else None
     if condition is None:
-        return _cfn_value(item, context, own_id)
+        return _cfn_value(item, context)
     return Function("If", (condition, Ref(context.parameter_ids[item]), NO_VALUE))
 
 
@@ -570,30 +516,22 @@ def _timestamp(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def _reference_for_string(value: str, context: _Context, own_id: str) -> str | Intrinsic:
-    arn_owner = context.arn_owners.get(value)
-    if arn_owner is not None and arn_owner != own_id:
-        return GetAtt(arn_owner, "Arn")
-    url_owner = context.queue_url_owners.get(value)
-    if url_owner is not None and url_owner != own_id:
-        return Ref(url_owner)
-    return value
-
-
-def _reference_by_name(
-    context: _Context,
-    resource_type: ResourceType,
-    name: Any,
-    attribute: str | None = None,
-) -> Any:
-    """``!Ref`` (or ``!GetAtt`` of ``attribute``) of the template's resource called ``name``;
-    the name itself when the template has no such resource."""
-    if not isinstance(name, str):
-        return name
-    owner = context.name_owners.get((resource_type, name))
-    if owner is None:
-        return name
-    return Ref(owner) if attribute is None else GetAtt(owner, attribute)
+def _intrinsic(ref: ResourceRef, context: _Context) -> Intrinsic:
+    """``!Ref`` where it gives what ``ref`` names, else ``!GetAtt`` of the attribute that does."""
+    logical_id = context.resource_ids.get(ref.address)
+    if logical_id is None:
+        raise CloudFormationExportError(
+            f"a value refers to {ref.address}, which the stack does not contain"
+        )
+    kind = KINDS[context.resource_types[ref.address]]
+    if kind.cloudformation_ref == ref.attribute:
+        return Ref(logical_id)
+    attribute = kind.cloudformation_attributes.get(ref.attribute)
+    if attribute is None:
+        raise CloudFormationExportError(
+            f"{kind.cloudformation_type} {logical_id} has no {ref.attribute} to refer to"
+        )
+    return GetAtt(logical_id, attribute)
 
 
 def _tag_list(tags: Mapping[str, str]) -> list[dict[str, str]]:
@@ -609,7 +547,7 @@ def _with_tags(properties: dict[str, Any], resource: Resource) -> dict[str, Any]
 def _unexpected(resource: Resource, key: str) -> CloudFormationExportError:
     return CloudFormationExportError(
         f"{resource.address}: property {key} has no CloudFormation equivalent in "
-        f"{CFN_TYPES[resource.type]}; the CloudFormation export cannot represent it"
+        f"{KINDS[resource.type].cloudformation_type}; the CloudFormation export cannot represent it"
     )
 
 
@@ -620,7 +558,8 @@ def _dependency_of_type(resource: Resource, context: _Context, wanted: ResourceT
         if context.resource_types[address] == wanted:
             return context.resource_ids[address]
     raise CloudFormationExportError(
-        f"{resource.address} names no {CFN_TYPES[wanted]} it belongs to among its dependencies"
+        f"{resource.address} names no {KINDS[wanted].cloudformation_type} it belongs to among "
+        "its dependencies"
     )
 
 
@@ -757,22 +696,11 @@ def _queue_policy_properties(resource: Resource, context: _Context) -> dict[str,
 def _alarm_properties(resource: Resource, context: _Context) -> dict[str, Any]:
     properties: dict[str, Any] = {"AlarmName": resource.aws_name}
     for key, value in resource.properties.items():
-        if key == "Dimensions":
-            properties[key] = [_alarm_dimension(context, dimension) for dimension in value]
-        elif key in _ALARM_PROPERTIES:
+        if key == "Dimensions" or key in _ALARM_PROPERTIES:
             properties[key] = value
         else:
             raise _unexpected(resource, key)
     return _with_tags(properties, resource)
-
-
-def _alarm_dimension(context: _Context, dimension: Mapping[str, Any]) -> dict[str, Any]:
-    if dimension.get("Name") != "QueueName":
-        return dict(dimension)
-    return {
-        **dimension,
-        "Value": _reference_by_name(context, "aws_sqs_queue", dimension.get("Value"), "QueueName"),
-    }
 
 
 _PROPERTY_RENDERERS: Final[
@@ -792,13 +720,15 @@ _PROPERTY_RENDERERS: Final[
 
 
 def _render_resource(resource: Resource, context: _Context) -> dict[str, Any]:
-    own_id = context.resource_ids[resource.address]
-    properties = _cfn_value(_PROPERTY_RENDERERS[resource.type](resource, context), context, own_id)
-    rendered: dict[str, Any] = {"Type": CFN_TYPES[resource.type]}
+    properties = _cfn_value(_PROPERTY_RENDERERS[resource.type](resource, context), context)
+    rendered: dict[str, Any] = {"Type": KINDS[resource.type].cloudformation_type}
     depends_on = _explicit_dependencies(resource, properties, context)
     if depends_on:
         rendered["DependsOn"] = depends_on
-    if resource.type in _STATEFUL_TYPES:
+    # A stateful resource (the dead-letter queue holds failed events) still goes with its job,
+    # as `destroy` and the Terraform export do; saying so explicitly is what reviewers (and
+    # cfn-lint I3011) ask for.
+    if KINDS[resource.type].stateful:
         rendered["DeletionPolicy"] = "Delete"
         rendered["UpdateReplacePolicy"] = "Delete"
     rendered["Metadata"] = _resource_metadata(resource)
@@ -988,7 +918,7 @@ def _render_outputs(desired: DesiredState, context: _Context) -> dict[str, Any]:
     return {
         ids[identity]: {
             "Description": f"{output.terraform_expression} of job {output.job}",
-            "Value": _cfn_value(_output_value(output, context), context, own_id=""),
+            "Value": _cfn_value(output.value, context),
             "Export": {"Name": export_names[identity]},
         }
         for identity, output in outputs.items()
@@ -1026,15 +956,6 @@ class _Output:
         if self.key is not None:
             parts.append(self.key or _PRIMARY_KEY_WORD)
         return "-".join(_WORD_SEPARATORS.sub("-", part) for part in parts)
-
-
-def _output_value(output: _Output, context: _Context) -> Any:
-    """A name output refers to its resource, like the ARN and URL outputs do."""
-    named_type = _NAME_OUTPUTS.get(output.name)
-    if named_type is None:
-        return output.value
-    attribute = "QueueName" if named_type == "aws_sqs_queue" else None
-    return _reference_by_name(context, named_type, output.value, attribute)
 
 
 def _flatten_output(job: str, name: str, value: Any) -> Iterator[_Output]:

@@ -1,9 +1,9 @@
 """One job's resources -> the blocks of its Terraform module (``modules/<job>/``).
 
 The model's properties are shaped like boto3 create requests; here each is translated to the
-hashicorp/aws provider's arguments. Values that name another resource of the job become
-references to it (so Terraform orders the work and never needs a literal ARN it can compute),
-a :class:`~ecs_scheduler.resources.Lookup` becomes a reference to
+hashicorp/aws provider's arguments. A :class:`~ecs_scheduler.resources.Ref` to another resource
+of the job becomes a reference to it (so Terraform orders the work and never needs a literal
+ARN it can compute), a :class:`~ecs_scheduler.resources.Lookup` becomes a reference to
 ``data.aws_ecs_task_definition.this``, and every policy document becomes a
 ``data "aws_iam_policy_document"`` rendered from the model's dict, never written twice.
 A property this translation does not know is an error, never silently dropped.
@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Final
 
-from ecs_scheduler import policies
 from ecs_scheduler.engines.terraform_syntax import (
     Attribute,
     Block,
@@ -26,7 +25,8 @@ from ecs_scheduler.engines.terraform_syntax import (
     Value,
 )
 from ecs_scheduler.errors import EcsSchedulerError
-from ecs_scheduler.resources import Lookup, Resource, TaskDefinitionRef, module_name
+from ecs_scheduler.kinds import KINDS
+from ecs_scheduler.resources import Lookup, Ref, Resource, TaskDefinitionRef, module_name
 
 
 class TerraformExportError(EcsSchedulerError):
@@ -38,15 +38,6 @@ _LOOKUP_ATTRIBUTES: Final = {
     "task_definition_arn": "arn",
     "task_role_arn": "task_role_arn",
     "execution_role_arn": "execution_role_arn",
-}
-# Resources that own an ARN and a name of their own (a role policy or queue policy is an
-# attachment: the model gives it its parent's ARN), with the attribute holding the name.
-_NAME_ATTRIBUTES: Final = {
-    "aws_scheduler_schedule_group": "name",
-    "aws_scheduler_schedule": "name",
-    "aws_iam_role": "name",
-    "aws_sqs_queue": "name",
-    "aws_cloudwatch_metric_alarm": "alarm_name",
 }
 # The provider's default, and what AWS does without the argument; the argument itself only
 # exists from hashicorp/aws 6.14, so it is written only when a schedule needs DELETE.
@@ -161,8 +152,6 @@ class JobModule:
         self._by_address = {resource.address: resource for resource in resources}
         self._uses_lookup = False
         self._referenced: set[str] = set()
-        # ARNs of the resources already written; later values equal to one refer to it.
-        self._arn_owners: dict[str, Resource] = {}
         self._uses_action_after_completion = False
         self._policy_blocks: list[Block] = []
 
@@ -170,7 +159,27 @@ class JobModule:
 
     def refer(self, resource: Resource, attribute: str) -> Reference:
         self._referenced.add(resource.address)
-        return Reference(f"{resource.type}.{resource.name}.{attribute}")
+        index = "" if resource.key is None else f"[{json.dumps(resource.key)}]"
+        return Reference(f"{resource.type}.{resource.name}{index}.{attribute}")
+
+    def _resource(self, ref: Ref) -> Resource:
+        resource = self._by_address.get(ref.address)
+        if resource is None:
+            raise TerraformExportError(
+                f"Job {self.job} refers to {ref.address}, which is not in its module."
+            )
+        return resource
+
+    def _attribute(self, ref: Ref) -> str:
+        """The provider attribute holding what ``ref`` names (a name may be called otherwise)."""
+        kind = KINDS[self._resource(ref).type]
+        attribute = kind.terraform_name_attribute if ref.attribute == "name" else ref.attribute
+        if attribute is None or ref.attribute not in kind.attributes:
+            raise TerraformExportError(f"{ref.address} has no {ref.attribute} to refer to.")
+        return attribute
+
+    def _reference(self, ref: Ref) -> Reference:
+        return self.refer(self._resource(ref), self._attribute(ref))
 
     def _lookup(self, lookup: Lookup) -> Reference:
         if lookup.job != self.job:
@@ -182,14 +191,13 @@ class JobModule:
         return Reference(f"{_TASK_DEFINITION_DATA}.{_LOOKUP_ATTRIBUTES[lookup.attribute]}")
 
     def value(self, raw: Any) -> Value:
-        """A model value as a Terraform value: lookups and known ARNs become references."""
+        """A model value as a Terraform value: lookups and refs become references."""
         if isinstance(raw, Lookup):
             return self._lookup(raw)
+        if isinstance(raw, Ref):
+            return self._reference(raw)
         if isinstance(raw, datetime):
             return _rfc3339(raw)
-        if isinstance(raw, str):
-            owner = self._arn_owners.get(raw)
-            return raw if owner is None else self.refer(owner, "arn")
         if isinstance(raw, Mapping):
             return {str(key): self.value(item) for key, item in raw.items()}
         if isinstance(raw, list | tuple):
@@ -201,24 +209,17 @@ class JobModule:
             ):
                 return FunctionCall("compact", items)
             return items
-        if raw is None or isinstance(raw, bool | int | float):
+        if raw is None or isinstance(raw, str | bool | int | float):
             return raw
         raise TerraformExportError(
             f"Job {self.job}: a value of type {type(raw).__name__} cannot be written as Terraform."
         )
 
-    def dependency(self, resource: Resource, resource_type: str) -> Resource:
-        """The one resource of ``resource_type`` that ``resource`` depends on."""
-        found = [
-            self._by_address[address]
-            for address in resource.depends_on
-            if address in self._by_address and self._by_address[address].type == resource_type
-        ]
-        if len(found) != 1:
-            raise TerraformExportError(
-                f"{resource.address} must depend on exactly one {resource_type} of its job."
-            )
-        return found[0]
+    def parent(self, resource: Resource) -> Resource:
+        """The resource ``resource`` lives inside (a policy's role or queue)."""
+        if resource.parent is None:
+            raise TerraformExportError(f"{resource.address} names no resource it belongs to.")
+        return self._resource(Ref(resource.parent, "name"))
 
     def only(self, resource_type: str) -> Resource:
         found = [resource for resource in self.resources if resource.type == resource_type]
@@ -261,7 +262,7 @@ class JobModule:
         for key, block_type in (("Principal", "principals"), ("NotPrincipal", "not_principals")):
             principal = properties.take(key)
             if principal is not None:
-                body.extend(_principal_blocks(block_type, principal))
+                body.extend(self._principal_blocks(block_type, principal))
         for operator, conditions in (properties.take("Condition") or {}).items():
             for variable, values in conditions.items():
                 body.append(
@@ -277,6 +278,24 @@ class JobModule:
                 )
         properties.done()
         return Block("statement", (), tuple(body))
+
+    def _principal_blocks(self, block_type: str, principal: Any) -> list[Block]:
+        """``Principal`` as provider blocks; ``"*"`` is type ``*`` with identifier ``*``."""
+        if principal == "*":
+            return [
+                Block(block_type, (), (Attribute("type", "*"), Attribute("identifiers", ["*"])))
+            ]
+        return [
+            Block(
+                block_type,
+                (),
+                (
+                    Attribute("type", kind),
+                    Attribute("identifiers", self.value(_as_list(identifiers))),
+                ),
+            )
+            for kind, identifiers in principal.items()
+        ]
 
     # -- resources -------------------------------------------------------------------------
 
@@ -322,7 +341,7 @@ class JobModule:
             )
         policy = self._policy(resource.name, properties.take("PolicyDocument"), resource)
         properties.done()
-        role = self.dependency(resource, "aws_iam_role")
+        role = self.parent(resource)
         return [
             Attribute("name", resource.aws_name),
             Attribute("role", self.refer(role, "id")),
@@ -345,7 +364,7 @@ class JobModule:
         properties = _Properties(resource, resource.properties)
         policy = self._policy(resource.name, properties.take("Policy"), resource)
         properties.done()
-        queue = self.dependency(resource, "aws_sqs_queue")
+        queue = self.parent(resource)
         return [Attribute("queue_url", self.refer(queue, "url")), Attribute("policy", policy)]
 
     def _alarm(self, resource: Resource) -> list[Attribute | Block]:
@@ -357,20 +376,14 @@ class JobModule:
                 body.append(Attribute(argument, self.value(value)))
         dimensions = properties.take("Dimensions")
         if dimensions is not None:
-            body.append(Attribute("dimensions", self._dimensions(resource, dimensions)))
+            body.append(
+                Attribute(
+                    "dimensions",
+                    {dimension["Name"]: self.value(dimension["Value"]) for dimension in dimensions},
+                )
+            )
         properties.done()
         return [*body, *self._tags(resource)]
-
-    def _dimensions(self, resource: Resource, dimensions: Sequence[Mapping[str, str]]) -> Value:
-        result: dict[str, Value] = {}
-        for dimension in dimensions:
-            value: Value = dimension["Value"]
-            if dimension["Name"] == "QueueName":
-                queue = self.dependency(resource, "aws_sqs_queue")
-                if queue.aws_name == value:
-                    value = self.refer(queue, "name")
-            result[dimension["Name"]] = value
-        return result
 
     # -- schedules -------------------------------------------------------------------------
 
@@ -620,7 +633,7 @@ class JobModule:
         what every schedule of the job may do; these resources make ``terraform plan`` show it
         and ``terraform apply`` remove it (hashicorp/aws >= 5.72, see docs/terraform.md).
         """
-        role = self.dependency(role_policy, "aws_iam_role")
+        role = self.parent(role_policy)
         role_name = Reference(f"{role.type}.{role.name}.name")
         return [
             Block(
@@ -660,66 +673,29 @@ class JobModule:
                     yield from self._schedules(schedules)
             else:
                 yield from self._resource_blocks(resource)
-            if resource.type in _NAME_ATTRIBUTES and resource.key is None:
-                self._arn_owners[resource.arn] = resource
 
     # -- outputs ---------------------------------------------------------------------------
 
-    def _output_value(self, name: str, raw: Any) -> Value:
-        """An output as references to the resources it reports, never as a literal."""
-        if isinstance(raw, Mapping):
-            return self._output_map(name, raw)
-        for resource in self.resources:
-            if resource.key is not None or resource.type not in _NAME_ATTRIBUTES:
-                continue
-            for literal, attribute in self._reported(resource):
-                if raw == literal:
-                    return Reference(f"{resource.type}.{resource.name}.{attribute}")
-        raise TerraformExportError(
-            f"Job {self.job}: output {name} ({raw!r}) matches no resource of the job."
-        )
-
-    @staticmethod
-    def _reported(resource: Resource) -> list[tuple[str, str]]:
-        """The values an output may report about ``resource``, with the attribute holding each."""
-        reported = [(resource.aws_name, _NAME_ATTRIBUTES[resource.type]), (resource.arn, "arn")]
-        if resource.type == "aws_sqs_queue":
-            _, partition, _, region, account, queue = resource.arn.split(":")
-            suffix = policies.dns_suffix(partition)
-            reported.append((f"https://sqs.{region}.{suffix}/{account}/{queue}", "url"))
-        return reported
-
-    def _output_map(self, name: str, raw: Mapping[str, Any]) -> Value:
-        schedules = {
-            resource.key: resource
-            for resource in self.resources
-            if resource.type == "aws_scheduler_schedule" and resource.key is not None
-        }
-        if raw and set(raw) == set(schedules):
-            for attribute in ("name", "arn"):
-                if all(
-                    (raw[key], attribute) in self._reported(schedule)
-                    for key, schedule in schedules.items()
-                ):
-                    return Reference(
-                        "{ for key, schedule in aws_scheduler_schedule.ecs : "
-                        f"key => schedule.{attribute} }}"
-                    )
-        by_name = {resource.name: resource for resource in self.resources if resource.key is None}
-        result: dict[str, Value] = {}
-        for key, literal in raw.items():
-            resource = by_name.get(key)
-            matches = [
-                attribute
-                for value, attribute in ([] if resource is None else self._reported(resource))
-                if value == literal
-            ]
-            if resource is None or not matches:
-                raise TerraformExportError(
-                    f"Job {self.job}: output {name}[{key}] ({literal!r}) matches no resource."
+    def _output_value(self, raw: Any) -> Value:
+        """An output as references to the resources it reports; a map of one attribute of every
+        instance of a for_each resource, by key, is a for expression over that resource."""
+        refs = list(raw.values()) if isinstance(raw, Mapping) else []
+        if refs and all(isinstance(ref, Ref) for ref in refs):
+            targets = [self._resource(ref) for ref in refs]
+            first = targets[0]
+            every = [r for r in self.resources if (r.type, r.name) == (first.type, first.name)]
+            if (
+                first.key is not None
+                and targets == every
+                and list(raw) == [target.key for target in targets]
+                and len({self._attribute(ref) for ref in refs}) == 1
+            ):
+                item = first.type.rpartition("_")[2]
+                return Reference(
+                    f"{{ for key, {item} in {first.type}.{first.name} : "
+                    f"key => {item}.{self._attribute(refs[0])} }}"
                 )
-            result[key] = Reference(f"{resource.type}.{resource.name}.{matches[0]}")
-        return result
+        return self.value(raw)
 
     def build(self, outputs: Mapping[str, Any]) -> ModuleBlocks:
         main = list(self._main_blocks())
@@ -740,21 +716,7 @@ class JobModule:
                 ),
             )
         output_blocks = tuple(
-            Block("output", (name,), (Attribute("value", self._output_value(name, raw)),))
+            Block("output", (name,), (Attribute("value", self._output_value(raw)),))
             for name, raw in outputs.items()
         )
         return ModuleBlocks(tuple(main), output_blocks, self._uses_action_after_completion)
-
-
-def _principal_blocks(block_type: str, principal: Any) -> list[Block]:
-    """``Principal`` as provider blocks; ``"*"`` is type ``*`` with identifier ``*``."""
-    if principal == "*":
-        return [Block(block_type, (), (Attribute("type", "*"), Attribute("identifiers", ["*"])))]
-    return [
-        Block(
-            block_type,
-            (),
-            (Attribute("type", kind), Attribute("identifiers", _as_list(identifiers))),
-        )
-        for kind, identifiers in principal.items()
-    ]

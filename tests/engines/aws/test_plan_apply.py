@@ -11,6 +11,7 @@ import pytest
 from ecs_scheduler.engines.aws import AwsClients, apply, plan, read_outputs
 from ecs_scheduler.local import Prerequisites
 from ecs_scheduler.naming import MANAGED_BY_VALUE, TAG_JOB, TAG_MANAGED_BY, TAG_STACK
+from ecs_scheduler.resources import resolve_refs
 from tests.conftest import EmulatedAccount
 from tests.engines.aws.conftest import EXAMPLES, ConfigEditor, DesiredFactory
 
@@ -49,7 +50,7 @@ def test_apply_from_empty_creates_everything_and_the_next_plan_is_empty(
     assert second.summary() == {"create": 0, "update": 0, "replace": 0, "delete": 0}
 
     outputs = read_outputs(desired, clients)
-    for job, expected in desired.outputs.items():
+    for job, expected in resolve_refs(desired.outputs, desired.resources).items():
         live = outputs[job]
         for key in ("schedule_group_arn", "schedule_arns", "role_arn", "dlq_arn", "alarm_arns"):
             assert live[key] == expected[key]

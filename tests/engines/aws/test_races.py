@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from ecs_scheduler.engines.aws import AwsClients, apply, plan
-from ecs_scheduler.resources import DesiredState, Resource
+from ecs_scheduler.resources import DesiredState, Resource, resolve_refs
 from tests.conftest import EmulatedAccount
 from tests.engines.aws.conftest import DesiredFactory
 
@@ -176,7 +176,9 @@ def test_a_resource_an_interrupted_apply_made_is_still_taken_up(
     role = _resource(desired, "aws_iam_role", "scheduler")
     clients.iam.create_role(
         RoleName=role.aws_name,
-        AssumeRolePolicyDocument=json.dumps(role.properties["AssumeRolePolicyDocument"]),
+        AssumeRolePolicyDocument=json.dumps(
+            resolve_refs(role.properties["AssumeRolePolicyDocument"], desired.resources)
+        ),
         Tags=_tag_list(dict(role.tags)),
     )
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from ecs_scheduler.engines.aws import AwsClients, AwsEngineError, apply, plan
-from ecs_scheduler.resources import DesiredState, Resource
+from ecs_scheduler.resources import DesiredState, Resource, resolve_refs
 from tests.engines.aws.conftest import DesiredFactory
 
 JOB = "sync-orders"
@@ -85,7 +85,9 @@ def test_a_colliding_name_without_our_tags_blocks_that_job_and_is_left_alone(
         role = _resource(desired, JOB, "aws_iam_role", "scheduler")
         clients.iam.create_role(
             RoleName=role.aws_name,
-            AssumeRolePolicyDocument=json.dumps(role.properties["AssumeRolePolicyDocument"]),
+            AssumeRolePolicyDocument=json.dumps(
+                resolve_refs(role.properties["AssumeRolePolicyDocument"], desired.resources)
+            ),
             Tags=[{"Key": "ManagedBy", "Value": "someone-else"}],
         )
         address = role.address
@@ -261,7 +263,8 @@ def test_drift_made_by_hand_is_detected_and_repaired(
         Attributes={"MessageRetentionPeriod": "60", **policy_now["Attributes"]},
     )
     clients.cloudwatch.put_metric_alarm(
-        AlarmName=alarm.aws_name, **{**alarm.properties, "Threshold": 999999.0}
+        AlarmName=alarm.aws_name,
+        **{**resolve_refs(alarm.properties, desired.resources), "Threshold": 999999.0},
     )
 
     drift = plan(desired, clients)

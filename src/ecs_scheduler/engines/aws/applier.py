@@ -46,7 +46,8 @@ from ecs_scheduler.engines.aws.live import (
     error_code,
     is_owned,
 )
-from ecs_scheduler.engines.aws.planner import DEPENDENCY_ORDER, Change, Plan
+from ecs_scheduler.engines.aws.planner import Change, Plan
+from ecs_scheduler.kinds import DEPENDENCY_ORDER
 from ecs_scheduler.resources import DesiredState, Resource, ResourceType
 
 ROLE_PROPAGATION_TIMEOUT_SECONDS: Final = 60.0

@@ -16,19 +16,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ecs_scheduler import resources
+from ecs_scheduler.kinds import KINDS
 from ecs_scheduler.resources import ResourceType
-
-# Fields that name the resource rather than describe it: a different value is a different
-# resource, so they never appear in an update.
-IDENTITY_FIELDS: Mapping[ResourceType, frozenset[str]] = {
-    "aws_scheduler_schedule_group": frozenset({"Name", "Tags", "ClientToken"}),
-    "aws_scheduler_schedule": frozenset({"Name", "GroupName", "ClientToken"}),
-    "aws_iam_role": frozenset({"RoleName", "Tags"}),
-    "aws_iam_role_policy": frozenset({"RoleName", "PolicyName"}),
-    "aws_sqs_queue": frozenset({"QueueName", "tags", "Tags"}),
-    "aws_sqs_queue_policy": frozenset({"QueueUrl", "QueueName"}),
-    "aws_cloudwatch_metric_alarm": frozenset({"AlarmName", "Tags"}),
-}
 
 SCHEDULE_DEFAULTS: Mapping[str, Any] = {
     "ScheduleExpressionTimezone": "UTC",
@@ -83,9 +72,8 @@ def canonical_properties(
     resource_type: ResourceType, properties: Mapping[str, Any]
 ) -> dict[str, Any]:
     """The canonical form of request-shaped ``properties`` of a resource of ``resource_type``."""
-    fields = {
-        key: value for key, value in properties.items() if key not in IDENTITY_FIELDS[resource_type]
-    }
+    identity = KINDS[resource_type].identity_fields
+    fields = {key: value for key, value in properties.items() if key not in identity}
     if resource_type == "aws_scheduler_schedule":
         fields = _canonical_schedule(fields)
     elif resource_type == "aws_iam_role":

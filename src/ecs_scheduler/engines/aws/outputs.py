@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import Any
 
 from ecs_scheduler.engines.aws.clients import AwsClients
-from ecs_scheduler.engines.aws.live import (
-    ALARM,
-    GROUP,
-    QUEUE,
-    ROLE,
-    SCHEDULE,
-    LiveResource,
-    ReadProgress,
-    read_live_state,
-)
+from ecs_scheduler.engines.aws.live import LiveResource, ReadProgress, read_live_state
 from ecs_scheduler.engines.aws.region import require_stack_region
-from ecs_scheduler.resources import DesiredState
+from ecs_scheduler.resources import DesiredState, Ref, replace_refs
 
 
 def read_outputs(
@@ -25,44 +18,31 @@ def read_outputs(
 ) -> dict[str, dict[str, Any]]:
     """Per configured job, its outputs as AWS reports them; ``None`` where nothing exists yet.
 
+    The model's outputs name the resources (:class:`Ref`); each is read from the live one.
     ``progress`` hears of the live state's read, job by job.
     """
     require_stack_region(desired, clients)
     with ThreadPoolExecutor(max_workers=8) as pool:
         live = read_live_state(desired, clients, pool, progress=progress)
     outputs: dict[str, dict[str, Any]] = {}
-    for job in desired.outputs:
+    for job, job_outputs in desired.outputs.items():
         mine = {resource.address: resource for resource in live.of_job(job) if resource.owned}
-        by_type: dict[str, list[tuple[str, LiveResource]]] = {}
-        for resource in desired.resources.values():
-            if resource.job == job and resource.address in mine:
-                by_type.setdefault(resource.type, []).append(
-                    (
-                        resource.name if resource.key is None else resource.key,
-                        mine[resource.address],
-                    )
-                )
-
-        schedules = sorted(by_type.get(SCHEDULE, []), key=lambda item: item[0])
-        alarms = sorted(by_type.get(ALARM, []), key=lambda item: item[0])
         outputs[job] = {
-            "schedule_group_name": _single(by_type, GROUP, "aws_name"),
-            "schedule_group_arn": _single(by_type, GROUP, "arn"),
-            "schedule_names": {key: found.aws_name for key, found in schedules},
-            "schedule_arns": {key: found.arn for key, found in schedules},
-            "role_name": _single(by_type, ROLE, "aws_name"),
-            "role_arn": _single(by_type, ROLE, "arn"),
-            "dlq_name": _single(by_type, QUEUE, "aws_name"),
-            "dlq_arn": _single(by_type, QUEUE, "arn"),
-            "dlq_url": _single(by_type, QUEUE, "queue_url"),
-            "alarm_names": {key: found.aws_name for key, found in alarms},
-            "alarm_arns": {key: found.arn for key, found in alarms},
+            name: _present(replace_refs(value, partial(_live_value, live=mine)))
+            for name, value in job_outputs.items()
         }
     return outputs
 
 
-def _single(
-    by_type: dict[str, list[tuple[str, LiveResource]]], resource_type: str, attribute: str
-) -> Any:
-    found = by_type.get(resource_type)
-    return getattr(found[0][1], attribute) if found else None
+def _live_value(ref: Ref, live: Mapping[str, LiveResource]) -> str | None:
+    found = live.get(ref.address)
+    if found is None:
+        return None
+    return {"arn": found.arn, "name": found.aws_name, "url": found.queue_url}[ref.attribute]
+
+
+def _present(value: Any) -> Any:
+    """A map output lists only what exists, by key, so that its order is not the config's."""
+    if isinstance(value, Mapping):
+        return {key: item for key, item in sorted(value.items()) if item is not None}
+    return value

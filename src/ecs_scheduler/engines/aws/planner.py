@@ -13,7 +13,7 @@ from collections.abc import Collection, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Final, Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -26,12 +26,9 @@ from ecs_scheduler.engines.aws.canonical import (
 from ecs_scheduler.engines.aws.clients import AwsClients
 from ecs_scheduler.engines.aws.errors import AwsEngineError
 from ecs_scheduler.engines.aws.live import (
-    ALARM,
     GROUP,
     QUEUE,
-    QUEUE_POLICY,
     ROLE,
-    ROLE_POLICY,
     SCHEDULE,
     LiveResource,
     LiveState,
@@ -40,6 +37,8 @@ from ecs_scheduler.engines.aws.live import (
     read_live_state,
 )
 from ecs_scheduler.engines.aws.region import require_stack_region
+from ecs_scheduler.kinds import DEPENDENCY_ORDER, KINDS, REPLACE_FIELDS, TAGGABLE_TYPES
+from ecs_scheduler.kinds import PARENT as _PARENT
 from ecs_scheduler.naming import (
     MANAGED_BY_VALUE,
     TAG_JOB,
@@ -48,7 +47,6 @@ from ecs_scheduler.naming import (
     TAG_STACK,
 )
 from ecs_scheduler.resources import (
-    TAGGABLE_TYPES,
     DesiredState,
     LookupAttribute,
     Resource,
@@ -58,24 +56,6 @@ from ecs_scheduler.resources import (
 
 Action = Literal["create", "update", "replace", "delete"]
 
-# Creates and updates run in this order, deletes in the reverse one.
-DEPENDENCY_ORDER: Final[tuple[ResourceType, ...]] = (
-    GROUP,
-    ROLE,
-    ROLE_POLICY,
-    QUEUE,
-    QUEUE_POLICY,
-    ALARM,
-    SCHEDULE,
-)
-
-# Fields AWS accepts only when the resource is created.
-REPLACE_FIELDS: Final[Mapping[ResourceType, Mapping[str, str]]] = {
-    ROLE: {"Path": "IAM cannot change the path of an existing role"},
-    QUEUE: {"Attributes.FifoQueue": "SQS cannot turn a queue into a FIFO queue or back"},
-}
-# Resources that live inside another and go when it is deleted.
-_PARENT: Final[Mapping[ResourceType, ResourceType]] = {ROLE_POLICY: ROLE, QUEUE_POLICY: QUEUE}
 _AWS_RESERVED_TAG_PREFIX = "aws:"
 _AT_EXPRESSION = re.compile(r"^at\((\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})\)$")
 
@@ -511,16 +491,7 @@ def _delete_reason(live: LiveResource, why: str) -> str:
 
 
 def _describe(resource: LiveResource) -> str:
-    kinds: dict[ResourceType, str] = {
-        GROUP: "schedule group",
-        SCHEDULE: "schedule",
-        ROLE: "IAM role",
-        ROLE_POLICY: "inline policy",
-        QUEUE: "SQS queue",
-        QUEUE_POLICY: "policy of SQS queue",
-        ALARM: "CloudWatch alarm",
-    }
-    return f"{kinds[resource.type]} {resource.aws_name}"
+    return f"{KINDS[resource.type].label} {resource.aws_name}"
 
 
 def _ownership_problem(resource: LiveResource, stack: str, job: str) -> str:

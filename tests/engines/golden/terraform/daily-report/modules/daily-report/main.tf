@@ -90,7 +90,7 @@ data "aws_iam_policy_document" "scheduler" {
     sid       = "SendToDeadLetterQueue"
     effect    = "Allow"
     actions   = ["sqs:SendMessage"]
-    resources = ["arn:aws:sqs:us-east-1:123456789012:acme-analytics-internal-use1-reporting_daily-report-dlq"]
+    resources = [aws_sqs_queue.dlq.arn]
   }
 
   statement {
@@ -182,10 +182,8 @@ data "aws_iam_policy_document" "dlq" {
     resources = [aws_sqs_queue.dlq.arn]
 
     principals {
-      type = "AWS"
-      identifiers = [
-        "arn:aws:iam::123456789012:role/acme-analytics-internal-use1-reporting_daily-report-scheduler",
-      ]
+      type        = "AWS"
+      identifiers = [aws_iam_role.scheduler.arn]
     }
   }
 

@@ -88,12 +88,10 @@ data "aws_iam_policy_document" "scheduler" {
   }
 
   statement {
-    sid     = "SendToDeadLetterQueue"
-    effect  = "Allow"
-    actions = ["sqs:SendMessage"]
-    resources = [
-      "arn:aws:sqs:us-east-1:123456789012:acme-platform-internal-use1-maintenance_nightly-vacuum-dlq",
-    ]
+    sid       = "SendToDeadLetterQueue"
+    effect    = "Allow"
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.dlq.arn]
   }
 
   statement {
@@ -185,10 +183,8 @@ data "aws_iam_policy_document" "dlq" {
     resources = [aws_sqs_queue.dlq.arn]
 
     principals {
-      type = "AWS"
-      identifiers = [
-        "arn:aws:iam::123456789012:role/acme-platform-internal-use1-maintenance_nightly-vacuum-scheduler",
-      ]
+      type        = "AWS"
+      identifiers = [aws_iam_role.scheduler.arn]
     }
   }
 

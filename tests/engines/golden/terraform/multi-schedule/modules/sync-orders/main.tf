@@ -92,7 +92,7 @@ data "aws_iam_policy_document" "scheduler" {
     sid       = "SendToDeadLetterQueue"
     effect    = "Allow"
     actions   = ["sqs:SendMessage"]
-    resources = ["arn:aws:sqs:us-east-1:123456789012:acme-commerce-internal-use1-orders-sync_sync-orders-dlq"]
+    resources = [aws_sqs_queue.dlq.arn]
   }
 
   statement {
@@ -197,10 +197,8 @@ data "aws_iam_policy_document" "dlq" {
     resources = [aws_sqs_queue.dlq.arn]
 
     principals {
-      type = "AWS"
-      identifiers = [
-        "arn:aws:iam::123456789012:role/acme-commerce-internal-use1-orders-sync_sync-orders-scheduler",
-      ]
+      type        = "AWS"
+      identifiers = [aws_iam_role.scheduler.arn]
     }
   }
 

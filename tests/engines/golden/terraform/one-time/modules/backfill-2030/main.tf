@@ -86,7 +86,7 @@ data "aws_iam_policy_document" "scheduler" {
     sid       = "SendToDeadLetterQueue"
     effect    = "Allow"
     actions   = ["sqs:SendMessage"]
-    resources = ["arn:aws:sqs:us-east-1:123456789012:acme-platform-internal-use1-migrations_backfill-2030-dlq"]
+    resources = [aws_sqs_queue.dlq.arn]
   }
 
   statement {
@@ -178,10 +178,8 @@ data "aws_iam_policy_document" "dlq" {
     resources = [aws_sqs_queue.dlq.arn]
 
     principals {
-      type = "AWS"
-      identifiers = [
-        "arn:aws:iam::123456789012:role/acme-platform-internal-use1-migrations_backfill-2030-scheduler",
-      ]
+      type        = "AWS"
+      identifiers = [aws_iam_role.scheduler.arn]
     }
   }
 

@@ -1,0 +1,161 @@
+"""One description per resource kind: what every layer needs to know about a kind, in one row.
+
+The model (resources.py), the AWS engine and both exports read these rows instead of keeping
+tables of their own, so adding a kind means a row here, its builder in resources.py and its
+AWS engine service module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Final, Literal
+
+ResourceType = Literal[
+    "aws_scheduler_schedule_group",
+    "aws_scheduler_schedule",
+    "aws_iam_role",
+    "aws_iam_role_policy",
+    "aws_sqs_queue",
+    "aws_sqs_queue_policy",
+    "aws_cloudwatch_metric_alarm",
+]
+
+RefAttribute = Literal["arn", "name", "url"]
+"""What a :class:`~ecs_scheduler.resources.Ref` names of a resource: its ARN, name or URL."""
+
+
+@dataclass(frozen=True)
+class Kind:
+    """Everything the layers need to know about one kind of resource; the defaults are those
+    of a kind with an ARN and a name of its own."""
+
+    type: ResourceType
+    label: str  # what a message calls a resource of this kind, before its name
+    # Whether the kind carries the stack's tags (AWS can tag it, and ownership is read from them).
+    taggable: bool
+    # Fields that name the resource rather than describe it: a different value is a different
+    # resource, so they never appear in an update.
+    identity_fields: frozenset[str]
+    cloudformation_type: str
+    # The kind this one lives inside and goes with (a policy inside its role or queue).
+    parent: ResourceType | None = None
+    # Holds data that deleting it loses (the dead-letter queue's failed events).
+    stateful: bool = False
+    # Fields AWS accepts only when the resource is created, each with why.
+    replace_fields: Mapping[str, str] = field(default_factory=dict)
+    # The attributes a Ref may name (a policy has no ARN or URL of its own).
+    attributes: frozenset[RefAttribute] = frozenset({"arn", "name"})
+    # What ``!Ref`` gives, and the ``!GetAtt`` attribute giving each other attribute.
+    cloudformation_ref: RefAttribute | None = "name"
+    cloudformation_attributes: Mapping[RefAttribute, str] = field(
+        default_factory=lambda: {"arn": "Arn"}
+    )
+    # The provider attribute holding the resource's name (``arn`` and ``url`` are called so).
+    terraform_name_attribute: str | None = "name"
+
+
+def _policy(
+    resource_type: ResourceType,
+    label: str,
+    parent: ResourceType,
+    identity_fields: set[str],
+    cloudformation_type: str,
+) -> Kind:
+    """A policy inside its parent: untagged, with nothing of its own another value refers to."""
+    return Kind(
+        type=resource_type,
+        label=label,
+        taggable=False,
+        identity_fields=frozenset(identity_fields),
+        cloudformation_type=cloudformation_type,
+        parent=parent,
+        attributes=frozenset(),
+        cloudformation_ref=None,
+        cloudformation_attributes={},
+        terraform_name_attribute=None,
+    )
+
+
+# Return values from the CloudFormation Template Reference, "Return values" of each type:
+# AWS::Scheduler::ScheduleGroup and ::Schedule (Ref: name; GetAtt: Arn), AWS::IAM::Role (Ref:
+# name; GetAtt: Arn), AWS::SQS::Queue (Ref: URL; GetAtt: Arn, QueueName, QueueUrl),
+# AWS::CloudWatch::Alarm (Ref: name; GetAtt: Arn). The policies' Ref gives nothing we use.
+# https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sqs-queue.html
+# Rows are in dependency order: creates and updates run top to bottom, deletes bottom to top.
+_KINDS: Final[tuple[Kind, ...]] = (
+    Kind(
+        type="aws_scheduler_schedule_group",
+        label="schedule group",
+        taggable=True,
+        identity_fields=frozenset({"Name", "Tags", "ClientToken"}),
+        cloudformation_type="AWS::Scheduler::ScheduleGroup",
+    ),
+    Kind(
+        type="aws_iam_role",
+        label="IAM role",
+        taggable=True,
+        identity_fields=frozenset({"RoleName", "Tags"}),
+        cloudformation_type="AWS::IAM::Role",
+        replace_fields={"Path": "IAM cannot change the path of an existing role"},
+    ),
+    _policy(
+        "aws_iam_role_policy",
+        "inline policy",
+        "aws_iam_role",
+        {"RoleName", "PolicyName"},
+        "AWS::IAM::RolePolicy",
+    ),
+    Kind(
+        type="aws_sqs_queue",
+        label="SQS queue",
+        taggable=True,
+        identity_fields=frozenset({"QueueName", "tags", "Tags"}),
+        cloudformation_type="AWS::SQS::Queue",
+        # The dead-letter queue holds failed events, yet it goes with its job, as `destroy`
+        # and the Terraform export do.
+        stateful=True,
+        replace_fields={
+            "Attributes.FifoQueue": "SQS cannot turn a queue into a FIFO queue or back"
+        },
+        attributes=frozenset({"arn", "name", "url"}),
+        cloudformation_ref="url",
+        cloudformation_attributes={"arn": "Arn", "name": "QueueName", "url": "QueueUrl"},
+    ),
+    _policy(
+        "aws_sqs_queue_policy",
+        "policy of SQS queue",
+        "aws_sqs_queue",
+        {"QueueUrl", "QueueName"},
+        "AWS::SQS::QueuePolicy",
+    ),
+    Kind(
+        type="aws_cloudwatch_metric_alarm",
+        label="CloudWatch alarm",
+        taggable=True,
+        identity_fields=frozenset({"AlarmName", "Tags"}),
+        cloudformation_type="AWS::CloudWatch::Alarm",
+        terraform_name_attribute="alarm_name",
+    ),
+    Kind(
+        type="aws_scheduler_schedule",
+        label="schedule",
+        taggable=False,  # schedules cannot carry tags
+        identity_fields=frozenset({"Name", "GroupName", "ClientToken"}),
+        cloudformation_type="AWS::Scheduler::Schedule",
+    ),
+)
+
+KINDS: Final[Mapping[ResourceType, Kind]] = {kind.type: kind for kind in _KINDS}
+
+# Views of the table for the engines' loops; each is derived, never written out again.
+DEPENDENCY_ORDER: Final[tuple[ResourceType, ...]] = tuple(kind.type for kind in _KINDS)
+TAGGABLE_TYPES: Final[frozenset[ResourceType]] = frozenset(
+    kind.type for kind in _KINDS if kind.taggable
+)
+REPLACE_FIELDS: Final[Mapping[ResourceType, Mapping[str, str]]] = {
+    kind.type: kind.replace_fields for kind in _KINDS if kind.replace_fields
+}
+PARENT: Final[Mapping[ResourceType, ResourceType]] = {
+    kind.type: kind.parent for kind in _KINDS if kind.parent is not None
+}
