@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from rich.progress import Progress
 
     from ecs_scheduler.engines.aws import AwsClients, Change, Plan
+    from ecs_scheduler.engines.aws.ecs import TaskDefinitions
     from ecs_scheduler.loader import LoadResult
     from ecs_scheduler.operations.status import StatusReport
     from ecs_scheduler.resources import DesiredState
@@ -274,11 +275,13 @@ def interrupts_stop_calls(clients: AwsClients) -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
 
 
-def run_preflight(desired: DesiredState, clients: AwsClients) -> None:
+def run_preflight(
+    desired: DesiredState, clients: AwsClients, task_definitions: TaskDefinitions | None = None
+) -> None:
     from ecs_scheduler.engines.aws import AwsEngineError
     from ecs_scheduler.engines.aws.preflight import preflight
 
-    report = preflight(desired, clients)
+    report = preflight(desired, clients, task_definitions=task_definitions)
     for warning in report.warnings:
         err.print(f"[yellow]warning:[/] {escape(str(warning))}")
     if report.errors:
@@ -817,6 +820,7 @@ def make_plan(
     prune_foreign: bool = False,
 ) -> tuple[Plan, AwsClients]:
     from ecs_scheduler.engines.aws import plan
+    from ecs_scheduler.engines.aws.ecs import TaskDefinitions
 
     result = load_config(config)
     desired = build_desired(result)
@@ -827,9 +831,11 @@ def make_plan(
     clients = connect(
         result, profile, region, endpoint_url, timeout=timeout, parallelism=parallelism
     )
+    # Preflight and plan read each task definition once, between them.
+    task_definitions = TaskDefinitions(clients)
     with interrupts_stop_calls(clients):
         if not (destroy_jobs or destroy_all):
-            run_preflight(desired, clients)
+            run_preflight(desired, clients, task_definitions)
         with read_progress() as reading:
             the_plan = plan(
                 desired,
@@ -839,6 +845,7 @@ def make_plan(
                 max_workers=parallelism,
                 prune_foreign=prune_foreign,
                 progress=reading,
+                task_definitions=task_definitions,
             )
     return the_plan, clients
 

@@ -66,6 +66,10 @@ TAG_SECURITY_DOMAIN: Final = "SecurityDomain"
 TAG_MANAGED_BY: Final = "ManagedBy"
 TAG_STACK: Final = "ecs-scheduler:stack"
 TAG_JOB: Final = "ecs-scheduler:job"
+# On a job's schedule group: the names of its role and its queue. fit() shortens each name by
+# its own service's limit, so they cannot be derived from the group's name.
+TAG_ROLE: Final = "ecs-scheduler:role"
+TAG_QUEUE: Final = "ecs-scheduler:queue"
 MANAGED_BY_VALUE: Final = "ecs-scheduler"
 RESERVED_TAG_KEYS: Final = frozenset(
     {
@@ -255,3 +259,9 @@ def job_tags(stack: str, job_key: str, job: Job) -> dict[str, str]:
         TAG_STACK: stack,
         TAG_JOB: job_key,
     }
+
+
+def schedule_group_tags(tags: Mapping[str, str], names: JobNames) -> dict[str, str]:
+    """A job's ``tags`` plus the names of its role and queue, recorded on its schedule group
+    so that a job no longer in the config is found by them."""
+    return {**tags, TAG_ROLE: names.role, TAG_QUEUE: names.queue}

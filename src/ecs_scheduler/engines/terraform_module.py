@@ -685,8 +685,7 @@ class JobModule:
         reported = [(resource.aws_name, _NAME_ATTRIBUTES[resource.type]), (resource.arn, "arn")]
         if resource.type == "aws_sqs_queue":
             _, partition, _, region, account, queue = resource.arn.split(":")
-            suffix = policies.dns_suffix(partition)
-            reported.append((f"https://sqs.{region}.{suffix}/{account}/{queue}", "url"))
+            reported.append((policies.queue_url(partition, region, account, queue), "url"))
         return reported
 
     def _output_map(self, name: str, raw: Mapping[str, Any]) -> Value:
@@ -724,19 +723,12 @@ class JobModule:
     def build(self, outputs: Mapping[str, Any]) -> ModuleBlocks:
         main = list(self._main_blocks())
         if self._uses_lookup:
-            revision = self.task_definition.revision
-            family = self.task_definition.family
             main.insert(
                 0,
                 Block(
                     "data",
                     ("aws_ecs_task_definition", "this"),
-                    (
-                        Attribute(
-                            "task_definition",
-                            family if revision is None else f"{family}:{revision}",
-                        ),
-                    ),
+                    (Attribute("task_definition", self.task_definition.identifier),),
                 ),
             )
         output_blocks = tuple(
