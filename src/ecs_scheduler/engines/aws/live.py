@@ -4,6 +4,9 @@ Nothing here decides anything: it reports what exists, its tags, whether this st
 and facts a plan needs (a queue's URL and message count). Live resources are keyed by the
 address their job's desired resource has; resources of a job that is no longer configured
 get the addresses the model would give them.
+
+This module discovers a job's resources (which names to try, and what makes them ours); how
+each kind is read is its service module's (``scheduler``, ``iam``, ``sqs``, ``cloudwatch``).
 """
 
 from __future__ import annotations
