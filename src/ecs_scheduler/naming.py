@@ -35,6 +35,7 @@ from typing import Final
 
 # The tag keys ecs-scheduler sets are the config's (user tags may not shadow them); the model
 # names them from here too, so they are imported under their own name: re-exported.
+from ecs_scheduler.config import OWN_TAG_PREFIX, Job
 from ecs_scheduler.config import (
     RESERVED_TAG_KEYS as RESERVED_TAG_KEYS,  # noqa: PLC0414
 )
@@ -59,7 +60,6 @@ from ecs_scheduler.config import (
 from ecs_scheduler.config import (
     TAG_STACK as TAG_STACK,  # noqa: PLC0414
 )
-from ecs_scheduler.config import Job
 
 
 @dataclass(frozen=True)
@@ -85,6 +85,11 @@ ALARM_RULE: Final = NameRule("CloudWatch alarm", 255, re.compile(r"[\x20-\x7e]+"
 HASH_LENGTH: Final = 8
 PRIMARY_SCHEDULE_KEY: Final = ""
 
+# On a job's schedule group: the names of its role and its queue. fit() shortens each name by
+# its own service's limit, so they cannot be derived from the group's name. (The config
+# reserves every key under OWN_TAG_PREFIX, so no user tag can shadow them.)
+TAG_ROLE: Final = f"{OWN_TAG_PREFIX}role"
+TAG_QUEUE: Final = f"{OWN_TAG_PREFIX}queue"
 MANAGED_BY_VALUE: Final = "ecs-scheduler"
 
 _NOT_ALPHANUMERIC = re.compile(r"[^a-z0-9]+")
@@ -263,3 +268,9 @@ def job_tags(stack: str, job_key: str, job: Job) -> dict[str, str]:
         TAG_STACK: stack,
         TAG_JOB: job_key,
     }
+
+
+def schedule_group_tags(tags: Mapping[str, str], names: JobNames) -> dict[str, str]:
+    """A job's ``tags`` plus the names of its role and queue, recorded on its schedule group
+    so that a job no longer in the config is found by them."""
+    return {**tags, TAG_ROLE: names.role, TAG_QUEUE: names.queue}

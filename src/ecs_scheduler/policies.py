@@ -44,6 +44,11 @@ def schedule_arn(partition: str, region: str, account: str, group: str, schedule
     return f"arn:{partition}:scheduler:{region}:{account}:schedule/{group}/{schedule}"
 
 
+def queue_url(partition: str, region: str, account: str, queue: str) -> str:
+    """The URL SQS gives a queue (``https://sqs.<region>.<dns suffix>/<account>/<name>``)."""
+    return f"https://sqs.{region}.{dns_suffix(partition)}/{account}/{queue}"
+
+
 def kms_alias_name(kms_key_arn: str) -> str | None:
     """``alias/<name>`` when the ARN names an alias rather than a key, else None."""
     resource = kms_key_arn.split(":", 5)[5]

@@ -49,7 +49,7 @@ from ecs_scheduler.config import Job, ScheduleSpec, Stack
 from ecs_scheduler.errors import EcsSchedulerError
 from ecs_scheduler.kinds import KINDS, RefAttribute
 from ecs_scheduler.kinds import ResourceType as ResourceType  # noqa: PLC0414 (the engines' import)
-from ecs_scheduler.naming import JobNames, job_tags, names_for_job
+from ecs_scheduler.naming import JobNames, job_tags, names_for_job, schedule_group_tags
 
 LookupAttribute = Literal["task_definition_arn", "task_role_arn", "execution_role_arn"]
 
@@ -128,6 +128,12 @@ class TaskDefinitionRef:
     task_role_arn: str | None  # set when the config names it; otherwise looked up
     execution_role_arn: str | None
 
+    @property
+    def identifier(self) -> str:
+        """``family:revision``, or the family alone for its latest ACTIVE revision: what
+        DescribeTaskDefinition takes and a task definition ARN ends in."""
+        return self.family if self.revision is None else f"{self.family}:{self.revision}"
+
 
 @dataclass(frozen=True)
 class DesiredState:
@@ -167,7 +173,6 @@ class JobArns:
     def of(cls, job: Job, names: JobNames) -> JobArns:
         partition, region, account = job.partition, job.region, job.account
         alarm = f"arn:{partition}:cloudwatch:{region}:{account}:alarm:"
-        suffix = policies.dns_suffix(partition)
         return cls(
             schedule_group=policies.schedule_group_arn(
                 partition, region, account, names.schedule_group
@@ -178,7 +183,7 @@ class JobArns:
             },
             role=f"arn:{partition}:iam::{account}:role/{names.role}",
             queue=f"arn:{partition}:sqs:{region}:{account}:{names.queue}",
-            queue_url=f"https://sqs.{region}.{suffix}/{account}/{names.queue}",
+            queue_url=policies.queue_url(partition, region, account, names.queue),
             alarm_messages_visible=alarm + names.alarm_messages_visible,
             alarm_oldest_message=alarm + names.alarm_oldest_message,
         )
@@ -199,7 +204,7 @@ def task_definition_arn(job_key: str, job: Job) -> str | Lookup:
         return Lookup(job_key, "task_definition_arn")
     return (
         f"arn:{job.partition}:ecs:{job.region}:{job.account}:task-definition/"
-        f"{job.task_name}:{job.task_definition_revision}"
+        f"{task_definition_ref(job).identifier}"
     )
 
 
@@ -343,8 +348,9 @@ def job_resources(stack: str, job_key: str, job: Job) -> list[Resource]:
             url=url,
         )
 
-    group = make(
-        "aws_scheduler_schedule_group", "ecs", names.schedule_group, arns.schedule_group, {}
+    group = dataclasses.replace(
+        make("aws_scheduler_schedule_group", "ecs", names.schedule_group, arns.schedule_group, {}),
+        tags=schedule_group_tags(tags, names),
     )
     role_properties: dict[str, Any] = {
         "AssumeRolePolicyDocument": policies.trust_policy(

@@ -803,16 +803,10 @@ def _render_parameter(
     return rendered
 
 
-def _task_definition_reference(task_definition: TaskDefinitionRef) -> str:
-    if task_definition.revision is None:
-        return task_definition.family
-    return f"{task_definition.family}:{task_definition.revision}"
-
-
 def _task_definition_arn(task_definition: TaskDefinitionRef, region: _ArnParts) -> str:
     return (
         f"arn:{region.partition}:ecs:{region.region}:{region.account}:task-definition/"
-        f"{_task_definition_reference(task_definition)}"
+        f"{task_definition.identifier}"
     )
 
 
@@ -828,7 +822,7 @@ def _parameter_description(
     return (
         f"The {_LOOKUP_WHAT[lookup.attribute]} {task_definition.family} ({revision}) that job "
         f"{lookup.job} runs. Print it with: aws ecs describe-task-definition --region "
-        f"{region.region} --task-definition {_task_definition_reference(task_definition)} "
+        f"{region.region} --task-definition {task_definition.identifier} "
         f"--query {_LOOKUP_QUERIES[lookup.attribute]} --output text "
         f"(setting {_CONFIG_FIELD_SKIPPING_LOOKUP[lookup.attribute]} in the config removes "
         "this parameter)."

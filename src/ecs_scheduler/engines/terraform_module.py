@@ -700,19 +700,12 @@ class JobModule:
     def build(self, outputs: Mapping[str, Any]) -> ModuleBlocks:
         main = list(self._main_blocks())
         if self._uses_lookup:
-            revision = self.task_definition.revision
-            family = self.task_definition.family
             main.insert(
                 0,
                 Block(
                     "data",
                     ("aws_ecs_task_definition", "this"),
-                    (
-                        Attribute(
-                            "task_definition",
-                            family if revision is None else f"{family}:{revision}",
-                        ),
-                    ),
+                    (Attribute("task_definition", self.task_definition.identifier),),
                 ),
             )
         output_blocks = tuple(

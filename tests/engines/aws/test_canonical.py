@@ -11,7 +11,7 @@ from botocore.exceptions import ClientError
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ecs_scheduler.engines.aws import applier
+from ecs_scheduler.engines.aws import scheduler
 from ecs_scheduler.engines.aws.canonical import canonical_policy, canonical_properties, diff
 
 KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
@@ -166,7 +166,7 @@ def test_a_role_not_yet_assumable_is_retried_with_backoff(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     delays: list[float] = []
-    monkeypatch.setattr("ecs_scheduler.engines.aws.applier.time.sleep", delays.append)
+    monkeypatch.setattr("ecs_scheduler.engines.aws.scheduler.time.sleep", delays.append)
     attempts = iter(
         [
             _validation_error(
@@ -183,18 +183,18 @@ def test_a_role_not_yet_assumable_is_retried_with_backoff(
             raise error
         return "created"
 
-    assert applier.retry_until_role_usable(create) == "created"
+    assert scheduler.retry_until_role_usable(create) == "created"
     assert delays == [1.0, 2.0]
 
 
 def test_other_validation_errors_are_not_retried(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("ecs_scheduler.engines.aws.applier.time.sleep", pytest.fail)
+    monkeypatch.setattr("ecs_scheduler.engines.aws.scheduler.time.sleep", pytest.fail)
 
     def create() -> str:
         raise _validation_error("Invalid ScheduleExpression.")
 
     with pytest.raises(ClientError, match="Invalid ScheduleExpression"):
-        applier.retry_until_role_usable(create)
+        scheduler.retry_until_role_usable(create)
 
 
 leaves = st.one_of(st.integers(-3, 3), st.sampled_from(["a", "b"]), st.booleans())

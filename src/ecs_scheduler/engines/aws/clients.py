@@ -1,4 +1,4 @@
-"""The boto3 clients the engine talks to, created once and shared by every worker thread.
+"""The boto3 clients the engine talks to, each created on first use and shared by every thread.
 
 The clients also guard every call, so that a command fails with one clear line instead of
 hanging or crashing: short timeouts, few attempts on connection errors, an optional deadline for
@@ -13,6 +13,7 @@ import threading
 import time
 import urllib.parse
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -204,22 +205,61 @@ def _check_endpoint(endpoint: str) -> None:
         )
 
 
-@dataclass(frozen=True)
+class _LazyClient:
+    """An :class:`AwsClients` attribute: the boto3 client of the service of its name."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.service = name
+
+    def __get__(self, clients: AwsClients, owner: type | None = None) -> Any:
+        return clients.client(self.service)
+
+
 class AwsClients:
-    scheduler: Any
-    iam: Any
-    sqs: Any
-    cloudwatch: Any
-    ecs: Any
-    ec2: Any
-    kms: Any
-    sns: Any
-    sts: Any
-    events: Any
-    region: str
-    endpoint_url: str | None
-    api_calls: ApiCallCounter = field(default_factory=ApiCallCounter, compare=False)
-    guard: CallGuard = field(default_factory=lambda: CallGuard(None, None), compare=False)
+    """One command's boto3 clients, each made on first use and then shared by every thread.
+
+    A command talks to a few of these services only; making a client costs a botocore
+    service-model load, so none is made before it is needed.
+    """
+
+    scheduler = _LazyClient()
+    iam = _LazyClient()
+    sqs = _LazyClient()
+    cloudwatch = _LazyClient()
+    ecs = _LazyClient()
+    ec2 = _LazyClient()
+    kms = _LazyClient()
+    sns = _LazyClient()
+    sts = _LazyClient()
+    events = _LazyClient()
+
+    def __init__(
+        self,
+        make_client: Callable[[str], Any],
+        *,
+        region: str,
+        endpoint_url: str | None,
+        api_calls: ApiCallCounter,
+        guard: CallGuard,
+    ) -> None:
+        self._make_client = make_client
+        self._made: dict[str, Any] = {}
+        # boto3 sessions are not thread-safe: one lock covers making a client from the session.
+        self._lock = threading.Lock()
+        self.region = region
+        self.endpoint_url = endpoint_url
+        self.api_calls = api_calls
+        self.guard = guard
+
+    def client(self, service: str) -> Any:
+        """The client of ``service``, made now if no thread has asked for it before."""
+        made = self._made.get(service)
+        if made is None:
+            with self._lock:
+                made = self._made.get(service)
+                if made is None:
+                    made = self._made[service] = self._make_client(service)
+        return made
 
     @classmethod
     def create(
@@ -270,19 +310,4 @@ class AwsClients:
             guard.register(made)
             return made
 
-        return cls(
-            scheduler=client("scheduler"),
-            iam=client("iam"),
-            sqs=client("sqs"),
-            cloudwatch=client("cloudwatch"),
-            ecs=client("ecs"),
-            ec2=client("ec2"),
-            kms=client("kms"),
-            sns=client("sns"),
-            sts=client("sts"),
-            events=client("events"),
-            region=region,
-            endpoint_url=endpoint,
-            api_calls=counter,
-            guard=guard,
-        )
+        return cls(client, region=region, endpoint_url=endpoint, api_calls=counter, guard=guard)

@@ -4,6 +4,9 @@ Nothing here decides anything: it reports what exists, its tags, whether this st
 and facts a plan needs (a queue's URL and message count). Live resources are keyed by the
 address their job's desired resource has; resources of a job that is no longer configured
 get the addresses the model would give them.
+
+This module discovers a job's resources (which names to try, and what makes them ours); how
+each kind is read is its service module's (``scheduler``, ``iam``, ``sqs``, ``cloudwatch``).
 """
 
 from __future__ import annotations
@@ -14,69 +17,66 @@ import re
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from typing import Any, Final, TypeVar
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from ecs_scheduler.engines.aws.canonical import SETTABLE_QUEUE_ATTRIBUTES
+from ecs_scheduler.engines.aws import cloudwatch, iam, scheduler, sqs
 from ecs_scheduler.engines.aws.clients import AwsClients
 from ecs_scheduler.engines.aws.errors import AwsEngineError
+from ecs_scheduler.engines.aws.scheduler import Group
+from ecs_scheduler.engines.aws.service import (
+    ALARM,
+    GROUP,
+    QUEUE,
+    QUEUE_POLICY,
+    ROLE,
+    ROLE_POLICY,
+    SCHEDULE,
+    LiveResource,
+    error_code,
+    is_owned,
+    request_fields,
+)
 from ecs_scheduler.naming import (
     HASH_LENGTH,
-    MANAGED_BY_VALUE,
     TAG_JOB,
-    TAG_MANAGED_BY,
+    TAG_QUEUE,
+    TAG_ROLE,
     TAG_STACK,
-    is_role_policy_name,
     schedule_key_of,
 )
 from ecs_scheduler.resources import DesiredState, Resource, ResourceType, address
 
+# The kinds and the live resource are the service modules'; the rest of the engine reads
+# them from here, beside the live state.
+__all__ = [
+    "ALARM",
+    "GROUP",
+    "QUEUE",
+    "QUEUE_POLICY",
+    "ROLE",
+    "ROLE_POLICY",
+    "SCHEDULE",
+    "LiveResource",
+    "LiveState",
+    "ReadProgress",
+    "error_code",
+    "is_owned",
+    "parallel_map",
+    "read_live_state",
+]
+
 T = TypeVar("T")
 R = TypeVar("R")
 
-GROUP: Final[ResourceType] = "aws_scheduler_schedule_group"
-SCHEDULE: Final[ResourceType] = "aws_scheduler_schedule"
-ROLE: Final[ResourceType] = "aws_iam_role"
-ROLE_POLICY: Final[ResourceType] = "aws_iam_role_policy"
-QUEUE: Final[ResourceType] = "aws_sqs_queue"
-QUEUE_POLICY: Final[ResourceType] = "aws_sqs_queue_policy"
-ALARM: Final[ResourceType] = "aws_cloudwatch_metric_alarm"
-
-# The Terraform resource names of the model, for jobs no longer in the config.
-_ALARM_NAME_BY_METRIC = {
-    "ApproximateNumberOfMessagesVisible": "dlq_messages_visible",
-    "ApproximateAgeOfOldestMessage": "dlq_oldest_message",
-}
 DEFAULT_JOB_READERS = 4
 # A name the naming standard shortened ends in "-" and 8 hex digits of a hash.
 _SHORTENED_NAME = re.compile(rf"-[0-9a-f]{{{HASH_LENGTH}}}$")
 _ACCESS_DENIED_CODES = frozenset({"AccessDeniedException", "AccessDenied"})
 # Called with (jobs read, jobs to read) as a read advances, once at its start with 0.
 ReadProgress = Callable[[int, int], None]
-_Group = tuple[str, str, dict[str, str]]  # name, ARN, tags
-QUEUE_MESSAGE_COUNTS = (
-    "ApproximateNumberOfMessages",
-    "ApproximateNumberOfMessagesNotVisible",
-    "ApproximateNumberOfMessagesDelayed",
-)
-
-
-@dataclass(frozen=True)
-class LiveResource:
-    """One resource as it exists in AWS, with its properties in the model's request shape."""
-
-    address: str
-    job: str
-    type: ResourceType
-    aws_name: str
-    arn: str
-    properties: Mapping[str, Any]
-    tags: Mapping[str, str] = field(default_factory=dict)
-    owned: bool = True  # carries this stack's and job's ownership tags (or belongs through them)
-    queue_url: str | None = None
-    queue_messages: int = 0
 
 
 @dataclass(frozen=True)
@@ -87,18 +87,6 @@ class LiveState:
 
     def of_job(self, job: str) -> list[LiveResource]:
         return [resource for resource in self.resources.values() if resource.job == job]
-
-
-def is_owned(tags: Mapping[str, str], stack: str, job: str) -> bool:
-    return (
-        tags.get(TAG_MANAGED_BY) == MANAGED_BY_VALUE
-        and tags.get(TAG_STACK) == stack
-        and tags.get(TAG_JOB) == job
-    )
-
-
-def error_code(error: ClientError) -> str:
-    return str(error.response.get("Error", {}).get("Code", ""))
 
 
 def parallel_map(
@@ -171,7 +159,7 @@ class _Reader:
         return LiveState(self.stack, resources, tuple(sorted(self.unreadable)))
 
     def _read_job_and_report(
-        self, job: str, tagged_groups: list[_Group], total: int
+        self, job: str, tagged_groups: list[Group], total: int
     ) -> list[LiveResource]:
         found = self._read_job(job, tagged_groups)
         with self.progress_lock:
@@ -185,22 +173,19 @@ class _Reader:
 
     # -- schedule groups ------------------------------------------------------------------
 
-    def _stack_groups(self) -> dict[str, list[_Group]]:
+    def _stack_groups(self) -> dict[str, list[Group]]:
         """This stack's groups by job: (name, ARN, tags), found by the stack tag.
 
         A job has one group, except after an apply that renamed it was interrupted: then the
         old one is still there, and must be found to be removed.
         """
-        summaries: list[dict[str, Any]] = []
-        paginator = self.clients.scheduler.get_paginator("list_schedule_groups")
-        for page in paginator.paginate():
-            summaries.extend(
-                group
-                for group in page["ScheduleGroups"]
-                if group["Name"] != "default" and self._could_be_ours(group["Name"])
-            )
+        summaries = [
+            group
+            for group in scheduler.list_groups(self.clients)
+            if self._could_be_ours(group["Name"])
+        ]
         tags = parallel_map(self.pool, self._listed_group_tags, summaries)
-        found: dict[str, list[_Group]] = {}
+        found: dict[str, list[Group]] = {}
         for summary, group_tags in zip(summaries, tags, strict=True):
             if group_tags.get(TAG_STACK) == self.stack and TAG_JOB in group_tags:
                 found.setdefault(group_tags[TAG_JOB], []).append(
@@ -220,7 +205,7 @@ class _Reader:
     def _listed_group_tags(self, group: Mapping[str, Any]) -> dict[str, str]:
         """A listed group's tags; none, and a note, if this plan may not read them."""
         try:
-            return self._scheduler_tags(group["Arn"])
+            return scheduler.group_tags(self.clients, group["Arn"])
         except ClientError as error:
             if error_code(error) not in _ACCESS_DENIED_CODES:
                 raise
@@ -231,29 +216,9 @@ class _Reader:
             )
             return {}
 
-    def _scheduler_tags(self, arn: str) -> dict[str, str]:
-        try:
-            response = self.clients.scheduler.list_tags_for_resource(ResourceArn=arn)
-        except ClientError as error:
-            if error_code(error) == "ResourceNotFoundException":
-                return {}
-            raise
-        return {tag["Key"]: tag["Value"] for tag in response.get("Tags", [])}
-
-    def _read_group(self, job: str, name: str) -> _Group | None:
-        try:
-            group = self.clients.scheduler.get_schedule_group(Name=name)
-        except ClientError as error:
-            if error_code(error) == "ResourceNotFoundException":
-                return None
-            raise
-        if group.get("State") == "DELETING":
-            return None
-        return name, group["Arn"], self._scheduler_tags(group["Arn"])
-
     # -- one job --------------------------------------------------------------------------
 
-    def _read_job(self, job: str, tagged_groups: list[_Group]) -> list[LiveResource]:
+    def _read_job(self, job: str, tagged_groups: list[Group]) -> list[LiveResource]:
         wanted = {
             (resource.type, resource.name): resource
             for resource in self.desired_by_job.get(job, [])
@@ -262,12 +227,12 @@ class _Reader:
         found: list[LiveResource] = []
 
         group_resource = wanted.get((GROUP, "ecs"))
-        group: _Group | None = None
+        group: Group | None = None
         if group_resource is not None:
             group = next(
                 (tagged for tagged in tagged_groups if tagged[0] == group_resource.aws_name),
                 None,
-            ) or self._read_group(job, group_resource.aws_name)
+            ) or scheduler.read_group(self.clients, group_resource.aws_name)
         if group is None and tagged_groups:
             group = tagged_groups[0]
         schedules: list[dict[str, Any]] = []
@@ -278,13 +243,14 @@ class _Reader:
                 LiveResource(address(job, GROUP, "ecs"), job, GROUP, name, arn, {}, tags, owned)
             )
             if owned:
-                schedules = self._schedules(name)
+                schedules = scheduler.read_schedules(self.clients, self.pool, name)
                 found.extend(self._schedule_resources(job, name, schedules))
 
         # By its configured name first; failing that, by the name this job's schedules use
-        # (a job whose names changed), then by the naming standard's suffixes on the group's
-        # name (a job whose schedules an interrupted destroy already removed). Only the
-        # configured name can collide: a resource found any other way counts only if ours.
+        # (a job whose names changed), then by the name its group records (a job whose
+        # schedules an interrupted destroy already removed, or that ran once and deleted
+        # itself). Only the configured name can collide: a resource found any other way
+        # counts only if ours.
         group_name = group[0] if group is not None else None
         role_policy = wanted.get((ROLE_POLICY, "scheduler"))
         roles: list[LiveResource] = []
@@ -292,9 +258,9 @@ class _Reader:
         for role_name in _candidates(
             configured_role,
             _first_target_name(schedules, ("Target", "RoleArn")),
-            f"{group_name}-scheduler" if group_name else None,
+            _recorded_name(group, TAG_ROLE, "-scheduler"),
         ):
-            roles = self._read_role(job, role_name, role_policy)
+            roles = iam.read_role(self.clients, self.stack, job, role_name, role_policy)
             if roles and (role_name == configured_role or roles[0].owned):
                 break
             roles = []
@@ -308,14 +274,14 @@ class _Reader:
         for candidate in _candidates(
             configured_queue,
             _first_target_name(schedules, ("Target", "DeadLetterConfig", "Arn")),
-            f"{group_name}-dlq" if group_name else None,
+            _recorded_name(group, TAG_QUEUE, "-dlq"),
         ):
-            queues = self._read_queue(job, candidate)
+            queues = sqs.read_queue(self.clients, self.stack, job, candidate)
             if queues and (candidate == configured_queue or queues[0].owned):
                 found.extend(queues)
                 queue_name = candidate
                 break
-        found.extend(self._read_alarms(job, wanted, queue_name))
+        found.extend(cloudwatch.read_alarms(self.clients, self.stack, job, wanted, queue_name))
         seen = {(resource.type, resource.aws_name) for resource in found}
         for stray in tagged_groups:
             if group is None or stray[0] != group[0]:
@@ -323,7 +289,7 @@ class _Reader:
         return found
 
     def _read_stray_group(
-        self, job: str, group: _Group, seen: set[tuple[ResourceType, str]]
+        self, job: str, group: Group, seen: set[tuple[ResourceType, str]]
     ) -> list[LiveResource]:
         """A second group of a job, and what its schedules use: all of it to be removed.
 
@@ -333,7 +299,7 @@ class _Reader:
         name, arn, tags = group
         if not is_owned(tags, self.stack, job):
             return []
-        schedules = self._schedules(name)
+        schedules = scheduler.read_schedules(self.clients, self.pool, name)
         found = [
             _rekeyed(
                 LiveResource(address(job, GROUP, "ecs"), job, GROUP, name, arn, {}, tags), name
@@ -344,24 +310,34 @@ class _Reader:
             for schedule in self._schedule_resources(job, name, schedules)
         )
         for role_name in _candidates(
-            _first_target_name(schedules, ("Target", "RoleArn")), f"{name}-scheduler"
+            _first_target_name(schedules, ("Target", "RoleArn")),
+            _recorded_name(group, TAG_ROLE, "-scheduler"),
         ):
-            roles = [] if (ROLE, role_name) in seen else self._read_role(job, role_name, None)
+            roles = (
+                []
+                if (ROLE, role_name) in seen
+                else iam.read_role(self.clients, self.stack, job, role_name, None)
+            )
             if roles and roles[0].owned:
                 found.extend(_rekeyed(resource, name) for resource in roles)
                 found = [_schedule_owned(resource, roles[0].arn, set(), name) for resource in found]
                 break
         queue_name: str | None = None
         for candidate in _candidates(
-            _first_target_name(schedules, ("Target", "DeadLetterConfig", "Arn")), f"{name}-dlq"
+            _first_target_name(schedules, ("Target", "DeadLetterConfig", "Arn")),
+            _recorded_name(group, TAG_QUEUE, "-dlq"),
         ):
-            queues = [] if (QUEUE, candidate) in seen else self._read_queue(job, candidate)
+            queues = (
+                []
+                if (QUEUE, candidate) in seen
+                else sqs.read_queue(self.clients, self.stack, job, candidate)
+            )
             if queues and queues[0].owned:
                 found.extend(_rekeyed(resource, name) for resource in queues)
                 queue_name = candidate
                 break
         if queue_name is not None:
-            alarms = self._read_alarms(job, {}, queue_name)
+            alarms = cloudwatch.read_alarms(self.clients, self.stack, job, {}, queue_name)
             found.extend(
                 _rekeyed(alarm, name) for alarm in alarms if (ALARM, alarm.aws_name) not in seen
             )
@@ -377,30 +353,6 @@ class _Reader:
 
     # -- schedules ------------------------------------------------------------------------
 
-    def _schedules(self, group: str) -> list[dict[str, Any]]:
-        names: list[str] = []
-        paginator = self.clients.scheduler.get_paginator("list_schedules")
-        for page in paginator.paginate(GroupName=group):
-            names.extend(
-                summary["Name"]
-                for summary in page["Schedules"]
-                if summary.get("GroupName", group) == group
-            )
-        details = parallel_map(self.pool, lambda name: self._get_schedule(group, name), names)
-        return [detail for detail in details if detail is not None]
-
-    def _get_schedule(self, group: str, name: str) -> dict[str, Any] | None:
-        try:
-            schedule: dict[str, Any] = self.clients.scheduler.get_schedule(
-                GroupName=group, Name=name
-            )
-        except ClientError as error:
-            # Deleted between the listing and now: a finished at() schedule, typically.
-            if error_code(error) == "ResourceNotFoundException":
-                return None
-            raise
-        return schedule
-
     def _schedule_resources(
         self, job: str, group: str, schedules: list[dict[str, Any]]
     ) -> list[LiveResource]:
@@ -409,7 +361,7 @@ class _Reader:
         ]
         address_by_name = {resource.aws_name: resource.address for resource in desired_schedules}
         keys = [resource.key for resource in desired_schedules if resource.key is not None]
-        request_fields = _request_fields(self.clients.scheduler, "CreateSchedule")
+        fields = request_fields(self.clients.scheduler, "CreateSchedule")
         return [
             LiveResource(
                 address=address_by_name.get(schedule["Name"])
@@ -420,7 +372,7 @@ class _Reader:
                 type=SCHEDULE,
                 aws_name=schedule["Name"],
                 arn=schedule["Arn"],
-                properties={key: value for key, value in schedule.items() if key in request_fields},
+                properties={key: value for key, value in schedule.items() if key in fields},
             )
             for schedule in schedules
         ]
@@ -434,220 +386,6 @@ class _Reader:
         """
         key = schedule_key_of(name, group, self.stack, job, keys)
         return name if key is None else key
-
-    # -- IAM ------------------------------------------------------------------------------
-
-    def _read_role(self, job: str, name: str, policy: Resource | None) -> list[LiveResource]:
-        iam = self.clients.iam
-        try:
-            role = iam.get_role(RoleName=name)["Role"]
-        except ClientError as error:
-            if error_code(error) == "NoSuchEntity":
-                return []
-            raise
-        tags = {tag["Key"]: tag["Value"] for tag in role.get("Tags", [])}
-        if "Tags" not in role:
-            tags = {tag["Key"]: tag["Value"] for tag in iam.list_role_tags(RoleName=name)["Tags"]}
-        owned = is_owned(tags, self.stack, job)
-        attached = sorted(
-            attached["PolicyArn"]
-            for page in iam.get_paginator("list_attached_role_policies").paginate(RoleName=name)
-            for attached in page["AttachedPolicies"]
-        )
-        inline_names = [
-            policy_name
-            for page in iam.get_paginator("list_role_policies").paginate(RoleName=name)
-            for policy_name in page["PolicyNames"]
-        ]
-        policy_name = policy.aws_name if policy is not None else None
-        if policy_name is not None and policy_name not in inline_names:
-            # The job's names changed: its policy, if any, still has the old one.
-            policy_name = next(
-                (other for other in inline_names if is_role_policy_name(other, self.stack, job)),
-                policy_name,
-            )
-        properties: dict[str, Any] = {
-            "Path": role.get("Path"),
-            "AssumeRolePolicyDocument": _policy(role.get("AssumeRolePolicyDocument")),
-            "Description": role.get("Description"),
-            "MaxSessionDuration": role.get("MaxSessionDuration"),
-            "PermissionsBoundary": role.get("PermissionsBoundary", {}).get(
-                "PermissionsBoundaryArn"
-            ),
-            # Anything attached beyond the model's own inline policy widens the role: drift.
-            "ManagedPolicyArns": attached,
-            "OtherInlinePolicies": sorted(
-                other for other in inline_names if policy_name is None or other != policy_name
-            ),
-        }
-        role_address = address(job, ROLE, "scheduler")
-        found = [LiveResource(role_address, job, ROLE, name, role["Arn"], properties, tags, owned)]
-        own_policy_names = (
-            [policy_name] if policy_name in inline_names else [] if policy_name else inline_names
-        )
-        for inline_name in [name for name in own_policy_names[:1] if name is not None]:
-            document = iam.get_role_policy(RoleName=name, PolicyName=inline_name)
-            found.append(
-                LiveResource(
-                    address(job, ROLE_POLICY, "scheduler"),
-                    job,
-                    ROLE_POLICY,
-                    inline_name,
-                    role["Arn"],
-                    {"PolicyDocument": _policy(document["PolicyDocument"])},
-                    owned=owned,
-                )
-            )
-        return found
-
-    # -- SQS ------------------------------------------------------------------------------
-
-    def _read_queue(self, job: str, name: str) -> list[LiveResource]:
-        sqs = self.clients.sqs
-        try:
-            url: str = sqs.get_queue_url(QueueName=name)["QueueUrl"]
-            attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])[
-                "Attributes"
-            ]
-            tags = sqs.list_queue_tags(QueueUrl=url).get("Tags", {})
-        except ClientError as error:
-            if error_code(error) in {
-                "AWS.SimpleQueueService.NonExistentQueue",
-                "QueueDoesNotExist",
-            }:
-                return []
-            raise
-        owned = is_owned(tags, self.stack, job)
-        messages = sum(int(attributes.get(count, 0)) for count in QUEUE_MESSAGE_COUNTS)
-        settable = {
-            key: value for key, value in attributes.items() if key in SETTABLE_QUEUE_ATTRIBUTES
-        }
-        arn = attributes["QueueArn"]
-        found = [
-            LiveResource(
-                address(job, QUEUE, "dlq"),
-                job,
-                QUEUE,
-                name,
-                arn,
-                {"Attributes": settable},
-                tags,
-                owned,
-                queue_url=url,
-                queue_messages=messages,
-            )
-        ]
-        if attributes.get("Policy"):
-            found.append(
-                LiveResource(
-                    address(job, QUEUE_POLICY, "dlq"),
-                    job,
-                    QUEUE_POLICY,
-                    name,
-                    arn,
-                    {"Policy": _policy(attributes["Policy"])},
-                    owned=owned,
-                    queue_url=url,
-                )
-            )
-        return found
-
-    # -- CloudWatch -----------------------------------------------------------------------
-
-    def _read_alarms(
-        self,
-        job: str,
-        wanted: Mapping[tuple[ResourceType, str], Resource],
-        queue_name: str | None,
-    ) -> list[LiveResource]:
-        cloudwatch = self.clients.cloudwatch
-        address_by_name = {
-            resource.aws_name: resource.address
-            for (resource_type, _), resource in wanted.items()
-            if resource_type == ALARM
-        }
-        alarms: dict[str, dict[str, Any]] = {}
-        if address_by_name:
-            for page in cloudwatch.get_paginator("describe_alarms").paginate(
-                AlarmNames=sorted(address_by_name), AlarmTypes=["MetricAlarm"]
-            ):
-                alarms.update({alarm["AlarmName"]: alarm for alarm in page["MetricAlarms"]})
-        configured_queue = next(
-            (resource.aws_name for (kind, _), resource in wanted.items() if kind == QUEUE), None
-        )
-        all_found_by_name = bool(address_by_name) and address_by_name.keys() <= alarms.keys()
-        if queue_name and not (all_found_by_name and queue_name == configured_queue):
-            # Alarms on this job's queue under other names: a job no longer configured, an
-            # alarm the config has since turned off, or one whose name has changed.
-            for metric in _ALARM_NAME_BY_METRIC:
-                response = cloudwatch.describe_alarms_for_metric(
-                    MetricName=metric,
-                    Namespace="AWS/SQS",
-                    Dimensions=[{"Name": "QueueName", "Value": queue_name}],
-                )
-                # moto ignores the Dimensions filter; AWS applies it. Filter either way.
-                alarms.update(
-                    {
-                        alarm["AlarmName"]: alarm
-                        for alarm in response["MetricAlarms"]
-                        if {"Name": "QueueName", "Value": queue_name} in alarm.get("Dimensions", [])
-                    }
-                )
-        request_fields = _request_fields(cloudwatch, "PutMetricAlarm")
-        wanted_by_resource_name = {
-            resource.name: resource for (kind, _), resource in wanted.items() if kind == ALARM
-        }
-        claimed = {address_by_name[name] for name in alarms if name in address_by_name}
-
-        def place(name: str, resource_name: str) -> str:
-            """The address of a live alarm: its configured one, else the one of its metric.
-
-            An alarm under an old name (the job's names changed) takes the address of the
-            alarm the config wants for its metric, so the plan shows one replacement there.
-            Only a second alarm for one address (an interrupted rename) is keyed apart.
-            """
-            configured = address_by_name.get(name)
-            if configured is not None:
-                return configured
-            renamed = wanted_by_resource_name.get(resource_name)
-            real = renamed.address if renamed is not None else address(job, ALARM, resource_name)
-            if real not in claimed:
-                claimed.add(real)
-                return real
-            return address(job, ALARM, resource_name, name)
-
-        found: list[LiveResource] = []
-        for name, alarm in sorted(alarms.items()):
-            tags = {
-                tag["Key"]: tag["Value"]
-                for tag in cloudwatch.list_tags_for_resource(ResourceARN=alarm["AlarmArn"])["Tags"]
-            }
-            owned = is_owned(tags, self.stack, job)
-            if name not in address_by_name and not owned:
-                continue  # someone else's alarm on our queue: not ours to report or remove
-            resource_name = _ALARM_NAME_BY_METRIC.get(alarm.get("MetricName", ""), name)
-            found.append(
-                LiveResource(
-                    place(name, resource_name),
-                    job,
-                    ALARM,
-                    name,
-                    alarm["AlarmArn"],
-                    {key: value for key, value in alarm.items() if key in request_fields},
-                    tags,
-                    owned,
-                )
-            )
-        return found
-
-
-def _request_fields(client: Any, operation: str) -> frozenset[str]:
-    shape = client.meta.service_model.operation_model(operation).input_shape
-    return frozenset(shape.members)
-
-
-def _policy(document: Any) -> Any:
-    return json.loads(document) if isinstance(document, str) else document
 
 
 def _first_target_name(schedules: list[dict[str, Any]], path: tuple[str, ...]) -> str | None:
@@ -680,6 +418,19 @@ def _schedule_owned(
         or (role_arn is not None and runs_as == role_arn)
     )
     return dataclasses.replace(resource, owned=owned)
+
+
+def _recorded_name(group: Group | None, tag: str, suffix: str) -> str | None:
+    """The name of a job's role or queue that its schedule group records in tag ``tag``.
+
+    Groups made before the names were recorded lack the tag: for them alone the name is
+    guessed as the group's name plus the naming standard's ``suffix``, which is wrong when
+    fit() shortened one of the two names and not the other.
+    """
+    if group is None:
+        return None
+    name, _, tags = group
+    return tags.get(tag) or f"{name}{suffix}"
 
 
 def _candidates(*names: str | None) -> list[str]:

@@ -24,6 +24,7 @@ from ecs_scheduler.engines.aws.canonical import (
     diff,
 )
 from ecs_scheduler.engines.aws.clients import AwsClients
+from ecs_scheduler.engines.aws.ecs import TaskDefinitions, unreadable
 from ecs_scheduler.engines.aws.errors import AwsEngineError
 from ecs_scheduler.engines.aws.live import (
     GROUP,
@@ -138,6 +139,7 @@ def plan(
     prune_foreign: bool = False,
     max_workers: int = 16,
     progress: ReadProgress | None = None,
+    task_definitions: TaskDefinitions | None = None,
 ) -> Plan:
     """The changes that make live AWS match ``desired`` (or remove the named jobs, or all).
 
@@ -145,7 +147,8 @@ def plan(
     one of the config's resource owners (its ``ResourceOwner`` tag), or ``prune_foreign``:
     two configs of one stack name (two teams) must not remove each other's jobs.
 
-    ``progress`` hears of the live state's read, job by job.
+    ``progress`` hears of the live state's read, job by job; ``task_definitions`` shares
+    the task definitions its preflight read.
     """
     require_stack_region(desired, clients)
     with ThreadPoolExecutor(max_workers=max_workers) as pool:
@@ -168,7 +171,9 @@ def plan(
             converge, remove = set(), set(destroy_jobs)
         else:
             converge, remove = desired_jobs, live_jobs - desired_jobs
-        values = resolve_task_definitions(desired, clients, sorted(converge), pool)
+        values = resolve_task_definitions(
+            desired, clients, sorted(converge), pool, task_definitions
+        )
     resolved = resolve(desired, values) if converge else desired
     builder = _PlanBuilder(resolved, live)
     builder.notes.extend(live.unreadable)
@@ -233,29 +238,24 @@ def _owner_text(owner: str | None) -> str:
 
 
 def resolve_task_definitions(
-    desired: DesiredState, clients: AwsClients, jobs: list[str], pool: ThreadPoolExecutor
+    desired: DesiredState,
+    clients: AwsClients,
+    jobs: list[str],
+    pool: ThreadPoolExecutor,
+    task_definitions: TaskDefinitions | None = None,
 ) -> TaskDefinitionValues:
     """Each job's task definition ARN and roles: explicit ones win, the rest come from ECS."""
+    reader = task_definitions or TaskDefinitions(clients)
 
     def describe(job: str) -> dict[LookupAttribute, str | None]:
         reference = desired.task_definitions[job]
-        identifier = (
-            f"{reference.family}:{reference.revision}"
-            if reference.revision is not None
-            else reference.family
-        )
         try:
-            definition = clients.ecs.describe_task_definition(taskDefinition=identifier)[
-                "taskDefinition"
-            ]
+            definition = reader.describe(reference)
         except ClientError as error:
-            raise AwsEngineError(
-                f"Job {job}: task definition {identifier} was not found in "
-                f"{clients.region} ({error.response['Error'].get('Message', error)})."
-            ) from error
+            raise AwsEngineError(unreadable(job, reference, error)) from error
         except BotoCoreError as error:
             raise AwsEngineError(
-                f"Job {job}: task definition {identifier} could not be read: {error}."
+                f"Job '{job}': task definition {reference.identifier} could not be read: {error}."
             ) from error
         return {
             "task_definition_arn": definition["taskDefinitionArn"],

@@ -11,19 +11,21 @@ once.
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from functools import partial
-from typing import Any, TypeVar
+from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from ecs_scheduler import policies
+from ecs_scheduler.engines.aws import cloudwatch, iam, scheduler, sqs
 from ecs_scheduler.engines.aws.clients import AwsClients
+from ecs_scheduler.engines.aws.ecs import TaskDefinitions, unreadable
 from ecs_scheduler.engines.aws.errors import AwsEngineError
+from ecs_scheduler.engines.aws.service import GROUP, ROLE, SCHEDULE, Once
 from ecs_scheduler.resources import DesiredState, Resource, TaskDefinitionRef
 
 FARGATE_CAPACITY_PROVIDERS = frozenset({"FARGATE", "FARGATE_SPOT"})
@@ -48,9 +50,13 @@ def preflight(
     clients: AwsClients,
     *,
     schedule_group_quota: int = SCHEDULE_GROUP_QUOTA,
+    task_definitions: TaskDefinitions | None = None,
 ) -> PreflightReport:
-    """Check every job's references against the live account; never writes anything."""
-    lookups = _Lookups(clients)
+    """Check every job's references against the live account; never writes anything.
+
+    ``task_definitions`` is given to share its reads with the plan that follows.
+    """
+    lookups = _Lookups(clients, task_definitions or TaskDefinitions(clients))
     jobs = sorted({resource.job for resource in desired.resources.values()})
     with ThreadPoolExecutor(max_workers=max(1, min(MAX_WORKERS, len(jobs)))) as pool:
         findings = list(pool.map(partial(_check_job, desired=desired, lookups=lookups), jobs))
@@ -71,9 +77,7 @@ def _check_schedule_group_quota(
     """
     findings = _Findings()
     wanted = {
-        resource.aws_name
-        for resource in desired.resources.values()
-        if resource.type == "aws_scheduler_schedule_group"
+        resource.aws_name for resource in desired.resources.values() if resource.type == GROUP
     }
     if not wanted:
         return findings
@@ -110,40 +114,19 @@ class _Findings:
     warnings: list[str] = field(default_factory=list)
 
 
-_Value = TypeVar("_Value")
-
-
 class _Lookups:
-    """Read-only AWS lookups, each made once per run whichever job asks first.
+    """Read-only AWS lookups, each made once per run whichever job asks first."""
 
-    A job asking for a lookup already in flight waits for it rather than repeating it; an
-    error (e.g. "not found") is remembered and raised to every job that asks.
-    """
-
-    def __init__(self, clients: AwsClients) -> None:
+    def __init__(self, clients: AwsClients, task_definitions: TaskDefinitions) -> None:
         self.clients = clients
-        self._results: dict[tuple[str, ...], Future[Any]] = {}
-        self._lock = threading.Lock()
-
-    def once(self, key: tuple[str, ...], fetch: Callable[[], _Value]) -> _Value:
-        with self._lock:
-            pending = self._results.get(key)
-            owner = pending is None
-            if pending is None:
-                pending = self._results[key] = Future()
-        if owner:
-            try:
-                pending.set_result(fetch())
-            except BaseException as error:
-                pending.set_exception(error)
-        result: _Value = pending.result()
-        return result
+        self.task_definitions = task_definitions
+        self.once = Once()
 
 
 def _check_job(job: str, desired: DesiredState, lookups: _Lookups) -> _Findings:
     findings = _Findings()
     resources = [resource for resource in desired.resources.values() if resource.job == job]
-    schedules = [resource for resource in resources if resource.type == "aws_scheduler_schedule"]
+    schedules = [resource for resource in resources if resource.type == SCHEDULE]
     targets = [_mapping(schedule.properties.get("Target")) for schedule in schedules]
     ecs_parameters = [_mapping(target.get("EcsParameters")) for target in targets]
     task_definition = desired.task_definitions.get(job)
@@ -175,15 +158,15 @@ def _check_job(job: str, desired: DesiredState, lookups: _Lookups) -> _Findings:
     key_users = _KeyUsers.of(resources)
     checks += [
         (f"KMS key {key_id}", partial(_check_kms_key, job, key_id, key_users, lookups, findings))
-        for key_id in _distinct(_job_keys(resources))
+        for key_id in _distinct([*sqs.kms_keys(resources), *scheduler.kms_keys(resources)])
     ]
     checks += [
         (f"SNS topic {arn}", partial(_check_topic, job, arn, lookups, findings))
-        for arn in _distinct(_alarm_topics(resources))
+        for arn in _distinct(cloudwatch.alarm_topics(resources))
     ]
     checks += [
         (f"permissions boundary {arn}", partial(_check_boundary, job, arn, lookups, findings))
-        for arn in _distinct(_boundaries(resources))
+        for arn in _distinct(iam.permissions_boundaries(resources))
     ]
     for thing, check in checks:
         try:
@@ -221,30 +204,11 @@ def _check_task_definition(
     lookups: _Lookups,
     findings: _Findings,
 ) -> None:
-    name = (
-        reference.family
-        if reference.revision is None
-        else (f"{reference.family}:{reference.revision}")
-    )
+    name = reference.identifier
     try:
-        task_definition: Mapping[str, Any] = lookups.once(
-            ("task-definition", name),
-            lambda: lookups.clients.ecs.describe_task_definition(taskDefinition=name)[
-                "taskDefinition"
-            ],
-        )
+        task_definition = lookups.task_definitions.describe(reference)
     except ClientError as error:
-        if _error_code(error) not in {"ClientException", "InvalidParameterException"}:
-            findings.errors.append(_could_not_check(job, f"task definition {name}", error))
-        elif reference.revision is None:
-            findings.errors.append(
-                f"Job '{job}': task definition family '{reference.family}' has no ACTIVE revision."
-            )
-        else:
-            findings.errors.append(
-                f"Job '{job}': revision {reference.revision} of task definition family "
-                f"'{reference.family}' does not exist."
-            )
+        findings.errors.append(unreadable(job, reference, error))
         return
     if task_definition.get("status") != "ACTIVE":
         findings.errors.append(
@@ -331,11 +295,11 @@ class _KeyUsers:
     @classmethod
     def of(cls, resources: Iterable[Resource]) -> _KeyUsers:
         resources = list(resources)
-        roles = [resource.arn for resource in resources if resource.type == "aws_iam_role"]
+        roles = [resource.arn for resource in resources if resource.type == ROLE]
         schedules = tuple(
             resource.arn
             for resource in resources
-            if resource.type == "aws_scheduler_schedule" and resource.properties.get("KmsKeyArn")
+            if resource.type == SCHEDULE and resource.properties.get("KmsKeyArn")
         )
         return cls(role_arn=roles[0] if roles else None, schedule_arns=schedules)
 
@@ -588,7 +552,7 @@ def _check_boundary(job: str, policy_arn: str, lookups: _Lookups, findings: _Fin
             lambda: lookups.clients.iam.get_policy(PolicyArn=policy_arn),
         )
     except ClientError as error:
-        if _error_code(error) == "NoSuchEntity":
+        if _error_code(error) in iam.NOT_FOUND_CODES:
             findings.errors.append(
                 f"Job '{job}': permissions boundary policy {policy_arn} does not exist."
             )
@@ -632,32 +596,6 @@ def _override_containers(targets: Iterable[Mapping[str, Any]]) -> Iterable[str]:
         for override in _mapping(task_input).get("containerOverrides") or []:
             if "name" in override:
                 yield str(override["name"])
-
-
-def _job_keys(resources: Iterable[Resource]) -> Iterable[str]:
-    """The KMS keys of the queue and the schedules (the same key, from one config field)."""
-    for resource in resources:
-        if resource.type == "aws_sqs_queue":
-            attributes = _mapping(resource.properties.get("Attributes", resource.properties))
-            if attributes.get("KmsMasterKeyId"):
-                yield str(attributes["KmsMasterKeyId"])
-        elif resource.type == "aws_scheduler_schedule" and resource.properties.get("KmsKeyArn"):
-            yield str(resource.properties["KmsKeyArn"])
-
-
-def _alarm_topics(resources: Iterable[Resource]) -> Iterable[str]:
-    for resource in resources:
-        if resource.type == "aws_cloudwatch_metric_alarm":
-            for name in ("AlarmActions", "OKActions", "InsufficientDataActions"):
-                for action in resource.properties.get(name) or []:
-                    if str(action).split(":")[2:3] == ["sns"]:
-                        yield str(action)
-
-
-def _boundaries(resources: Iterable[Resource]) -> Iterable[str]:
-    for resource in resources:
-        if resource.type == "aws_iam_role" and resource.properties.get("PermissionsBoundary"):
-            yield str(resource.properties["PermissionsBoundary"])
 
 
 def _could_not_check(job: str, thing: str, error: ClientError) -> str:

@@ -10,6 +10,7 @@ from typing import Literal
 
 from ecs_scheduler.engines.aws.applier import ApplyResult, apply
 from ecs_scheduler.engines.aws.clients import AwsClients
+from ecs_scheduler.engines.aws.ecs import TaskDefinitions
 from ecs_scheduler.engines.aws.errors import ApplyInterruptedError, AwsEngineError
 from ecs_scheduler.engines.aws.live import ReadProgress
 from ecs_scheduler.engines.aws.planner import Change, Plan, plan
@@ -64,8 +65,10 @@ def plan_stack(
     the planner decides which jobs can be destroyed.
     """
     warnings: tuple[str, ...] = ()
+    # Preflight and plan read each task definition once, between them.
+    task_definitions = TaskDefinitions(clients)
     if not (destroy_jobs or destroy_all):
-        report = preflight(desired, clients)
+        report = preflight(desired, clients, task_definitions=task_definitions)
         if report.errors:
             raise AwsEngineError(
                 "preflight failed, nothing was written:\n"
@@ -80,6 +83,7 @@ def plan_stack(
         max_workers=parallelism,
         prune_foreign=prune_foreign,
         progress=progress,
+        task_definitions=task_definitions,
     )
     return PlannedStack(the_plan, warnings)
 

@@ -12,6 +12,8 @@ resource "aws_scheduler_schedule_group" "ecs" {
     ManagedBy             = "ecs-scheduler"
     "ecs-scheduler:stack" = "reporting"
     "ecs-scheduler:job"   = "daily-report"
+    "ecs-scheduler:role"  = "acme-analytics-internal-use1-reporting_daily-report-scheduler"
+    "ecs-scheduler:queue" = "acme-analytics-internal-use1-reporting_daily-report-dlq"
   }
 }
 

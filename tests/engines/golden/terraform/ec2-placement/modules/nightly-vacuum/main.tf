@@ -12,6 +12,8 @@ resource "aws_scheduler_schedule_group" "ecs" {
     ManagedBy             = "ecs-scheduler"
     "ecs-scheduler:stack" = "maintenance"
     "ecs-scheduler:job"   = "nightly-vacuum"
+    "ecs-scheduler:role"  = "acme-platform-internal-use1-maintenance_nightly-vacuum-scheduler"
+    "ecs-scheduler:queue" = "acme-platform-internal-use1-maintenance_nightly-vacuum-dlq"
   }
 }
 

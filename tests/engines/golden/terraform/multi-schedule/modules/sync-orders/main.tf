@@ -13,6 +13,8 @@ resource "aws_scheduler_schedule_group" "ecs" {
     ManagedBy             = "ecs-scheduler"
     "ecs-scheduler:stack" = "orders-sync"
     "ecs-scheduler:job"   = "sync-orders"
+    "ecs-scheduler:role"  = "acme-commerce-internal-use1-orders-sync_sync-orders-scheduler"
+    "ecs-scheduler:queue" = "acme-commerce-internal-use1-orders-sync_sync-orders-dlq"
   }
 }
 

@@ -8,6 +8,8 @@ resource "aws_scheduler_schedule_group" "ecs" {
     ManagedBy             = "ecs-scheduler"
     "ecs-scheduler:stack" = "migrations"
     "ecs-scheduler:job"   = "backfill-2030"
+    "ecs-scheduler:role"  = "acme-platform-internal-use1-migrations_backfill-2030-scheduler"
+    "ecs-scheduler:queue" = "acme-platform-internal-use1-migrations_backfill-2030-dlq"
   }
 }
 
