@@ -89,16 +89,21 @@ def prerequisites(emulated_account: EmulatedAccount) -> EmulatedAccount:
     return emulated_account
 
 
-# The files that take longest, slowest first (``pytest -n 2 --durations``). ``--dist loadfile``
-# hands whole files to the workers in collection order, so a long file collected last keeps one
-# worker busy while the other has finished; started first, the short files fill in around it.
+# The files that take longest, slowest first (their summed ``pytest -n 2 --durations``).
+# ``--dist loadfile`` hands whole files to the workers in collection order (pyproject.toml turns
+# xdist's reordering by test count off), so a long file collected last would keep one worker
+# busy after the other has finished; started first, the short files fill in around them.
 SLOWEST_FILES = (
-    "tests/engines/test_terraform_apply.py",
-    "tests/cli/test_operations_docs.py",
-    "tests/engines/aws/test_interrupts.py",
-    "tests/cli/test_local_command.py",
     "tests/engines/aws/test_scenarios.py",
+    "tests/cli/test_local_command.py",
+    "tests/cli/test_operations_commands.py",
+    "tests/engines/test_terraform_apply.py",
+    "tests/engines/test_cloudformation.py",
+    "tests/engines/aws/test_interrupts.py",
+    "tests/engines/test_terraform.py",
     "tests/test_docs.py",
+    "tests/engines/aws/test_plan_apply.py",
+    "tests/cli/test_operations_docs.py",
 )
 
 
