@@ -3,31 +3,41 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+UV := $(BIN)/uv
 STAMP := $(VENV)/.installed
 CHECKOV_VENV := .venv-checkov
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 
 .PHONY: demo test lint typecheck unit bench golden config-docs clean
 
+# uv installs the same packages from the same index as pip, several times faster (pip spends
+# most of a fresh clone's minute resolving and unpacking one wheel at a time).
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(BIN)/pip install --quiet --disable-pip-version-check uv
+	$(UV) pip install --quiet --python $(BIN)/python -e '.[dev]'
 	touch $(STAMP)
 
 # checkov pins many libraries of its own, so it lives in a venv of its own.
-$(CHECKOV_STAMP):
-	$(PYTHON) -m venv $(CHECKOV_VENV)
-	$(CHECKOV_VENV)/bin/pip install --quiet --disable-pip-version-check 'checkov>=3.2'
+$(CHECKOV_STAMP): $(STAMP)
+	$(UV) venv --quiet --python $(PYTHON) $(CHECKOV_VENV)
+	$(UV) pip install --quiet --python $(CHECKOV_VENV)/bin/python 'checkov>=3.2'
 	touch $(CHECKOV_STAMP)
 
 demo: $(STAMP)
 	$(BIN)/ecs-scheduler demo
 
-test: $(STAMP) $(CHECKOV_STAMP)
+# The checkov venv downloads while ruff and mypy use the CPU; the suite runs once all three are done.
+test: $(STAMP)
+	$(MAKE) --no-print-directory --jobs=3 --output-sync=target lint typecheck $(CHECKOV_STAMP)
+	CHECKOV=$(CURDIR)/$(CHECKOV_VENV)/bin/checkov $(BIN)/pytest -n 2
+
+lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
+
+typecheck: $(STAMP)
 	$(BIN)/mypy
-	CHECKOV=$(CURDIR)/$(CHECKOV_VENV)/bin/checkov $(BIN)/pytest -n 2
 
 unit: $(STAMP)
 	$(BIN)/pytest -n 2 -m 'not slow'

@@ -23,6 +23,10 @@ os.environ.update(
     AWS_ACCESS_KEY_ID="testing",
     AWS_SECRET_ACCESS_KEY="testing",
     AWS_DEFAULT_REGION=REGION,
+    # moto's EC2 parses its list of public AMIs each time an emulator is emptied and EC2 is
+    # used again: two thirds of the cost of provisioning a test's account, for images no test
+    # reads (moto's settings.ec2_load_default_amis). Children (the CLI, `local`) inherit it.
+    MOTO_EC2_LOAD_DEFAULT_AMIS="false",
 )
 
 
@@ -83,3 +87,30 @@ def emulated_account(
 def prerequisites(emulated_account: EmulatedAccount) -> EmulatedAccount:
     """The same as ``emulated_account``; tests/engines/aws/conftest.py narrows it there."""
     return emulated_account
+
+
+# The files that take longest, slowest first (their summed ``pytest -n 2 --durations``).
+# ``--dist loadfile`` hands whole files to the workers in collection order (pyproject.toml turns
+# xdist's reordering by test count off), so a long file collected last would keep one worker
+# busy after the other has finished; started first, the short files fill in around them.
+SLOWEST_FILES = (
+    "tests/engines/aws/test_scenarios.py",
+    "tests/cli/test_local_command.py",
+    "tests/cli/test_operations_commands.py",
+    "tests/engines/test_terraform_apply.py",
+    "tests/engines/test_cloudformation.py",
+    "tests/engines/aws/test_interrupts.py",
+    "tests/engines/test_terraform.py",
+    "tests/test_docs.py",
+    "tests/engines/aws/test_plan_apply.py",
+    "tests/cli/test_operations_docs.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {path: index for index, path in enumerate(SLOWEST_FILES)}
+
+    def file_rank(item: pytest.Item) -> int:
+        return rank.get(item.nodeid.split("::", 1)[0], len(rank))
+
+    items.sort(key=file_rank)  # stable: each file's own order, and the others', is kept

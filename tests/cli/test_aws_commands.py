@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.runner import run_cli
+from tests.cli.runner import run_cli, run_cli_in_subprocess
 from tests.conftest import EmulatedAccount
 
 pytestmark = pytest.mark.slow
@@ -96,7 +96,7 @@ def test_region_flag_must_agree_with_the_config(emulated_account: EmulatedAccoun
 
 
 def test_demo_runs_the_whole_cycle() -> None:
-    result = run_cli("demo")
+    result = run_cli_in_subprocess("demo")
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     for step in (
         "1. ecs-scheduler validate",

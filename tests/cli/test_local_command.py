@@ -30,7 +30,7 @@ from ecs_scheduler.local import (
     write_local_config,
 )
 from ecs_scheduler.resources import build
-from tests.cli.runner import run_cli
+from tests.cli.runner import run_cli_in_subprocess
 from tests.conftest import EXAMPLES_DIR, REGION, REPO_ROOT
 
 CLI = [sys.executable, "-m", "ecs_scheduler"]
@@ -178,7 +178,7 @@ def test_local_on_a_taken_port_says_so_in_one_line() -> None:
         taken.listen()
         port = taken.getsockname()[1]
         config = str(EXAMPLES_DIR / "daily-report.yaml")
-        result = run_cli("local", "-c", config, "--port", str(port))
+        result = run_cli_in_subprocess("local", "-c", config, "--port", str(port))
     assert result.returncode == 1
     assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.runner import run_cli
+from tests.cli.runner import run_cli, run_cli_in_subprocess
 from tests.conftest import EXAMPLES_DIR
 
 EXAMPLES = sorted(EXAMPLES_DIR.glob("*.yaml"))
@@ -161,7 +161,7 @@ def test_export_writes_files(tmp_path: Path, engine: str) -> None:
 
 
 def test_help_lists_every_command() -> None:
-    result = run_cli("--help")
+    result = run_cli_in_subprocess("--help")
     assert result.returncode == 0
     for command in (
         "validate",
