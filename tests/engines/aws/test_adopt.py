@@ -5,7 +5,7 @@ never by replacing it, and a dead-letter queue keeps its messages."""
 from __future__ import annotations
 
 import json
-from typing import Final
+from typing import Any, Final
 
 import pytest
 
@@ -268,3 +268,25 @@ def test_a_schedule_someone_else_put_into_an_adopted_group_is_left_alone(
     apply(adopting, clients)
     assert clients.scheduler.get_schedule(Name="made-by-hand", GroupName=group.aws_name)
     assert plan(desired, clients).changes == ()
+
+
+def test_a_queue_holding_messages_is_not_adopted_if_the_config_shortens_their_retention(
+    clients: AwsClients, desired_from: DesiredFactory
+) -> None:
+    _, queue = _applied_then_retagged(clients, desired_from, "queue", {})
+    url = clients.sqs.get_queue_url(QueueName=queue.aws_name)["QueueUrl"]
+    clients.sqs.send_message(QueueUrl=url, MessageBody="a failed event")
+
+    def shorter_retention(document: dict[str, Any]) -> None:
+        document["jobs"][JOB]["dlq_message_retention_seconds"] = 3600
+
+    adopting = plan(desired_from("multi-schedule", shorter_retention), clients, adopt=True)
+
+    refusal = _blocked_line(adopting, queue.address)
+    assert "holds 1 message(s)" in refusal
+    assert "Attributes.MessageRetentionPeriod from 1209600 to 3600" in refusal
+    assert _job_changes(adopting) == []
+    apply(adopting, clients)
+    attributes = clients.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])
+    assert attributes["Attributes"]["MessageRetentionPeriod"] == "1209600"
+    assert attributes["Attributes"]["ApproximateNumberOfMessages"] == "1"

@@ -10,7 +10,10 @@ properties updated, shown as an ``adopt`` change. Three things are never adopted
 - a resource whose kind cannot carry tags: a policy or a schedule is adopted only with its
   role, queue or schedule group, from which its ownership comes;
 - a resource that differs in a field AWS sets only at creation: adopting it would replace
-  it (a dead-letter queue would lose its messages), so its job is refused, the field named.
+  it (a dead-letter queue would lose its messages), so its job is refused, the field named;
+- a queue holding messages whose retention the config shortens: SQS expires and deletes
+  messages older than a reduced MessageRetentionPeriod (SQS API Reference,
+  SetQueueAttributes), so its job is refused too.
 """
 
 from __future__ import annotations
@@ -19,11 +22,11 @@ import dataclasses
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from ecs_scheduler.engines.aws import scheduler
 from ecs_scheduler.engines.aws.clients import AwsClients
-from ecs_scheduler.engines.aws.live import GROUP, SCHEDULE, LiveResource, LiveState
+from ecs_scheduler.engines.aws.live import GROUP, QUEUE, SCHEDULE, LiveResource, LiveState
 from ecs_scheduler.engines.aws.service import request_fields
 from ecs_scheduler.kinds import KINDS, PARENT, REPLACE_FIELDS, TAGGABLE_TYPES
 from ecs_scheduler.naming import TAG_JOB, TAG_RESOURCE_OWNER, TAG_STACK
@@ -31,6 +34,9 @@ from ecs_scheduler.resources import DesiredState, Resource, address
 
 if TYPE_CHECKING:  # the planner runs this module's steps: it imports it, not the reverse
     from ecs_scheduler.engines.aws.planner import Change, Plan
+
+
+_RETENTION: Final = "Attributes.MessageRetentionPeriod"
 
 
 @dataclass(frozen=True)
@@ -156,6 +162,9 @@ def adopt_in_plan(the_plan: Plan, adoption: Adoption) -> Plan:
         elif change.action == "replace":
             refused_jobs.add(change.job)
             blocked.append(_replace_refusal(change))
+        elif _shortens_retention_of_messages(change):
+            refused_jobs.add(change.job)
+            blocked.append(_retention_refusal(change))
         else:
             changes.append(
                 dataclasses.replace(
@@ -189,6 +198,25 @@ def _replace_refusal(change: Change) -> str:
         "adopting never replaces a resource (a dead-letter queue would lose its messages); "
         f"it is left alone and nothing of job {change.job} is written. Make the config's "
         "value match the live one, or remove the resource yourself."
+    )
+
+
+def _shortens_retention_of_messages(change: Change) -> bool:
+    if change.type != QUEUE or change.live is None or not change.live.queue_messages:
+        return False
+    old, new = change.diff.get(_RETENTION, (None, None))
+    return old is not None and new is not None and int(new) < int(old)
+
+
+def _retention_refusal(change: Change) -> str:
+    assert change.live is not None
+    old, new = change.diff[_RETENTION]
+    return (
+        f"{change.address}: {_describe(change)} exists without this stack's ownership tags "
+        f"and holds {change.live.queue_messages} message(s); adopting it would shorten its "
+        f"{_RETENTION} from {old} to {new} s, and SQS deletes the messages older than that; "
+        f"it is left alone and nothing of job {change.job} is written. Read or redrive the "
+        "messages first, or set dlq_message_retention_seconds to at least the live value."
     )
 
 
