@@ -5,6 +5,8 @@ never by replacing it, and a dead-letter queue keeps its messages."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from functools import partial
 from typing import Any, Final
 
 import pytest
@@ -56,26 +58,28 @@ def _set_tags(clients: AwsClients, kind: str, resource: Resource, tags: dict[str
     """Leave the resource with exactly ``tags``, as if someone else had made it."""
     name = resource.aws_name
     stale = list(_tags(clients, kind, resource))
+    untag: Callable[[], object]
+    tag: Callable[[], object]
     if kind == "group":
         arn = clients.scheduler.get_schedule_group(Name=name)["Arn"]
-        clients.scheduler.untag_resource(ResourceArn=arn, TagKeys=stale)
-        if tags:
-            clients.scheduler.tag_resource(ResourceArn=arn, Tags=tag_list(tags))
+        untag = partial(clients.scheduler.untag_resource, ResourceArn=arn, TagKeys=stale)
+        tag = partial(clients.scheduler.tag_resource, ResourceArn=arn, Tags=tag_list(tags))
     elif kind == "role":
-        clients.iam.untag_role(RoleName=name, TagKeys=stale)
-        if tags:
-            clients.iam.tag_role(RoleName=name, Tags=tag_list(tags))
+        untag = partial(clients.iam.untag_role, RoleName=name, TagKeys=stale)
+        tag = partial(clients.iam.tag_role, RoleName=name, Tags=tag_list(tags))
     elif kind == "queue":
         url = clients.sqs.get_queue_url(QueueName=name)["QueueUrl"]
-        clients.sqs.untag_queue(QueueUrl=url, TagKeys=stale)
-        if tags:
-            clients.sqs.tag_queue(QueueUrl=url, Tags=tags)
+        untag = partial(clients.sqs.untag_queue, QueueUrl=url, TagKeys=stale)
+        tag = partial(clients.sqs.tag_queue, QueueUrl=url, Tags=tags)
     else:
-        alarms = clients.cloudwatch.describe_alarms(AlarmNames=[name])["MetricAlarms"]
-        arn = alarms[0]["AlarmArn"]
-        clients.cloudwatch.untag_resource(ResourceARN=arn, TagKeys=stale)
-        if tags:
-            clients.cloudwatch.tag_resource(ResourceARN=arn, Tags=tag_list(tags))
+        arn = clients.cloudwatch.describe_alarms(AlarmNames=[name])["MetricAlarms"][0]["AlarmArn"]
+        untag = partial(clients.cloudwatch.untag_resource, ResourceARN=arn, TagKeys=stale)
+        tag = partial(clients.cloudwatch.tag_resource, ResourceARN=arn, Tags=tag_list(tags))
+    # Neither call accepts an empty list.
+    if stale:
+        untag()
+    if tags:
+        tag()
 
 
 def _applied_then_retagged(
@@ -290,3 +294,22 @@ def test_a_queue_holding_messages_is_not_adopted_if_the_config_shortens_their_re
     attributes = clients.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])
     assert attributes["Attributes"]["MessageRetentionPeriod"] == "1209600"
     assert attributes["Attributes"]["ApproximateNumberOfMessages"] == "1"
+
+
+@pytest.mark.parametrize("kind", sorted(TAGGABLE))
+def test_a_resource_another_stack_tags_after_the_plan_is_not_adopted_by_its_apply(
+    kind: str, clients: AwsClients, desired_from: DesiredFactory
+) -> None:
+    desired, resource = _applied_then_retagged(clients, desired_from, kind, {})
+    adopting = plan(desired, clients, adopt=True)
+    assert (resource.address, "adopt") in _job_changes(adopting)
+    theirs = {TAG_MANAGED_BY: "ecs-scheduler", TAG_STACK: "another-stack", TAG_JOB: JOB}
+    _set_tags(clients, kind, resource, theirs)
+
+    result = apply(adopting, clients)
+
+    [blocked] = result.blocked
+    assert blocked.startswith(f"{resource.address}: ")
+    assert "tagged after the plan and is not adopted" in blocked
+    assert "stack another-stack owns it" in blocked
+    assert _tags(clients, kind, resource) == theirs

@@ -26,8 +26,19 @@ from typing import TYPE_CHECKING, Final
 
 from ecs_scheduler.engines.aws import scheduler
 from ecs_scheduler.engines.aws.clients import AwsClients
-from ecs_scheduler.engines.aws.live import GROUP, QUEUE, SCHEDULE, LiveResource, LiveState
-from ecs_scheduler.engines.aws.service import request_fields
+from ecs_scheduler.engines.aws.live import LiveState
+from ecs_scheduler.engines.aws.service import (
+    ALARM,
+    GROUP,
+    QUEUE,
+    ROLE,
+    SCHEDULE,
+    LiveResource,
+    UnsafeNowError,
+    WriteContext,
+    request_fields,
+    tag_map,
+)
 from ecs_scheduler.kinds import KINDS, PARENT, REPLACE_FIELDS, TAGGABLE_TYPES
 from ecs_scheduler.naming import TAG_JOB, TAG_RESOURCE_OWNER, TAG_STACK
 from ecs_scheduler.resources import DesiredState, Resource, address
@@ -148,6 +159,31 @@ def _group_schedules(
         )
         for schedule in scheduler.read_schedules(clients, pool, group.aws_name)
     ]
+
+
+def check_still_adoptable(context: WriteContext, resource: Resource, live: LiveResource) -> None:
+    """Stop the job if the resource's tags, read again now, name another owner: someone
+    tagged it after the plan (the confirmation prompt waits as long as the person takes)."""
+    why = other_owner(_current_tags(context.clients, live), resource, context.desired.stack)
+    if why is not None:
+        raise UnsafeNowError(
+            f"{KINDS[live.type].label} {live.aws_name} was tagged after the plan and is not "
+            f"adopted: {why}"
+        )
+
+
+def _current_tags(clients: AwsClients, live: LiveResource) -> dict[str, str]:
+    if live.type == GROUP:
+        return scheduler.group_tags(clients, live.arn)
+    if live.type == ROLE:
+        return tag_map(clients.iam.list_role_tags(RoleName=live.aws_name)["Tags"])
+    if live.type == QUEUE:
+        tags: dict[str, str] = clients.sqs.list_queue_tags(QueueUrl=live.queue_url).get("Tags", {})
+        return tags
+    if live.type == ALARM:
+        response = clients.cloudwatch.list_tags_for_resource(ResourceARN=live.arn)
+        return tag_map(response["Tags"])
+    return {}  # an untaggable kind: adopted with its parent, which was checked
 
 
 def adopt_in_plan(the_plan: Plan, adoption: Adoption) -> Plan:

@@ -23,6 +23,7 @@ from typing import Final
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from ecs_scheduler.engines.aws.adoption import check_still_adoptable
 from ecs_scheduler.engines.aws.clients import AwsClients, CallGuard
 from ecs_scheduler.engines.aws.errors import (
     ApplyInterruptedError,
@@ -248,6 +249,9 @@ class _Writer:
             if change.action == "replace" and not _renamed(change):
                 assert change.live is not None
                 self._delete_checked(change.live)
+            if change.action == "adopt":
+                assert change.live is not None
+                check_still_adoptable(self._context(), resource, change.live)
             if change.action in {"update", "adopt"}:
                 self.update(resource, change.live)
             else:
