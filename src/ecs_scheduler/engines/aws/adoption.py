@@ -3,7 +3,7 @@ this stack's ownership tags is taken over instead of blocking its job.
 
 Without ``--adopt`` such a resource blocks its job (the planner). With it, the resource is
 read as this job's, so the plan converges it like any other: its tags are added and its
-properties updated, shown as an ``adopt`` change. Three things are never adopted:
+properties updated, shown as an ``adopt`` change. These are never adopted:
 
 - a resource whose tags name another owner (another stack, another job of this stack, or
   another ``ResourceOwner``): its job stays blocked, and the message says whose it is;
@@ -14,6 +14,9 @@ properties updated, shown as an ``adopt`` change. Three things are never adopted
 - a queue holding messages whose retention the config shortens: SQS expires and deletes
   messages older than a reduced MessageRetentionPeriod (SQS API Reference,
   SetQueueAttributes), so its job is refused too.
+
+Apply reads an adopted resource's tags again before writing it, as it does for a create that
+meets an existing resource: one another owner tagged after the plan stops its job.
 """
 
 from __future__ import annotations
