@@ -177,6 +177,14 @@ PruneForeignOption = Annotated[
         help="Also remove jobs of this stack name that another config's resource owner made.",
     ),
 ]
+AdoptOption = Annotated[
+    bool,
+    typer.Option(
+        "--adopt",
+        help="Take over resources under the config's names that lack this stack's ownership "
+        "tags (never one another stack or owner tagged): tag them and converge them.",
+    ),
+]
 DEFAULT_CONFIG = Path("ecs-scheduler.yaml")
 DEFAULT_TIMEOUT_SECONDS = 1800.0
 DEFAULT_PARALLELISM = 16
@@ -547,8 +555,15 @@ ACTION_STYLE = {
     "update": ("~", "yellow", "will be updated in place"),
     "replace": ("-/+", "magenta", "must be replaced"),
     "delete": ("-", "red", "will be destroyed"),
+    "adopt": ("~", "yellow", "will be adopted"),
 }
-DONE_VERB = {"create": "created", "update": "updated", "replace": "replaced", "delete": "destroyed"}
+DONE_VERB = {
+    "create": "created",
+    "update": "updated",
+    "replace": "replaced",
+    "delete": "destroyed",
+    "adopt": "adopted",
+}
 # Environment variables whose values text output never shows (--json is the exact record).
 SECRET_NAME = re.compile(r"PASSWORD|SECRET|TOKEN|KEY", re.IGNORECASE)
 MASKED = "(sensitive value hidden)"
@@ -602,7 +617,8 @@ def render_plan(plan: Plan) -> None:
     summary = plan.summary()
     out.print(
         f"\n[bold]Plan:[/] {summary.get('create', 0)} to add, {summary.get('update', 0)} to "
-        f"change, {summary.get('replace', 0)} to replace, {summary.get('delete', 0)} to destroy."
+        f"change, {summary.get('replace', 0)} to replace, {summary.get('delete', 0)} to destroy"
+        + (f", {summary['adopt']} to adopt." if summary.get("adopt") else ".")
     )
 
 
@@ -741,6 +757,7 @@ def make_plan(
     parallelism: int = DEFAULT_PARALLELISM,
     destroy_jobs: Sequence[str] | None = None,
     prune_foreign: bool = False,
+    adopt: bool = False,
 ) -> tuple[Plan, AwsClients]:
     """Preflight and plan, Ctrl-C handled; ``destroy_jobs`` (``[]``: every job) destroys."""
     from ecs_scheduler.engines.aws.workflow import plan_stack
@@ -753,6 +770,7 @@ def make_plan(
             destroy_jobs=destroy_jobs or None,
             destroy_all=destroy_jobs is not None and not destroy_jobs,
             prune_foreign=prune_foreign,
+            adopt=adopt,
             parallelism=parallelism,
             progress=reading,
         )
@@ -812,11 +830,14 @@ def plan_command(
         typer.Option("--detailed-exitcode", help="Exit 2 when there are changes, 0 when none."),
     ] = False,
     prune_foreign: PruneForeignOption = False,
+    adopt: AdoptOption = False,
     parallelism: ParallelismOption = DEFAULT_PARALLELISM,
     as_json: JsonOption = False,
 ) -> None:
     """Show what apply would change in live AWS (live AWS is the state; nothing is written)."""
-    the_plan, _ = make_plan(connection, parallelism=parallelism, prune_foreign=prune_foreign)
+    the_plan, _ = make_plan(
+        connection, parallelism=parallelism, prune_foreign=prune_foreign, adopt=adopt
+    )
     if as_json:
         print_json(the_plan.to_json())
     else:
@@ -834,10 +855,13 @@ def apply(
     auto_approve: AutoApproveOption = False,
     force_delete_dlq_messages: ForceDlqOption = False,
     prune_foreign: PruneForeignOption = False,
+    adopt: AdoptOption = False,
     parallelism: ParallelismOption = DEFAULT_PARALLELISM,
 ) -> None:
     """Converge live AWS to the config: preflight, plan, confirm, apply."""
-    the_plan, clients = make_plan(connection, parallelism=parallelism, prune_foreign=prune_foreign)
+    the_plan, clients = make_plan(
+        connection, parallelism=parallelism, prune_foreign=prune_foreign, adopt=adopt
+    )
     render_plan(the_plan)
     blocked = confirm_and_apply(
         the_plan,

@@ -47,7 +47,7 @@ def test_apply_from_empty_creates_everything_and_the_next_plan_is_empty(
 
     second = plan(desired, clients)
     assert second.changes == (), [change.to_json() for change in second.changes]
-    assert second.summary() == {"create": 0, "update": 0, "replace": 0, "delete": 0}
+    assert second.summary() == {"create": 0, "update": 0, "replace": 0, "delete": 0, "adopt": 0}
 
     outputs = read_outputs(desired, clients)
     for job, expected in resolve_refs(desired.outputs, desired.resources).items():

@@ -175,6 +175,7 @@ def test_destroying_named_jobs_touches_nothing_else(
         "update": 0,
         "replace": 0,
         "delete": 0,
+        "adopt": 0,
     }
     with pytest.raises(AwsEngineError, match="no-such-job"):
         plan(both, clients, destroy_jobs=["no-such-job"])

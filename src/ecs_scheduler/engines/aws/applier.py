@@ -23,6 +23,7 @@ from typing import Final
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from ecs_scheduler.engines.aws.adoption import check_still_adoptable
 from ecs_scheduler.engines.aws.clients import AwsClients, CallGuard
 from ecs_scheduler.engines.aws.errors import (
     ApplyInterruptedError,
@@ -56,16 +57,17 @@ class ApplyResult:
     blocked: tuple[str, ...] = ()
 
     def summary(self) -> dict[str, int]:
-        counts = {"create": 0, "update": 0, "replace": 0, "delete": 0}
+        counts = {"create": 0, "update": 0, "replace": 0, "delete": 0, "adopt": 0}
         for change in self.applied:
             counts[change.action] += 1
         return counts
 
     def __str__(self) -> str:
         counts = self.summary()
+        adopted = f", {counts['adopt']} adopted" if counts["adopt"] else ""
         return (
             f"{counts['create']} created, {counts['update']} updated, "
-            f"{counts['replace']} replaced, {counts['delete']} destroyed "
+            f"{counts['replace']} replaced, {counts['delete']} destroyed{adopted} "
             f"in {self.seconds:.1f} s ({self.api_calls} API calls)."
         )
 
@@ -247,7 +249,10 @@ class _Writer:
             if change.action == "replace" and not _renamed(change):
                 assert change.live is not None
                 self._delete_checked(change.live)
-            if change.action == "update":
+            if change.action == "adopt":
+                assert change.live is not None
+                check_still_adoptable(self._context(), resource, change.live)
+            if change.action in {"update", "adopt"}:
                 self.update(resource, change.live)
             else:
                 self.create(resource)

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from ecs_scheduler.engines.aws.adoption import Adoption, adopt_in_plan, find_adoptable
 from ecs_scheduler.engines.aws.canonical import (
     canonical_properties,
     comparable_live_properties,
@@ -55,7 +56,8 @@ from ecs_scheduler.resources import (
     resolve,
 )
 
-Action = Literal["create", "update", "replace", "delete"]
+# "adopt": an update of a resource this stack did not make, taken over with --adopt.
+Action = Literal["create", "update", "replace", "delete", "adopt"]
 
 _AWS_RESERVED_TAG_PREFIX = "aws:"
 _AT_EXPRESSION = re.compile(r"^at\((\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})\)$")
@@ -112,7 +114,7 @@ class Plan:
     desired: DesiredState | None = field(default=None, compare=False, repr=False)
 
     def summary(self) -> dict[str, int]:
-        counts = {"create": 0, "update": 0, "replace": 0, "delete": 0}
+        counts = {"create": 0, "update": 0, "replace": 0, "delete": 0, "adopt": 0}
         for change in self.changes:
             counts[change.action] += 1
         return counts
@@ -137,6 +139,7 @@ def plan(
     destroy_jobs: Collection[str] | None = None,
     destroy_all: bool = False,
     prune_foreign: bool = False,
+    adopt: bool = False,
     max_workers: int = 16,
     progress: ReadProgress | None = None,
     task_definitions: TaskDefinitions | None = None,
@@ -147,12 +150,19 @@ def plan(
     one of the config's resource owners (its ``ResourceOwner`` tag), or ``prune_foreign``:
     two configs of one stack name (two teams) must not remove each other's jobs.
 
+    ``adopt`` takes over resources under the config's names that lack this stack's ownership
+    tags, instead of blocking their jobs (see :mod:`~ecs_scheduler.engines.aws.adoption`).
+
     ``progress`` hears of the live state's read, job by job; ``task_definitions`` shares
     the task definitions its preflight read.
     """
     require_stack_region(desired, clients)
     with ThreadPoolExecutor(max_workers=max_workers) as pool:
         live = read_live_state(desired, clients, pool, job_workers=max_workers, progress=progress)
+        adoption = Adoption(live)
+        if adopt and not (destroy_all or destroy_jobs is not None):
+            adoption = find_adoptable(desired, live, clients, pool)
+            live = adoption.live
         live_jobs = {resource.job for resource in live.resources.values()}
         desired_jobs = set(desired.task_definitions) | {
             resource.job for resource in desired.resources.values()
@@ -211,7 +221,7 @@ def plan(
                 f"the old {kind} keeps running, so the task may run twice until you "
                 f"{'disable' if kind == 'rule' else 'delete'} it."
             )
-    return builder.build()
+    return adopt_in_plan(builder.build(), adoption)
 
 
 def _resource_owners(desired: DesiredState) -> set[str]:

@@ -56,6 +56,7 @@ def plan_stack(
     destroy_jobs: Collection[str] | None = None,
     destroy_all: bool = False,
     prune_foreign: bool = False,
+    adopt: bool = False,
     parallelism: int = DEFAULT_PARALLELISM,
     progress: ReadProgress | None = None,
 ) -> PlannedStack:
@@ -82,6 +83,7 @@ def plan_stack(
         destroy_all=destroy_all,
         max_workers=parallelism,
         prune_foreign=prune_foreign,
+        adopt=adopt,
         progress=progress,
         task_definitions=task_definitions,
     )
