@@ -193,7 +193,9 @@ def plan(
             desired, clients, sorted(converge), pool, task_definitions
         )
     resolved = resolve(desired, values) if converge else desired
-    cutovers = plan_cutovers(resolved, live, clients, sorted(converge), now or datetime.now(UTC))
+    # AWS keeps schedule dates to the second (canonical_timestamp): so does the hand-over.
+    moment = (now or datetime.now(UTC)).replace(microsecond=0)
+    cutovers = plan_cutovers(resolved, live, clients, sorted(converge), moment)
     resolved = with_start_dates(resolved, live, cutovers)
     builder = _PlanBuilder(resolved, live)
     builder.notes.extend(live.unreadable)
