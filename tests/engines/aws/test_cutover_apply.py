@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from ecs_scheduler.engines.aws import ApplyInterruptedError, AwsClients, Plan, apply, plan
+from ecs_scheduler.engines.aws.retire import RetireStoppedError, retire
 from ecs_scheduler.local import Prerequisites
 from ecs_scheduler.migration.cutover import DEFAULT_LEAD, DEFAULT_MARGIN
 from ecs_scheduler.naming import MANAGED_BY_VALUE, TAG_JOB, TAG_MANAGED_BY, TAG_STACK
@@ -331,3 +332,24 @@ def _group(desired: DesiredState) -> str:
         if r.job == JOB and r.type == "aws_scheduler_schedule_group"
     ]
     return group
+
+
+def test_ctrl_c_before_a_retirement_call_stops_the_retirements(
+    prerequisites: EmulatedAccount, desired_from: DesiredFactory, legacy: dict[str, str]
+) -> None:
+    clients = AwsClients.create(region="us-east-1", endpoint_url=prerequisites.endpoint_url)
+    desired = replacing(desired_from, [legacy["schedule"], legacy["rule"]])
+    first = plan(desired, clients)
+    apply(dataclasses.replace(first, retirements=()), clients)
+    rerun = plan(desired, clients)
+    assert rerun.changes == () and len(rerun.pending_retirements) == 2
+    clients.guard.stop()  # the guard refuses the first call (GetSchedule) of the retirements
+
+    with pytest.raises(RetireStoppedError) as stopped:
+        retire(rerun, clients)
+
+    assert stopped.value.done == 0
+    old = prerequisites.clients.scheduler.get_schedule(Name="report", GroupName="legacy")
+    assert old.get("EndDate") is None
+    with pytest.raises(ApplyInterruptedError, match="0 of 2 changes applied"):
+        apply(rerun, clients)

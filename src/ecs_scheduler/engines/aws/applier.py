@@ -127,6 +127,7 @@ def apply(
         c for c in plan.changes if c.action == "delete" or (c.action == "replace" and _renamed(c))
     ]
     guard = clients.guard
+    total = len(plan.changes) + len(plan.pending_retirements)
     removing = False
     with ThreadPoolExecutor(max_workers=max_workers) as pool:
         try:
@@ -151,13 +152,12 @@ def apply(
                 for c in stopped.done
                 if (not removing or c.action == "delete") and c.address not in writer.not_made
             )
-            raise ApplyInterruptedError(len(applied), len(plan.changes)) from None
+            raise ApplyInterruptedError(len(applied), total) from None
     try:
         retired = retire(
             plan, clients, skip_jobs=writer.blocked_jobs, clock=clock, sleep=sleep, on_wait=on_wait
         )
     except RetireStoppedError as stopped:
-        total = len(plan.changes) + len(plan.pending_retirements)
         raise ApplyInterruptedError(len(applied) + stopped.done, total) from None
     return ApplyResult(
         applied=tuple(applied),

@@ -3,7 +3,8 @@
 The plan is the only place decisions are made: what to create, update in place, replace (only
 where AWS cannot change a field of an existing resource, and the reason says so) or delete,
 what to leave alone because this stack does not own it, and which dead-letter queues hold
-messages. ``apply`` executes a plan as it is and never re-plans.
+messages. ``apply`` executes a plan as it is and never re-plans (but for a replaced rule whose
+hand-over instant passed while apply waited for it: ``retire.py``).
 """
 
 from __future__ import annotations

@@ -38,7 +38,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from ecs_scheduler.engines.aws.canonical import start_date_passed
 from ecs_scheduler.engines.aws.clients import AwsClients, CallGuard
-from ecs_scheduler.engines.aws.errors import AwsEngineError
+from ecs_scheduler.engines.aws.errors import AwsEngineError, InterruptedByUserError
 from ecs_scheduler.engines.aws.replaced import read_replaced
 from ecs_scheduler.engines.aws.scheduler import NOT_FOUND_CODES
 from ecs_scheduler.engines.aws.service import SCHEDULE, LiveResource, error_code, request_fields
@@ -296,7 +296,10 @@ def retire(
             continue
         deployments.extend(planned.deployments)
         for change in (c for c in plan.retirements if c.job == job):
-            performed = _retire_one(change, planned, clients, clock, sleep, on_wait, len(done))
+            try:
+                performed = _retire_one(change, planned, clients, clock, sleep, on_wait, len(done))
+            except InterruptedByUserError:  # the guard refused a call: Ctrl-C
+                raise RetireStoppedError(len(done)) from None
             final[performed.retirement.arn] = performed.retirement
             if performed.pending:
                 done.append(performed)
