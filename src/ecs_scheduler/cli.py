@@ -37,7 +37,9 @@ if TYPE_CHECKING:
     from rich.progress import Progress
 
     from ecs_scheduler.engines.aws import ApplyResult, AwsClients, Change, Plan
+    from ecs_scheduler.engines.aws.retire import RetireChange
     from ecs_scheduler.loader import LoadResult
+    from ecs_scheduler.migration.leftovers import Leftovers
     from ecs_scheduler.operations.status import StatusReport
     from ecs_scheduler.operations.upcoming import UpcomingRuns
     from ecs_scheduler.resources import DesiredState
@@ -564,6 +566,8 @@ DONE_VERB = {
     "delete": "destroyed",
     "adopt": "adopted",
 }
+RETIRE_STYLE = {"none": ("=", "dim"), "refuse": ("✗", "red")}
+RETIRE_TIMED = frozenset({"end", "disable", "remove-targets", "refuse"})
 # Environment variables whose values text output never shows (--json is the exact record).
 SECRET_NAME = re.compile(r"PASSWORD|SECRET|TOKEN|KEY", re.IGNORECASE)
 MASKED = "(sensitive value hidden)"
@@ -603,7 +607,9 @@ def render_plan(plan: Plan) -> None:
         err.print(f"[yellow]! note:[/] {escape(note)}")
     for skipped in plan.skipped:
         out.print(f"[dim]  = not created again:[/] {escape(skipped)}")
-    if not plan.changes:
+    for retirement in plan.retirements:
+        render_retirement(retirement)
+    if not plan.changes and not plan.pending_retirements:
         if plan.blocked:
             out.print(
                 f"[red]No changes can be made:[/] {len(plan.blocked)} resource(s) left alone "
@@ -618,8 +624,32 @@ def render_plan(plan: Plan) -> None:
     out.print(
         f"\n[bold]Plan:[/] {summary.get('create', 0)} to add, {summary.get('update', 0)} to "
         f"change, {summary.get('replace', 0)} to replace, {summary.get('delete', 0)} to destroy"
-        + (f", {summary['adopt']} to adopt." if summary.get("adopt") else ".")
+        + (f", {summary['adopt']} to adopt" if summary.get("adopt") else "")
+        + (f", {len(plan.pending_retirements)} to retire" if plan.retirements else "")
+        + "."
     )
+
+
+def render_retirement(change: RetireChange) -> None:
+    """A replaced schedule or rule: what apply does to it, when, and why."""
+    retirement = change.retirement
+    symbol, colour = RETIRE_STYLE.get(retirement.action, ("»", "magenta"))
+    when = f" at {utc_or_dash(retirement.at)}" if retirement.action in RETIRE_TIMED else ""
+    out.print(
+        f"[{colour}]{symbol:>3}[/] [bold]retire {retirement.what} {escape(retirement.arn)}[/] "
+        f"(job {escape(change.job)}): {retirement.action}{when} — {escape(retirement.reason)}"
+    )
+
+
+def render_leftovers(found: Leftovers) -> None:
+    """What the retired deployments leave behind, and how to remove it once checked."""
+    if not (found.commands or found.terraform_state_rm):
+        return
+    out.print("\n[bold]Left behind[/] by the retired schedules and rules (remove once checked):")
+    for line in (*found.commands, *found.terraform_state_rm):
+        out.print(f"  {escape(line)}")
+    for note in found.notes:
+        err.print(f"[yellow]! note:[/] {escape(note)}")
 
 
 def render_destroy_plan(plan: Plan) -> None:
@@ -790,7 +820,7 @@ def confirm_and_apply(
     """Apply after confirmation; the changes apply found unsafe to make, each with why."""
     from ecs_scheduler.engines.aws.workflow import apply_plan
 
-    if not the_plan.changes:
+    if not the_plan.changes and not the_plan.pending_retirements:
         return ()
     if not auto_approve:
         if not sys.stdin.isatty():
@@ -804,10 +834,15 @@ def confirm_and_apply(
             parallelism=parallelism,
             progress=advance,
             command="destroy" if destroying else "apply",
+            on_wait=lambda change: err.print(f"waiting: {escape(change.retirement.reason)}"),
         )
     for blocked in result.blocked:
         err.print(f"[red]✗ left alone:[/] {escape(blocked)}")
+    for retired in result.retired:
+        out.print(f"retire {escape(retired.retirement.arn)}: {retired.retirement.action} done")
     render_applied(result, destroying=destroying)
+    if result.leftovers is not None:
+        render_leftovers(result.leftovers)
     return result.blocked
 
 
@@ -844,7 +879,7 @@ def plan_command(
         render_plan(the_plan)
     if the_plan.blocked:
         raise BlockedError(len(the_plan.blocked), applied=False)
-    if detailed_exitcode and the_plan.changes:
+    if detailed_exitcode and (the_plan.changes or the_plan.pending_retirements):
         raise typer.Exit(EXIT_CHANGES)
 
 

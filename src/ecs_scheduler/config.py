@@ -1034,7 +1034,8 @@ class Job(StrictModel):
     replaces: list[ReplaceableArn] = Field(
         default_factory=list,
         description="ARNs of the EventBridge Scheduler schedules or EventBridge rules this job"
-        " takes over from (written by import); cut-over is not yet performed: they keep running.",
+        " takes over from (written by import): plan and apply retire each at one hand-over"
+        " instant once the job's schedules exist (docs/migration.md, Cut-over).",
     )
 
     @cached_property

@@ -78,6 +78,7 @@ class Emulator:
         from moto.server import ThreadedMotoServer
 
         _report_redrive_allow_policy()
+        _keep_action_after_completion_on_update()
         self._port = port
         self._server = ThreadedMotoServer(ip_address=LOOPBACK, port=port, verbose=False)
         self._endpoint_url: str | None = None
@@ -159,6 +160,33 @@ def _report_redrive_allow_policy() -> None:
 
     attributes.reports_redrive_allow_policy = True  # type: ignore[attr-defined]
     Queue.attributes = property(attributes)  # type: ignore[method-assign,assignment]
+
+
+def _keep_action_after_completion_on_update() -> None:
+    """Make moto's UpdateSchedule set ActionAfterCompletion, as Scheduler does.
+
+    moto 5.2 takes ActionAfterCompletion in CreateSchedule only; UpdateSchedule accepts it
+    (EventBridge Scheduler API Reference, UpdateSchedule: "ActionAfterCompletion") and the
+    cut-over ends a replaced schedule with it. Patched in this process, where the server runs.
+    """
+    from moto.scheduler.models import Schedule
+    from moto.scheduler.responses import EventBridgeSchedulerResponse
+
+    original: Any = EventBridgeSchedulerResponse.update_schedule
+    if getattr(original, "keeps_action_after_completion", False):
+        return
+
+    def update_schedule(response: Any) -> str:
+        result: str = original(response)
+        name = response.uri.split("?")[0].split("/")[-1]
+        schedule: Schedule = response.scheduler_backend.get_schedule(
+            response._get_param("GroupName"), name
+        )
+        schedule.action_after_completion = response._get_param("ActionAfterCompletion")
+        return result
+
+    update_schedule.keeps_action_after_completion = True  # type: ignore[attr-defined]
+    EventBridgeSchedulerResponse.update_schedule = update_schedule  # type: ignore[method-assign,assignment]
 
 
 def use_emulator_credentials() -> None:

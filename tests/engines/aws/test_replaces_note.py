@@ -1,5 +1,6 @@
-"""Until cut-over is wired in, a plan says plainly that each replaced schedule or rule keeps
-running: nobody gets a double run without being told."""
+"""A replaced ARN that no longer exists is a note, not an error, and the plan no longer says
+that cut-over is not performed: each existing replaced source is a retire change instead
+(tests/engines/aws/test_cutover_apply.py)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ SCHEDULE = "arn:aws:scheduler:{region}:{account}:schedule/legacy/report"
 RULE = "arn:aws:events:{region}:{account}:rule/report-nightly"
 
 
-def test_each_replaced_arn_gets_a_plan_line_saying_it_keeps_running(
+def test_each_replaced_arn_that_is_gone_gets_a_note_and_no_retirement(
     clients: AwsClients, desired_from: DesiredFactory
 ) -> None:
     arns: list[str] = []
@@ -32,15 +33,18 @@ def test_each_replaced_arn_gets_a_plan_line_saying_it_keeps_running(
 
     notes = [line for line in result.notes if "replaces" in line]
     assert notes == [
-        f"job {JOB} replaces {arns[0]}: cut-over is not yet performed by this version; the old "
-        "schedule keeps running, so the task may run twice until you delete it.",
-        f"job {JOB} replaces {arns[1]}: cut-over is not yet performed by this version; the old "
-        "rule keeps running, so the task may run twice until you disable it.",
+        f"job {JOB} replaces {arns[0]}, which no longer exists: nothing to retire.",
+        f"job {JOB} replaces {arns[1]}, which no longer exists: nothing to retire.",
     ]
+    assert not [line for line in result.notes if "not yet performed" in line]
+    assert result.retirements == () and result.blocked == ()
     assert result.to_json()["notes"] == list(result.notes)
+    assert result.to_json()["retirements"] == []
 
 
 def test_a_job_without_replaces_gets_no_such_line(
     clients: AwsClients, desired_from: DesiredFactory
 ) -> None:
-    assert not [line for line in plan(desired_from(JOB), clients).notes if "replaces" in line]
+    result = plan(desired_from(JOB), clients)
+    assert not [line for line in result.notes if "replaces" in line]
+    assert result.retirements == ()

@@ -32,6 +32,14 @@ from ecs_scheduler.engines.aws.errors import (
 )
 from ecs_scheduler.engines.aws.planner import Change, Plan
 from ecs_scheduler.engines.aws.registry import OPERATIONS
+from ecs_scheduler.engines.aws.retire import (
+    Clock,
+    RetireChange,
+    RetireStoppedError,
+    Sleep,
+    retire,
+    system_clock,
+)
 from ecs_scheduler.engines.aws.service import (
     QUEUE,
     LiveResource,
@@ -41,6 +49,7 @@ from ecs_scheduler.engines.aws.service import (
 )
 from ecs_scheduler.engines.aws.sqs import queue_messages
 from ecs_scheduler.kinds import DEPENDENCY_ORDER
+from ecs_scheduler.migration.leftovers import Leftovers
 from ecs_scheduler.resources import DesiredState, Resource
 
 # How often the thread waiting for a batch looks whether the user asked to stop.
@@ -55,6 +64,10 @@ class ApplyResult:
     # Changes not made because AWS changed since the plan, each with why; the rest of their
     # job was left as it was. Non-empty means the apply did not converge.
     blocked: tuple[str, ...] = ()
+    # The replaced schedules and rules retired after their jobs' changes, and what their old
+    # deployments leave behind (retire.py).
+    retired: tuple[RetireChange, ...] = ()
+    leftovers: Leftovers | None = None
 
     def summary(self) -> dict[str, int]:
         counts = {"create": 0, "update": 0, "replace": 0, "delete": 0, "adopt": 0}
@@ -79,8 +92,15 @@ def apply(
     force_delete_dlq_messages: bool = False,
     max_workers: int = 16,
     progress: Callable[[Change], None] | None = None,
+    clock: Clock = system_clock,
+    sleep: Sleep = time.sleep,
+    on_wait: Callable[[RetireChange], None] | None = None,
 ) -> ApplyResult:
     """Make the changes of ``plan``; raise :class:`AwsEngineError` on the first failed phase.
+
+    Then retire what the plan's jobs replace (``retire.py``), each job only if none of its
+    changes was stopped; ``on_wait`` hears of each wait for a rule's hand-over instant, which
+    ``clock`` and ``sleep`` time.
 
     Ctrl-C (a ``KeyboardInterrupt`` here, or ``clients.guard.stop()`` from a signal handler)
     starts no new call: changes not begun are dropped, calls in flight finish or time out, and
@@ -109,6 +129,7 @@ def apply(
         c for c in plan.changes if c.action == "delete" or (c.action == "replace" and _renamed(c))
     ]
     guard = clients.guard
+    total = len(plan.changes) + len(plan.pending_retirements)
     removing = False
     with ThreadPoolExecutor(max_workers=max_workers) as pool:
         try:
@@ -133,12 +154,20 @@ def apply(
                 for c in stopped.done
                 if (not removing or c.action == "delete") and c.address not in writer.not_made
             )
-            raise ApplyInterruptedError(len(applied), len(plan.changes)) from None
+            raise ApplyInterruptedError(len(applied), total) from None
+    try:
+        retired = retire(
+            plan, clients, skip_jobs=writer.blocked_jobs, clock=clock, sleep=sleep, on_wait=on_wait
+        )
+    except RetireStoppedError as stopped:
+        raise ApplyInterruptedError(len(applied) + stopped.done, total) from None
     return ApplyResult(
         applied=tuple(applied),
         api_calls=clients.api_calls.total - calls_before,
         seconds=time.monotonic() - started,
         blocked=tuple(sorted(writer.blocked)),
+        retired=retired.done,
+        leftovers=retired.leftovers,
     )
 
 
@@ -237,6 +266,11 @@ class _Writer:
         self.not_made: set[str] = set()  # addresses of changes skipped or stopped
         self._blocked_jobs: set[str] = set()
         self._lock = threading.Lock()
+
+    @property
+    def blocked_jobs(self) -> frozenset[str]:
+        with self._lock:
+            return frozenset(self._blocked_jobs)
 
     # -- dispatch -------------------------------------------------------------------------
 

@@ -3,7 +3,8 @@
 The plan is the only place decisions are made: what to create, update in place, replace (only
 where AWS cannot change a field of an existing resource, and the reason says so) or delete,
 what to leave alone because this stack does not own it, and which dead-letter queues hold
-messages. ``apply`` executes a plan as it is and never re-plans.
+messages. ``apply`` executes a plan as it is and never re-plans (but for a replaced rule whose
+hand-over instant passed while apply waited for it: ``retire.py``).
 """
 
 from __future__ import annotations
@@ -39,6 +40,13 @@ from ecs_scheduler.engines.aws.live import (
     read_live_state,
 )
 from ecs_scheduler.engines.aws.region import require_stack_region
+from ecs_scheduler.engines.aws.retire import (
+    JobCutover,
+    RetireChange,
+    finish_plan,
+    plan_cutovers,
+    with_start_dates,
+)
 from ecs_scheduler.kinds import DEPENDENCY_ORDER, KINDS, REPLACE_FIELDS, TAGGABLE_TYPES
 from ecs_scheduler.kinds import PARENT as _PARENT
 from ecs_scheduler.naming import (
@@ -112,6 +120,14 @@ class Plan:
     notes: tuple[str, ...] = ()
     # The desired state with every lookup resolved: apply finds a job's names in it.
     desired: DesiredState | None = field(default=None, compare=False, repr=False)
+    # One per schedule or rule a job replaces (see retire.py), and what apply needs of each
+    # job's cut-over.
+    retirements: tuple[RetireChange, ...] = ()
+    cutovers: Mapping[str, JobCutover] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def pending_retirements(self) -> tuple[RetireChange, ...]:
+        return tuple(change for change in self.retirements if change.pending)
 
     def summary(self) -> dict[str, int]:
         counts = {"create": 0, "update": 0, "replace": 0, "delete": 0, "adopt": 0}
@@ -126,6 +142,7 @@ class Plan:
             "blocked": list(self.blocked),
             "skipped": list(self.skipped),
             "notes": list(self.notes),
+            "retirements": [change.to_json() for change in self.retirements],
         }
 
 
@@ -143,6 +160,7 @@ def plan(
     max_workers: int = 16,
     progress: ReadProgress | None = None,
     task_definitions: TaskDefinitions | None = None,
+    now: datetime | None = None,
 ) -> Plan:
     """The changes that make live AWS match ``desired`` (or remove the named jobs, or all).
 
@@ -154,7 +172,8 @@ def plan(
     tags, instead of blocking their jobs (see :mod:`~ecs_scheduler.engines.aws.adoption`).
 
     ``progress`` hears of the live state's read, job by job; ``task_definitions`` shares
-    the task definitions its preflight read.
+    the task definitions its preflight read; ``now`` (default: the clock) times the cut-over
+    of the jobs that replace something.
     """
     require_stack_region(desired, clients)
     with ThreadPoolExecutor(max_workers=max_workers) as pool:
@@ -185,9 +204,15 @@ def plan(
             desired, clients, sorted(converge), pool, task_definitions
         )
     resolved = resolve(desired, values) if converge else desired
+    # AWS keeps schedule dates to the second (canonical_timestamp): so does the hand-over.
+    moment = (now or datetime.now(UTC)).replace(microsecond=0)
+    cutovers = plan_cutovers(resolved, live, clients, sorted(converge), moment)
+    resolved = with_start_dates(resolved, live, cutovers)
     builder = _PlanBuilder(resolved, live)
     builder.notes.extend(live.unreadable)
     for job in sorted(converge):
+        if job in cutovers and cutovers[job].blocked:
+            continue  # finish_plan says why
         builder.converge_job(job, [r for r in resolved.resources.values() if r.job == job])
     owners = _resource_owners(desired)
     for job in sorted(remove):
@@ -213,15 +238,7 @@ def plan(
             )
             continue
         builder.remove_job(job, why)
-    for job in sorted(converge):
-        for arn in desired.replaces.get(job, ()):
-            kind = "rule" if ":events:" in arn else "schedule"
-            builder.notes.append(
-                f"job {job} replaces {arn}: cut-over is not yet performed by this version; "
-                f"the old {kind} keeps running, so the task may run twice until you "
-                f"{'disable' if kind == 'rule' else 'delete'} it."
-            )
-    return adopt_in_plan(builder.build(), adoption)
+    return finish_plan(adopt_in_plan(builder.build(), adoption), cutovers)
 
 
 def _resource_owners(desired: DesiredState) -> set[str]:

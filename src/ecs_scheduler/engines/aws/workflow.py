@@ -16,6 +16,7 @@ from ecs_scheduler.engines.aws.live import ReadProgress
 from ecs_scheduler.engines.aws.planner import Change, Plan, plan
 from ecs_scheduler.engines.aws.preflight import preflight
 from ecs_scheduler.engines.aws.region import stack_region
+from ecs_scheduler.engines.aws.retire import RetireChange
 from ecs_scheduler.resources import DesiredState
 
 DEFAULT_PARALLELISM = 16
@@ -98,8 +99,10 @@ def apply_plan(
     parallelism: int = DEFAULT_PARALLELISM,
     progress: Callable[[Change], None] | None = None,
     command: Literal["apply", "destroy"] = "apply",
+    on_wait: Callable[[RetireChange], None] | None = None,
 ) -> ApplyResult:
-    """Make the plan's changes; an interrupt says which ``command`` to run again to finish."""
+    """Make the plan's changes; an interrupt says which ``command`` to run again to finish.
+    ``on_wait`` hears of each wait for a replaced rule's hand-over instant."""
     try:
         return apply(
             the_plan,
@@ -107,6 +110,7 @@ def apply_plan(
             force_delete_dlq_messages=force_delete_dlq_messages,
             max_workers=parallelism,
             progress=progress,
+            on_wait=on_wait,
         )
     except ApplyInterruptedError as stopped:
         raise ApplyInterruptedError(stopped.applied, stopped.total, command=command) from None
