@@ -187,6 +187,14 @@ AdoptOption = Annotated[
         "tags (never one another stack or owner tagged): tag them and converge them.",
     ),
 ]
+AllowUnwiredAlertsOption = Annotated[
+    bool,
+    typer.Option(
+        "--allow-unwired-alerts",
+        help="Go on when a task-failure alert could not be delivered (an SNS topic's or its "
+        "key's policy does not let EventBridge publish): warn instead of refusing.",
+    ),
+]
 DEFAULT_CONFIG = Path("ecs-scheduler.yaml")
 DEFAULT_TIMEOUT_SECONDS = 1800.0
 DEFAULT_PARALLELISM = 16
@@ -788,6 +796,7 @@ def make_plan(
     destroy_jobs: Sequence[str] | None = None,
     prune_foreign: bool = False,
     adopt: bool = False,
+    allow_unwired_alerts: bool = False,
 ) -> tuple[Plan, AwsClients]:
     """Preflight and plan, Ctrl-C handled; ``destroy_jobs`` (``[]``: every job) destroys."""
     from ecs_scheduler.engines.aws.workflow import plan_stack
@@ -803,6 +812,7 @@ def make_plan(
             adopt=adopt,
             parallelism=parallelism,
             progress=reading,
+            allow_unwired_alerts=allow_unwired_alerts,
         )
     print_warnings(planned.warnings)
     return planned.plan, clients
@@ -868,10 +878,15 @@ def plan_command(
     adopt: AdoptOption = False,
     parallelism: ParallelismOption = DEFAULT_PARALLELISM,
     as_json: JsonOption = False,
+    allow_unwired_alerts: AllowUnwiredAlertsOption = False,
 ) -> None:
     """Show what apply would change in live AWS (live AWS is the state; nothing is written)."""
     the_plan, _ = make_plan(
-        connection, parallelism=parallelism, prune_foreign=prune_foreign, adopt=adopt
+        connection,
+        parallelism=parallelism,
+        prune_foreign=prune_foreign,
+        allow_unwired_alerts=allow_unwired_alerts,
+        adopt=adopt,
     )
     if as_json:
         print_json(the_plan.to_json())
@@ -892,10 +907,15 @@ def apply(
     prune_foreign: PruneForeignOption = False,
     adopt: AdoptOption = False,
     parallelism: ParallelismOption = DEFAULT_PARALLELISM,
+    allow_unwired_alerts: AllowUnwiredAlertsOption = False,
 ) -> None:
     """Converge live AWS to the config: preflight, plan, confirm, apply."""
     the_plan, clients = make_plan(
-        connection, parallelism=parallelism, prune_foreign=prune_foreign, adopt=adopt
+        connection,
+        parallelism=parallelism,
+        prune_foreign=prune_foreign,
+        allow_unwired_alerts=allow_unwired_alerts,
+        adopt=adopt,
     )
     render_plan(the_plan)
     blocked = confirm_and_apply(

@@ -19,6 +19,8 @@ ResourceType = Literal[
     "aws_sqs_queue",
     "aws_sqs_queue_policy",
     "aws_cloudwatch_metric_alarm",
+    "aws_cloudwatch_event_rule",
+    "aws_cloudwatch_event_target",
 ]
 
 RefAttribute = Literal["arn", "name", "url"]
@@ -62,7 +64,8 @@ def _policy(
     identity_fields: set[str],
     cloudformation_type: str,
 ) -> Kind:
-    """A policy inside its parent: untagged, with nothing of its own another value refers to."""
+    """A policy (or a rule's target) inside its parent: untagged, with nothing of its own
+    another value refers to."""
     return Kind(
         type=resource_type,
         label=label,
@@ -80,7 +83,8 @@ def _policy(
 # Return values from the CloudFormation Template Reference, "Return values" of each type:
 # AWS::Scheduler::ScheduleGroup and ::Schedule (Ref: name; GetAtt: Arn), AWS::IAM::Role (Ref:
 # name; GetAtt: Arn), AWS::SQS::Queue (Ref: URL; GetAtt: Arn, QueueName, QueueUrl),
-# AWS::CloudWatch::Alarm (Ref: name; GetAtt: Arn). The policies' Ref gives nothing we use.
+# AWS::CloudWatch::Alarm (Ref: name; GetAtt: Arn), AWS::Events::Rule (Ref: name; GetAtt: Arn).
+# The policies' Ref gives nothing we use.
 # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sqs-queue.html
 # Rows are in dependency order: creates and updates run top to bottom, deletes bottom to top.
 _KINDS: Final[tuple[Kind, ...]] = (
@@ -136,6 +140,25 @@ _KINDS: Final[tuple[Kind, ...]] = (
         identity_fields=frozenset({"AlarmName", "Tags"}),
         cloudformation_type="AWS::CloudWatch::Alarm",
         terraform_name_attribute="alarm_name",
+    ),
+    # The job's task-failure rule on the default event bus (task_failures.py). Before the
+    # schedules, so that the first task a new schedule starts is already watched.
+    Kind(
+        type="aws_cloudwatch_event_rule",
+        label="EventBridge rule",
+        taggable=True,
+        identity_fields=frozenset({"Name", "Tags", "EventBusName"}),
+        cloudformation_type="AWS::Events::Rule",
+    ),
+    # One target of the rule per SNS topic, named by its Id. It has no ARN, name or tags of
+    # its own (PutTargets, EventBridge API Reference); CloudFormation has no target resource:
+    # an AWS::Events::Rule lists its targets in its Targets property.
+    _policy(
+        "aws_cloudwatch_event_target",
+        "EventBridge target",
+        "aws_cloudwatch_event_rule",
+        {"Rule", "EventBusName", "Id"},
+        "AWS::Events::Rule",
     ),
     Kind(
         type="aws_scheduler_schedule",

@@ -29,10 +29,15 @@ Shapes, per type (optional values are omitted when unset, booleans always presen
 - ``aws_sqs_queue``: CreateQueue: ``{"Attributes": {...}}``, every value a string.
 - ``aws_sqs_queue_policy``: ``{"Policy": document}``.
 - ``aws_cloudwatch_metric_alarm``: PutMetricAlarm without AlarmName.
+- ``aws_cloudwatch_event_rule``: PutRule without Name: EventPattern (a dict; engines
+  serialise it), State, Description. The job's task-failure rule on the default event bus.
+- ``aws_cloudwatch_event_target``: one target of PutTargets: Id, Arn (the SNS topic),
+  InputTransformer; keyed by its Id, inside the job's rule.
 
 A policy has no ARN of its own: ``Resource.arn`` of the inline policy is its role's ARN, that
 of the queue policy its queue's; ``Resource.parent`` is the role's or the queue's address. The
-inline policy's ``aws_name`` is the policy name; the queue policy's is its queue's name.
+inline policy's ``aws_name`` is the policy name; the queue policy's is its queue's name. A
+rule's target has no ARN either: its ``arn`` is its rule's, its ``aws_name`` its Id.
 """
 
 from __future__ import annotations
@@ -49,7 +54,14 @@ from ecs_scheduler.config import Job, ScheduleSpec, Stack
 from ecs_scheduler.errors import EcsSchedulerError
 from ecs_scheduler.kinds import KINDS, RefAttribute
 from ecs_scheduler.kinds import ResourceType as ResourceType  # noqa: PLC0414 (the engines' import)
-from ecs_scheduler.naming import JobNames, job_tags, names_for_job, schedule_group_tags
+from ecs_scheduler.naming import (
+    JobNames,
+    NamingParts,
+    job_tags,
+    names_for_job,
+    schedule_group_tags,
+)
+from ecs_scheduler.task_failures import rule_name, task_failure_rule, task_group
 
 LookupAttribute = Literal["task_definition_arn", "task_role_arn", "execution_role_arn"]
 
@@ -218,7 +230,7 @@ def passed_roles(job_key: str, job: Job) -> list[str | Lookup]:
     return list(dict.fromkeys(roles))
 
 
-def _ecs_parameters(job_key: str, job: Job, spec: ScheduleSpec) -> dict[str, Any]:
+def _ecs_parameters(stack: str, job_key: str, job: Job, spec: ScheduleSpec) -> dict[str, Any]:
     parameters: dict[str, Any] = {
         "TaskDefinitionArn": task_definition_arn(job_key, job),
         "TaskCount": spec.task_count,
@@ -254,11 +266,14 @@ def _ecs_parameters(job_key: str, job: Job, spec: ScheduleSpec) -> dict[str, Any
     parameters["EnableExecuteCommand"] = job.enable_execute_command
     if job.task_tags:
         parameters["Tags"] = [{key: value} for key, value in job.task_tags.items()]
+    # The task group names stack, job and schedule; ECS copies it into the task's state-change
+    # events, which is how the job's task-failure rule knows its tasks (task_failures.py).
+    parameters["Group"] = task_group(stack, job_key, spec.key)
     return parameters
 
 
 def schedule_properties(
-    job_key: str, job: Job, spec: ScheduleSpec, role: Resource, queue: Resource
+    stack: str, job_key: str, job: Job, spec: ScheduleSpec, role: Resource, queue: Resource
 ) -> dict[str, Any]:
     """The CreateSchedule request of one schedule, without its name and group: it runs as the
     job's ``role`` and sends what fails to the job's dead-letter ``queue``."""
@@ -290,7 +305,7 @@ def schedule_properties(
     }
     if spec.overrides is not None:
         target["Input"] = spec.overrides.model_dump(mode="json", exclude_none=True)
-    target["EcsParameters"] = _ecs_parameters(job_key, job, spec)
+    target["EcsParameters"] = _ecs_parameters(stack, job_key, job, spec)
     properties["Target"] = target
     return properties
 
@@ -350,7 +365,9 @@ def job_resources(stack: str, job_key: str, job: Job) -> list[Resource]:
 
     group = dataclasses.replace(
         make("aws_scheduler_schedule_group", "ecs", names.schedule_group, arns.schedule_group, {}),
-        tags=schedule_group_tags(tags, names),
+        # The rule's name is recorded even with alerts off, so that a rule left from when
+        # they were on is found and removed.
+        tags=schedule_group_tags(tags, names, rule_name(NamingParts.of(stack, job_key, job))),
     )
     role_properties: dict[str, Any] = {
         "AssumeRolePolicyDocument": policies.trust_policy(
@@ -454,6 +471,39 @@ def job_resources(stack: str, job_key: str, job: Job) -> list[Resource]:
                 depends_on=(queue.address,),
             )
         )
+    if job.enable_task_failure_alerts:
+        # With no topic the rule stays, without targets: its TriggeredRules metric still
+        # counts the job's failures (docs/task-failures.md, "A job without a topic").
+        alert = task_failure_rule(stack, job_key, job, job.task_failure_topics)
+        rule = make(
+            "aws_cloudwatch_event_rule",
+            "task_failed",
+            alert.name,
+            alert.arn,
+            {
+                "EventPattern": dict(alert.event_pattern),
+                "State": "ENABLED",
+                "Description": alert.description,
+            },
+        )
+        resources.append(rule)
+        resources.extend(
+            make(
+                "aws_cloudwatch_event_target",
+                "task_failed",
+                target_id,
+                alert.arn,
+                {
+                    "Id": target_id,
+                    "Arn": topic_arn,
+                    "InputTransformer": alert.input_transformer.as_api(),
+                },
+                depends_on=(rule.address,),
+                key=target_id,
+                parent=rule,
+            )
+            for target_id, topic_arn in alert.targets.items()
+        )
     schedule_dependencies = (group.address, role.address, role_policy.address, queue.address)
     resources.extend(
         make(
@@ -461,7 +511,7 @@ def job_resources(stack: str, job_key: str, job: Job) -> list[Resource]:
             "ecs",
             names.schedules[spec.key],
             arns.schedules[spec.key],
-            schedule_properties(job_key, job, spec, role, queue),
+            schedule_properties(stack, job_key, job, spec, role, queue),
             depends_on=schedule_dependencies,
             key=spec.key,
         )
@@ -496,8 +546,12 @@ def _check_unique_names(resources: Mapping[str, Resource]) -> None:
     }
     seen: dict[tuple[str, str, str], Resource] = {}
     for resource in resources.values():
-        if resource.type in ("aws_iam_role_policy", "aws_sqs_queue_policy"):
-            continue  # named after their role and queue, which are checked
+        if resource.type in (
+            "aws_iam_role_policy",
+            "aws_sqs_queue_policy",
+            "aws_cloudwatch_event_target",
+        ):
+            continue  # named after their role, queue and topic, inside a checked parent
         scope = groups[resource.job] if resource.type == "aws_scheduler_schedule" else ""
         key = (resource.type, scope, resource.aws_name)
         first = seen.setdefault(key, resource)
@@ -515,6 +569,12 @@ def _owner(resource: Resource) -> str:
     return f"job {resource.job!r}"
 
 
+_RULE_OUTPUTS: Final[Mapping[str, RefAttribute]] = {
+    "task_failure_rule_name": "name",
+    "task_failure_rule_arn": "arn",
+}
+
+
 def job_outputs(resources: list[Resource]) -> dict[str, Any]:
     """A job's outputs as Refs to its resources: names, ARNs, the DLQ's URL; schedule maps keyed
     by schedule key, alarm maps by alarm resource name. The output names are listed only here."""
@@ -527,6 +587,11 @@ def job_outputs(resources: list[Resource]) -> dict[str, Any]:
     queue = only("aws_sqs_queue")
     schedules = [resource for resource in resources if resource.type == "aws_scheduler_schedule"]
     alarms = [resource for resource in resources if resource.type == "aws_cloudwatch_metric_alarm"]
+    rules = [resource for resource in resources if resource.type == "aws_cloudwatch_event_rule"]
+    # Only a job with task-failure alerts has a rule to name.
+    rule_outputs = {
+        output: rule.ref(attribute) for rule in rules for output, attribute in _RULE_OUTPUTS.items()
+    }
     return {
         "schedule_group_name": group.ref("name"),
         "schedule_group_arn": group.ref("arn"),
@@ -539,6 +604,7 @@ def job_outputs(resources: list[Resource]) -> dict[str, Any]:
         "dlq_url": queue.ref("url"),
         "alarm_names": {alarm.name: alarm.ref("name") for alarm in alarms},
         "alarm_arns": {alarm.name: alarm.ref("arn") for alarm in alarms},
+        **rule_outputs,
     }
 
 

@@ -21,6 +21,7 @@ from ecs_scheduler.resources import (
     resolve,
     resolve_refs,
 )
+from ecs_scheduler.task_failures import target_id
 from tests.conftest import EXAMPLES_DIR
 from tests.model.factories import ACCOUNT, REGION, make_stack
 
@@ -33,6 +34,7 @@ JOB_ORDER = [
     "aws_sqs_queue_policy.dlq",
     "aws_cloudwatch_metric_alarm.dlq_messages_visible",
     "aws_cloudwatch_metric_alarm.dlq_oldest_message",
+    "aws_cloudwatch_event_rule.task_failed",
 ]
 
 
@@ -62,6 +64,10 @@ def test_every_example_builds_the_resources_of_design_section_4_in_order(path: P
     expected: list[str] = []
     for job_key, job in stack.jobs.items():
         expected += [f"module.{job_key}.{suffix}" for suffix in JOB_ORDER]
+        expected += [
+            f'module.{job_key}.aws_cloudwatch_event_target.task_failed["{target_id(topic)}"]'
+            for topic in job.task_failure_topics
+        ]
         expected += [
             f'module.{job_key}.aws_scheduler_schedule.ecs["{spec.key}"]' for spec in job.schedules
         ]
@@ -160,6 +166,7 @@ def test_daily_report_schedule_request() -> None:
                 },
                 "EnableECSManagedTags": False,
                 "EnableExecuteCommand": False,
+                "Group": "ecs-scheduler:reporting:daily-report:",
             },
         },
     }

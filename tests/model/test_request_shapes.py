@@ -97,6 +97,21 @@ REQUESTS: dict[str, tuple[str, str, Callable[[DesiredState, Resource], dict[str,
         "PutMetricAlarm",
         lambda _, r: {**r.properties, "AlarmName": r.aws_name, "Tags": _tag_list(r)},
     ),
+    "aws_cloudwatch_event_rule": (
+        "events",
+        "PutRule",
+        lambda _, r: {
+            **r.properties,
+            "EventPattern": json.dumps(r.properties["EventPattern"]),
+            "Name": r.aws_name,
+            "Tags": _tag_list(r),
+        },
+    ),
+    "aws_cloudwatch_event_target": (
+        "events",
+        "PutTargets",
+        lambda _, r: {"Rule": r.arn.rsplit("/", 1)[1], "Targets": [dict(r.properties)]},
+    ),
 }
 
 
