@@ -127,6 +127,19 @@ class BlockedError(EcsSchedulerError):
         )
 
 
+class CutoverRefusedError(EcsSchedulerError):
+    """A job's old schedule or rule cannot be retired now, so its new schedules were held back:
+    the run did not do what the config asks, which scripts must be able to see."""
+
+    def __init__(self, refused: Sequence[RetireChange]) -> None:
+        jobs = ", ".join(sorted({change.job for change in refused}))
+        super().__init__(
+            f"{len(refused)} cut-over(s) refused (job {jobs}): the new schedules were not "
+            "created, the old ones keep running; run apply again at the moment each retire "
+            "line above names."
+        )
+
+
 ConfigOption = Annotated[
     Path,
     typer.Option("--config", "-c", help="The stack file.", show_default=True),
@@ -894,6 +907,8 @@ def plan_command(
         render_plan(the_plan)
     if the_plan.blocked:
         raise BlockedError(len(the_plan.blocked), applied=False)
+    if the_plan.refused_retirements:
+        raise CutoverRefusedError(the_plan.refused_retirements)
     if detailed_exitcode and (the_plan.changes or the_plan.pending_retirements):
         raise typer.Exit(EXIT_CHANGES)
 
@@ -927,6 +942,8 @@ def apply(
     )
     if the_plan.blocked or blocked:
         raise BlockedError(len(the_plan.blocked) + len(blocked), applied=True)
+    if the_plan.refused_retirements:
+        raise CutoverRefusedError(the_plan.refused_retirements)
 
 
 @app.command()

@@ -105,3 +105,33 @@ def test_a_replaced_arn_the_stack_owns_stops_plan_and_apply(
         assert "which stack reporting itself owns" in " ".join(result.stderr.split())
     groups = emulated_account.clients.scheduler.list_schedule_groups()["ScheduleGroups"]
     assert sorted(group["Name"] for group in groups) == ["default", "mine"]
+
+
+def test_a_refused_cut_over_exits_1_from_plan_and_apply_and_says_so(
+    emulated_account: EmulatedAccount, tmp_path: Path
+) -> None:
+    prereqs, events = emulated_account.prereqs, emulated_account.clients.events
+    # Fires every minute: never quiet for a minute of margin, so the cut-over is refused.
+    rule = events.put_rule(Name="busy", ScheduleExpression="cron(* * * * ? *)")["RuleArn"]
+    events.put_targets(
+        Rule="busy",
+        Targets=[
+            {
+                "Id": "ecs",
+                "Arn": prereqs.cluster_arn,
+                "RoleArn": prereqs.execution_role_arn,
+                "EcsParameters": ecs_parameters(prereqs),
+            }
+        ],
+    )
+    args = config_replacing(emulated_account, tmp_path, rule)
+
+    planned = run_cli("plan", *args)
+    applied = run_cli("apply", "--auto-approve", *args)
+
+    for result in (planned, applied):
+        assert result.returncode == 1, result.stderr
+        assert f"1 cut-over(s) refused (job {JOB})" in result.stderr
+    assert events.describe_rule(Name="busy")["State"] == "ENABLED"
+    # The job's other resources were made; its schedules were held back.
+    assert emulated_account.clients.scheduler.list_schedules()["Schedules"] == []

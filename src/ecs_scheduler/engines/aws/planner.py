@@ -129,6 +129,11 @@ class Plan:
     def pending_retirements(self) -> tuple[RetireChange, ...]:
         return tuple(change for change in self.retirements if change.pending)
 
+    @property
+    def refused_retirements(self) -> tuple[RetireChange, ...]:
+        """Cut-overs that cannot happen now: their jobs' new schedules are held back."""
+        return tuple(c for c in self.retirements if c.retirement.action == "refuse")
+
     def summary(self) -> dict[str, int]:
         counts = {"create": 0, "update": 0, "replace": 0, "delete": 0, "adopt": 0}
         for change in self.changes:
