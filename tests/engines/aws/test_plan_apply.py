@@ -22,6 +22,7 @@ ROLE_POLICY = "aws_iam_role_policy.scheduler"
 QUEUE = "aws_sqs_queue.dlq"
 VISIBLE_ALARM = "aws_cloudwatch_metric_alarm.dlq_messages_visible"
 OLDEST_ALARM = "aws_cloudwatch_metric_alarm.dlq_oldest_message"
+RULE = "aws_cloudwatch_event_rule.task_failed"
 JOB = "daily-report"
 
 
@@ -143,11 +144,6 @@ OTHER_FIELD_CHANGES: list[tuple[str, Any, dict[str, set[str]]]] = [
         {VISIBLE_ALARM: {"OKActions"}, OLDEST_ALARM: {"OKActions"}},
     ),
     (
-        "dlq_alarm_actions",
-        "topic",
-        {VISIBLE_ALARM: {"AlarmActions"}, OLDEST_ALARM: {"AlarmActions"}},
-    ),
-    (
         "tags",
         {"Team": "reports"},
         {
@@ -156,6 +152,7 @@ OTHER_FIELD_CHANGES: list[tuple[str, Any, dict[str, set[str]]]] = [
             QUEUE: {"tags"},
             VISIBLE_ALARM: {"tags"},
             OLDEST_ALARM: {"tags"},
+            RULE: {"tags"},
         },
     ),
     ("permissions_boundary_arn", "boundary", {ROLE: {"PermissionsBoundary"}}),

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from botocore.exceptions import ClientError
 
-from ecs_scheduler.engines.aws import AwsClients, cloudwatch, iam, scheduler, sqs
+from ecs_scheduler.engines.aws import AwsClients, cloudwatch, events, iam, scheduler, sqs
 from ecs_scheduler.engines.aws.planner import DEPENDENCY_ORDER
 from ecs_scheduler.engines.aws.registry import OPERATIONS
 from ecs_scheduler.engines.aws.service import GROUP, LiveResource, error_code
@@ -14,7 +14,13 @@ from ecs_scheduler.resources import ResourceType
 
 
 def test_every_ordered_kind_has_operations_of_exactly_one_service() -> None:
-    services = [scheduler.OPERATIONS, iam.OPERATIONS, sqs.OPERATIONS, cloudwatch.OPERATIONS]
+    services = [
+        scheduler.OPERATIONS,
+        iam.OPERATIONS,
+        sqs.OPERATIONS,
+        cloudwatch.OPERATIONS,
+        events.OPERATIONS,
+    ]
 
     assert set(OPERATIONS) == set(DEPENDENCY_ORDER)
     assert sum(len(kinds) for kinds in services) == len(OPERATIONS)

@@ -139,6 +139,7 @@ def _live_inventory(clients: AwsClients) -> dict[str, list[str]]:
             for role in clients.iam.list_roles()["Roles"]
             if role["RoleName"].endswith("-scheduler")
         ],
+        "rules": [rule["Name"] for rule in clients.events.list_rules()["Rules"]],
     }
 
 

@@ -64,6 +64,8 @@ SETTABLE_QUEUE_ATTRIBUTES = frozenset(
 # Queue attributes whose string is a JSON document: compared as documents, not as text.
 JSON_QUEUE_ATTRIBUTES = frozenset({"RedrivePolicy", "RedriveAllowPolicy"})
 ALARM_DEFAULTS: Mapping[str, Any] = {"ActionsEnabled": True, "TreatMissingData": "missing"}
+# "Rules are enabled by default" (EventBridge API Reference, PutRule).
+RULE_DEFAULTS: Mapping[str, Any] = {"State": "ENABLED"}
 # Policy-valued fields are compared (and shown in a diff) as one value.
 POLICY_FIELDS = frozenset({"AssumeRolePolicyDocument", "PolicyDocument", "Policy"})
 
@@ -93,6 +95,11 @@ def canonical_properties(
         fields = {"Policy": queue_policy_document(properties)}
     elif resource_type == "aws_cloudwatch_metric_alarm":
         fields = _canonical_alarm(fields)
+    elif resource_type == "aws_cloudwatch_event_rule":
+        fields = _with_defaults(fields, RULE_DEFAULTS)
+        # DescribeRule gives the pattern as JSON text; compared as the document it is.
+        if isinstance(fields.get("EventPattern"), str):
+            fields["EventPattern"] = json.loads(fields["EventPattern"])
     for key in POLICY_FIELDS & fields.keys():
         fields[key] = canonical_policy(fields[key])
     pruned = _prune(fields)

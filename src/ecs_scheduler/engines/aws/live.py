@@ -6,7 +6,8 @@ address their job's desired resource has; resources of a job that is no longer c
 get the addresses the model would give them.
 
 This module discovers a job's resources (which names to try, and what makes them ours); how
-each kind is read is its service module's (``scheduler``, ``iam``, ``sqs``, ``cloudwatch``).
+each kind is read is its service module's (``scheduler``, ``iam``, ``sqs``, ``cloudwatch``,
+``events``).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import Any, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from ecs_scheduler.engines.aws import cloudwatch, iam, scheduler, sqs
+from ecs_scheduler.engines.aws import cloudwatch, events, iam, scheduler, sqs
 from ecs_scheduler.engines.aws.clients import AwsClients
 from ecs_scheduler.engines.aws.errors import AwsEngineError
 from ecs_scheduler.engines.aws.scheduler import Group
@@ -33,6 +34,7 @@ from ecs_scheduler.engines.aws.service import (
     QUEUE_POLICY,
     ROLE,
     ROLE_POLICY,
+    RULE,
     SCHEDULE,
     LiveResource,
     error_code,
@@ -48,6 +50,7 @@ from ecs_scheduler.naming import (
     schedule_key_of,
 )
 from ecs_scheduler.resources import DesiredState, Resource, ResourceType, address
+from ecs_scheduler.task_failures import TASK_FAILED_KIND
 
 # The kinds and the live resource are the service modules'; the rest of the engine reads
 # them from here, beside the live state.
@@ -282,6 +285,7 @@ class _Reader:
                 queue_name = candidate
                 break
         found.extend(cloudwatch.read_alarms(self.clients, self.stack, job, wanted, queue_name))
+        found.extend(self._read_rule(job, self._name_of(wanted, RULE, "task_failed"), group_name))
         seen = {(resource.type, resource.aws_name) for resource in found}
         for stray in tagged_groups:
             if group is None or stray[0] != group[0]:
@@ -341,8 +345,39 @@ class _Reader:
             found.extend(
                 _rekeyed(alarm, name) for alarm in alarms if (ALARM, alarm.aws_name) not in seen
             )
+        rule_name = f"{name}{TASK_FAILED_KIND}"
+        rules = (
+            []
+            if (RULE, rule_name) in seen
+            else events.read_rule(self.clients, self.stack, job, rule_name)
+        )
+        if rules and rules[0].owned:
+            rule, *targets = rules
+            found.append(_rekeyed(rule, name))
+            found.extend(_rekeyed(target, f"{name}/{target.aws_name}") for target in targets)
         seen.update((resource.type, resource.aws_name) for resource in found)
         return found
+
+    def _read_rule(
+        self, job: str, configured: str | None, group_name: str | None
+    ) -> list[LiveResource]:
+        """The job's task-failure rule and its targets: by its configured name, else (alerts
+        turned off, or the job's names changed) by the name the job's group implies.
+
+        That name is the group's with the rule's suffix, which is wrong only when one of the
+        two names was shortened to fit; then a rule left over is not found. The targets of a
+        rule under an old name are keyed by it, so that the configured rule's targets are
+        created rather than taken for them.
+        """
+        implied = None if group_name is None else f"{group_name}{TASK_FAILED_KIND}"
+        for candidate in _candidates(configured, implied):
+            found = events.read_rule(self.clients, self.stack, job, candidate)
+            if found and (candidate == configured or found[0].owned):
+                if configured is None or candidate == configured:
+                    return found
+                rule, *targets = found
+                return [rule, *(_rekeyed(t, f"{candidate}/{t.aws_name}") for t in targets)]
+        return []
 
     @staticmethod
     def _name_of(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Final
 
-from ecs_scheduler.engines.aws import cloudwatch, iam, scheduler, sqs
+from ecs_scheduler.engines.aws import cloudwatch, events, iam, scheduler, sqs
 from ecs_scheduler.engines.aws.service import ServiceOperations
 from ecs_scheduler.resources import ResourceType
 
@@ -18,4 +18,5 @@ OPERATIONS: Final[Mapping[ResourceType, ServiceOperations]] = {
     **iam.OPERATIONS,
     **sqs.OPERATIONS,
     **cloudwatch.OPERATIONS,
+    **events.OPERATIONS,
 }

@@ -1,9 +1,9 @@
 """What the engine's per-service modules share: the live resource, the write context, the
 operations a service offers for one resource kind, and the helpers every service uses.
 
-Each service module (``scheduler``, ``iam``, ``sqs``, ``cloudwatch``) owns, for its kinds,
-the reads, the writes and the error codes that mean "not found"; ``registry`` maps each
-resource type to its :class:`ServiceOperations`.
+Each service module (``scheduler``, ``iam``, ``sqs``, ``cloudwatch``, ``events``) owns, for
+its kinds, the reads, the writes and the error codes that mean "not found"; ``registry`` maps
+each resource type to its :class:`ServiceOperations`.
 """
 
 from __future__ import annotations
@@ -29,6 +29,8 @@ ROLE_POLICY: Final[ResourceType] = "aws_iam_role_policy"
 QUEUE: Final[ResourceType] = "aws_sqs_queue"
 QUEUE_POLICY: Final[ResourceType] = "aws_sqs_queue_policy"
 ALARM: Final[ResourceType] = "aws_cloudwatch_metric_alarm"
+RULE: Final[ResourceType] = "aws_cloudwatch_event_rule"
+RULE_TARGET: Final[ResourceType] = "aws_cloudwatch_event_target"
 
 _AWS_RESERVED_TAG_PREFIX = "aws:"
 
@@ -120,7 +122,8 @@ def error_code(error: ClientError) -> str:
 
 
 def tag_list(tags: Mapping[str, str]) -> list[dict[str, str]]:
-    """Tags in the ``[{"Key": ..., "Value": ...}]`` shape of Scheduler, IAM and CloudWatch."""
+    """Tags in the ``[{"Key": ..., "Value": ...}]`` shape of Scheduler, IAM, CloudWatch and
+    EventBridge."""
     return [{"Key": key, "Value": value} for key, value in sorted(tags.items())]
 
 
