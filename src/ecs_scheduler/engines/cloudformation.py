@@ -153,7 +153,7 @@ _ALARM_PROPERTIES: Final = frozenset(
         "Unit",
     }
 )
-_EVENT_RULE_PROPERTIES: Final = frozenset({"Description", "EventBusName", "EventPattern", "State"})
+_EVENT_RULE_PROPERTIES: Final = frozenset({"Description", "EventPattern", "State"})
 _EVENT_TARGET_PROPERTIES: Final = frozenset({"Arn", "Id", "InputTransformer"})
 # Where a CloudFormation type lists the members that the API creates with calls of their own
 # (kinds.py: a kind whose CloudFormation type is its parent's). AWS::Events::Rule has no

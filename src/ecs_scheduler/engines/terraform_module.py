@@ -73,12 +73,10 @@ _ALARM_ARGUMENTS: Final = {
     "OKActions": "ok_actions",
     "InsufficientDataActions": "insufficient_data_actions",
 }
-# PutRule's request members and the aws_cloudwatch_event_rule arguments holding them.
-_EVENT_RULE_ARGUMENTS: Final = {
-    "Description": "description",
-    "State": "state",
-    "EventBusName": "event_bus_name",
-}
+# PutRule's request members and the aws_cloudwatch_event_rule arguments holding them. A rule
+# on another bus than the default (EventBusName) would need its targets to name the bus too:
+# not written, so such a property is an error like any unknown one.
+_EVENT_RULE_ARGUMENTS: Final = {"Description": "description", "State": "state"}
 _STATEMENT_LISTS: Final = {
     "Action": "actions",
     "NotAction": "not_actions",
