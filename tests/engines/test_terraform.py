@@ -186,6 +186,10 @@ def test_every_model_resource_has_its_address_in_the_job_module(
                 entry = main["locals"]["schedules"][resource.key]
                 assert entry["name"] == resource.aws_name
                 assert entry["schedule_expression"] == resource.properties["ScheduleExpression"]
+            elif resource.key is not None:  # a rule's target: its Id is its for_each key
+                block = main["resource"][resource.type][resource.name]
+                assert block["for_each"][resource.key] == resource.properties["Arn"]
+                assert "tags" not in block and not resource.tags
             else:
                 block = main["resource"][resource.type][resource.name]
                 name_argument = "alarm_name" if "alarm" in resource.type else "name"
