@@ -177,6 +177,14 @@ PruneForeignOption = Annotated[
         help="Also remove jobs of this stack name that another config's resource owner made.",
     ),
 ]
+AllowUnwiredAlertsOption = Annotated[
+    bool,
+    typer.Option(
+        "--allow-unwired-alerts",
+        help="Go on when a task-failure alert could not be delivered (an SNS topic's or its "
+        "key's policy does not let EventBridge publish): warn instead of refusing.",
+    ),
+]
 DEFAULT_CONFIG = Path("ecs-scheduler.yaml")
 DEFAULT_TIMEOUT_SECONDS = 1800.0
 DEFAULT_PARALLELISM = 16
@@ -741,6 +749,7 @@ def make_plan(
     parallelism: int = DEFAULT_PARALLELISM,
     destroy_jobs: Sequence[str] | None = None,
     prune_foreign: bool = False,
+    allow_unwired_alerts: bool = False,
 ) -> tuple[Plan, AwsClients]:
     """Preflight and plan, Ctrl-C handled; ``destroy_jobs`` (``[]``: every job) destroys."""
     from ecs_scheduler.engines.aws.workflow import plan_stack
@@ -755,6 +764,7 @@ def make_plan(
             prune_foreign=prune_foreign,
             parallelism=parallelism,
             progress=reading,
+            allow_unwired_alerts=allow_unwired_alerts,
         )
     print_warnings(planned.warnings)
     return planned.plan, clients
@@ -814,9 +824,15 @@ def plan_command(
     prune_foreign: PruneForeignOption = False,
     parallelism: ParallelismOption = DEFAULT_PARALLELISM,
     as_json: JsonOption = False,
+    allow_unwired_alerts: AllowUnwiredAlertsOption = False,
 ) -> None:
     """Show what apply would change in live AWS (live AWS is the state; nothing is written)."""
-    the_plan, _ = make_plan(connection, parallelism=parallelism, prune_foreign=prune_foreign)
+    the_plan, _ = make_plan(
+        connection,
+        parallelism=parallelism,
+        prune_foreign=prune_foreign,
+        allow_unwired_alerts=allow_unwired_alerts,
+    )
     if as_json:
         print_json(the_plan.to_json())
     else:
@@ -835,9 +851,15 @@ def apply(
     force_delete_dlq_messages: ForceDlqOption = False,
     prune_foreign: PruneForeignOption = False,
     parallelism: ParallelismOption = DEFAULT_PARALLELISM,
+    allow_unwired_alerts: AllowUnwiredAlertsOption = False,
 ) -> None:
     """Converge live AWS to the config: preflight, plan, confirm, apply."""
-    the_plan, clients = make_plan(connection, parallelism=parallelism, prune_foreign=prune_foreign)
+    the_plan, clients = make_plan(
+        connection,
+        parallelism=parallelism,
+        prune_foreign=prune_foreign,
+        allow_unwired_alerts=allow_unwired_alerts,
+    )
     render_plan(the_plan)
     blocked = confirm_and_apply(
         the_plan,

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from ecs_scheduler.config import SECURITY_GROUP_ID, SUBNET_ID
 from ecs_scheduler.engines.aws.clients import AwsClients
 from ecs_scheduler.errors import EcsSchedulerError
+from ecs_scheduler.task_failures import policy_with_statement, topic_publish_statement
 
 if TYPE_CHECKING:
     from ecs_scheduler.config import Job, Stack
@@ -301,7 +302,7 @@ def provision_prerequisites(clients: AwsClients, *, name: str = "demo") -> Prere
         ],
     )["taskDefinition"]
 
-    topic_arn: str = clients.sns.create_topic(Name=f"{name}-alerts")["TopicArn"]
+    topic_arn = _create_topic(clients, f"{name}-alerts")
 
     return Prerequisites(
         region=region,
@@ -540,7 +541,8 @@ def provision_for_config(stack: Stack, endpoint_url: str) -> LocalAccount:
     for each security group id; a symmetric key for each ``kms_key_arn`` (an alias ARN gets a
     key carrying that alias); the clusters; each task family, awsvpc and compatible with
     FARGATE and EC2, with every container the overrides name (``app`` when none) and as many
-    revisions as the highest pinned one; the SNS topics of the alarm actions. Once: the
+    revisions as the highest pinned one; the SNS topics of the alarm actions and of the
+    task-failure alerts, which EventBridge may publish to. Once: the
     permissions boundary policies.
     """
     jobs_by_region: dict[str, list[Job]] = {}
@@ -559,9 +561,13 @@ def provision_for_config(stack: Stack, endpoint_url: str) -> LocalAccount:
             clients.ecs.create_cluster(clusterName=cluster_name)
             local.count("ECS cluster")
         _create_task_definitions(clients, jobs, local)
-        topics = (arn for job in jobs for arn in (*job.dlq_alarm_actions, *job.dlq_ok_actions))
+        topics = (
+            arn
+            for job in jobs
+            for arn in (*job.dlq_alarm_actions, *job.dlq_ok_actions, *job.task_failure_topics)
+        )
         for topic_arn in dict.fromkeys(arn for arn in topics if arn.split(":")[2:3] == ["sns"]):
-            clients.sns.create_topic(Name=topic_arn.rsplit(":", 1)[1])
+            _create_topic(clients, topic_arn.rsplit(":", 1)[1])
             local.count("SNS topic")
         for boundary_arn in (job.permissions_boundary_arn for job in jobs):
             if boundary_arn is None or boundary_arn in boundaries:
@@ -578,6 +584,21 @@ def provision_for_config(stack: Stack, endpoint_url: str) -> LocalAccount:
     if local is None:  # a Stack always has at least one job
         raise LocalEmulatorError("The config has no jobs: there is nothing to create.")
     return local
+
+
+def _create_topic(clients: AwsClients, name: str) -> str:
+    """A topic whose policy also lets EventBridge publish for the account's rules, so that the
+    task-failure alerts pass preflight (docs/task-failures.md, "Permissions")."""
+    arn: str = clients.sns.create_topic(Name=name)["TopicArn"]
+    region, account = arn.split(":")[3:5]
+    policy = clients.sns.get_topic_attributes(TopicArn=arn)["Attributes"]["Policy"]
+    statement = topic_publish_statement(arn, f"arn:aws:events:{region}:{account}:rule/*")
+    clients.sns.set_topic_attributes(
+        TopicArn=arn,
+        AttributeName="Policy",
+        AttributeValue=json.dumps(policy_with_statement(policy, statement)),
+    )
+    return arn
 
 
 def _create_network(

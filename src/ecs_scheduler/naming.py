@@ -85,11 +85,12 @@ ALARM_RULE: Final = NameRule("CloudWatch alarm", 255, re.compile(r"[\x20-\x7e]+"
 HASH_LENGTH: Final = 8
 PRIMARY_SCHEDULE_KEY: Final = ""
 
-# On a job's schedule group: the names of its role and its queue. fit() shortens each name by
-# its own service's limit, so they cannot be derived from the group's name. (The config
-# reserves every key under OWN_TAG_PREFIX, so no user tag can shadow them.)
+# On a job's schedule group: the names of its role, its queue and its task-failure rule. fit()
+# shortens each name by its own service's limit, so they cannot be derived from the group's
+# name. (The config reserves every key under OWN_TAG_PREFIX, so no user tag can shadow them.)
 TAG_ROLE: Final = f"{OWN_TAG_PREFIX}role"
 TAG_QUEUE: Final = f"{OWN_TAG_PREFIX}queue"
+TAG_RULE: Final = f"{OWN_TAG_PREFIX}rule"
 MANAGED_BY_VALUE: Final = "ecs-scheduler"
 
 _NOT_ALPHANUMERIC = re.compile(r"[^a-z0-9]+")
@@ -270,7 +271,7 @@ def job_tags(stack: str, job_key: str, job: Job) -> dict[str, str]:
     }
 
 
-def schedule_group_tags(tags: Mapping[str, str], names: JobNames) -> dict[str, str]:
+def schedule_group_tags(tags: Mapping[str, str], names: JobNames, rule_name: str) -> dict[str, str]:
     """A job's ``tags`` plus the names of its role and queue, recorded on its schedule group
     so that a job no longer in the config is found by them."""
-    return {**tags, TAG_ROLE: names.role, TAG_QUEUE: names.queue}
+    return {**tags, TAG_ROLE: names.role, TAG_QUEUE: names.queue, TAG_RULE: rule_name}

@@ -54,8 +54,14 @@ from ecs_scheduler.config import Job, ScheduleSpec, Stack
 from ecs_scheduler.errors import EcsSchedulerError
 from ecs_scheduler.kinds import KINDS, RefAttribute
 from ecs_scheduler.kinds import ResourceType as ResourceType  # noqa: PLC0414 (the engines' import)
-from ecs_scheduler.naming import JobNames, job_tags, names_for_job, schedule_group_tags
-from ecs_scheduler.task_failures import task_failure_rule, task_group
+from ecs_scheduler.naming import (
+    JobNames,
+    NamingParts,
+    job_tags,
+    names_for_job,
+    schedule_group_tags,
+)
+from ecs_scheduler.task_failures import rule_name, task_failure_rule, task_group
 
 LookupAttribute = Literal["task_definition_arn", "task_role_arn", "execution_role_arn"]
 
@@ -359,7 +365,9 @@ def job_resources(stack: str, job_key: str, job: Job) -> list[Resource]:
 
     group = dataclasses.replace(
         make("aws_scheduler_schedule_group", "ecs", names.schedule_group, arns.schedule_group, {}),
-        tags=schedule_group_tags(tags, names),
+        # The rule's name is recorded even with alerts off, so that a rule left from when
+        # they were on is found and removed.
+        tags=schedule_group_tags(tags, names, rule_name(NamingParts.of(stack, job_key, job))),
     )
     role_properties: dict[str, Any] = {
         "AssumeRolePolicyDocument": policies.trust_policy(

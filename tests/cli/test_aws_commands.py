@@ -30,7 +30,7 @@ def test_plan_apply_plan_outputs_destroy_cycle(emulated_account: EmulatedAccount
     assert 'module.sync-orders.aws_scheduler_schedule.ecs["weekend"] will be created' in (
         before.stdout
     )
-    assert "Plan: 10 to add, 0 to change, 0 to replace, 0 to destroy." in before.stdout
+    assert "Plan: 12 to add, 0 to change, 0 to replace, 0 to destroy." in before.stdout
 
     applied = run_cli("apply", "--auto-approve", *args)
     assert applied.returncode == 0, applied.stderr
@@ -52,7 +52,7 @@ def test_plan_apply_plan_outputs_destroy_cycle(emulated_account: EmulatedAccount
 
     destroyed = run_cli("destroy", "--auto-approve", *args)
     assert destroyed.returncode == 0, destroyed.stderr
-    assert "10 to destroy" in destroyed.stdout
+    assert "12 to destroy" in destroyed.stdout
     assert owned_groups(emulated_account) == []
 
 

@@ -36,7 +36,17 @@ def test_every_example_passes_preflight_without_writing(
 ) -> None:
     before = Counter(emulated_account.clients.api_calls.calls)
     report = _preflight(emulated_account, example)
-    assert (report.errors, report.warnings) == ((), ())
+    assert report.errors == report.unwired_alerts == ()
+    # The one warning: a job without a topic has a task-failure rule that tells nobody.
+    desired = _desired(emulated_account.configs[example].read_text(encoding="utf-8"))
+    alerting = {r.parent for r in desired.resources.values() if r.parent and "event" in r.type}
+    silent = [
+        r.aws_name
+        for r in desired.resources.values()
+        if r.type == "aws_cloudwatch_event_rule" and r.address not in alerting
+    ]
+    assert len(report.warnings) == len(silent)
+    assert all(name in warning for name, warning in zip(silent, report.warnings, strict=True))
     assert report.ok
     made = Counter(emulated_account.clients.api_calls.calls) - before
     assert made, "preflight made no call at all"

@@ -10,7 +10,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from ecs_scheduler.engines.aws import AwsClients, apply, plan
-from ecs_scheduler.naming import TAG_QUEUE, TAG_ROLE
+from ecs_scheduler.naming import TAG_QUEUE, TAG_ROLE, TAG_RULE
 from ecs_scheduler.resources import DesiredState, Resource
 from tests.engines.aws.conftest import DesiredFactory
 from tests.engines.aws.test_safety import OTHER_JOB as REMOVED
@@ -77,6 +77,7 @@ def test_a_removed_job_with_differently_shortened_names_is_removed_entirely(
     # The names the group's name alone would suggest are not the job's.
     assert role != f"{group}-scheduler"
     assert queue != f"{group}-dlq"
+    assert _of(both, REMOVED, "aws_cloudwatch_event_rule").aws_name != f"{group}-task-failed"
     apply(plan(both, clients), clients)
     _remove_schedules(clients, group)
 
@@ -90,6 +91,7 @@ def test_the_group_records_the_role_and_queue_names(desired_from: DesiredFactory
 
     assert group.tags[TAG_ROLE] == _of(desired, REMOVED, "aws_iam_role").aws_name
     assert group.tags[TAG_QUEUE] == _of(desired, REMOVED, "aws_sqs_queue").aws_name
+    assert group.tags[TAG_RULE] == _of(desired, REMOVED, "aws_cloudwatch_event_rule").aws_name
     assert TAG_ROLE not in _of(desired, REMOVED, "aws_iam_role").tags
 
 

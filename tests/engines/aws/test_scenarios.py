@@ -19,6 +19,7 @@ from botocore.exceptions import ClientError
 
 from ecs_scheduler.loader import load
 from ecs_scheduler.naming import JobNames, names_for_job
+from ecs_scheduler.task_failures import target_id
 from tests.cli.runner import run_cli
 from tests.conftest import EmulatedAccount
 
@@ -29,6 +30,12 @@ ROLE = "aws_iam_role.scheduler"
 ROLE_POLICY = "aws_iam_role_policy.scheduler"
 QUEUE = "aws_sqs_queue.dlq"
 QUEUE_POLICY = "aws_sqs_queue_policy.dlq"
+RULE = "aws_cloudwatch_event_rule.task_failed"
+
+
+def alert_target(account: EmulatedAccount) -> str:
+    """The task-failure rule's target for the jobs' one topic (the defaults' dlq_alarm_actions)."""
+    return f'aws_cloudwatch_event_target.task_failed["{target_id(account.prereqs.sns_topic_arn)}"]'
 
 
 def schedule(key: str = "") -> str:
@@ -384,12 +391,14 @@ def test_removed_job_and_schedule_are_deleted_and_nothing_else(
         f"module.stock.{QUEUE_POLICY}",
         "module.stock.aws_cloudwatch_metric_alarm.dlq_messages_visible",
         "module.stock.aws_cloudwatch_metric_alarm.dlq_oldest_message",
+        f"module.stock.{RULE}",
+        f"module.stock.{alert_target(account)}",
     }
     assert changes(document) == {
         address: ("delete", set())
         for address in {*stock_addresses, f"module.orders.{schedule('evening')}"}
     }
-    assert document["summary"]["delete"] == 9
+    assert document["summary"]["delete"] == 11
 
     apply_ok(account, config)
     assert_converged(account, config)
@@ -403,7 +412,7 @@ def test_removed_job_and_schedule_are_deleted_and_nothing_else(
     # destroy of one named job removes only that job.
     destroyed = cli(account, config, "destroy", "audit", "--auto-approve")
     assert destroyed.returncode == 0, destroyed.stdout + destroyed.stderr
-    assert "8 to destroy" in destroyed.stdout
+    assert "10 to destroy" in destroyed.stdout
     nothing_of(account, audit)
     assert schedules_in(account, orders.schedule_group) == {
         orders.schedules[""],
@@ -697,7 +706,7 @@ def test_finished_one_time_schedule_is_not_created_again(
     created = cli(account, config, "apply", "--auto-approve")
     assert created.returncode == 0, created.stdout + created.stderr
     assert "not created again" in created.stdout
-    assert "7 to add" in created.stdout
+    assert "8 to add" in created.stdout
     assert schedules_in(account, job.schedule_group) == set()
     assert role_exists(account, job.role)
 
@@ -979,6 +988,8 @@ def test_renamed_job_key_and_disabled_alarms(
             f"module.stock.{QUEUE_POLICY}": "",
             "module.stock.aws_cloudwatch_metric_alarm.dlq_messages_visible": "",
             "module.stock.aws_cloudwatch_metric_alarm.dlq_oldest_message": "",
+            f"module.stock.{RULE}": "",
+            f"module.stock.{alert_target(account)}": "",
         }.items()
         for prefix, action in (("stock", "delete"), ("inventory", "create"))
     }
@@ -1143,7 +1154,7 @@ def test_destroy_also_removes_jobs_already_gone_from_the_config(
     write_config(account, config, "leftover", {"orders": jobs["orders"]})
     document = cli(account, config, "destroy", "--auto-approve")
     assert document.returncode == 0, document.stdout + document.stderr
-    assert "18 to destroy" in document.stdout
+    assert "22 to destroy" in document.stdout
     nothing_of(account, orders)
     nothing_of(account, stock)
 

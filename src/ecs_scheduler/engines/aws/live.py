@@ -46,6 +46,7 @@ from ecs_scheduler.naming import (
     TAG_JOB,
     TAG_QUEUE,
     TAG_ROLE,
+    TAG_RULE,
     TAG_STACK,
     schedule_key_of,
 )
@@ -285,7 +286,7 @@ class _Reader:
                 queue_name = candidate
                 break
         found.extend(cloudwatch.read_alarms(self.clients, self.stack, job, wanted, queue_name))
-        found.extend(self._read_rule(job, self._name_of(wanted, RULE, "task_failed"), group_name))
+        found.extend(self._read_rule(job, self._name_of(wanted, RULE, "task_failed"), group))
         seen = {(resource.type, resource.aws_name) for resource in found}
         for stray in tagged_groups:
             if group is None or stray[0] != group[0]:
@@ -345,11 +346,11 @@ class _Reader:
             found.extend(
                 _rekeyed(alarm, name) for alarm in alarms if (ALARM, alarm.aws_name) not in seen
             )
-        rule_name = f"{name}{TASK_FAILED_KIND}"
+        rule_name = _recorded_name(group, TAG_RULE, TASK_FAILED_KIND)
         rules = (
-            []
-            if (RULE, rule_name) in seen
-            else events.read_rule(self.clients, self.stack, job, rule_name)
+            events.read_rule(self.clients, self.stack, job, rule_name)
+            if rule_name is not None and (RULE, rule_name) not in seen
+            else []
         )
         if rules and rules[0].owned:
             rule, *targets = rules
@@ -359,24 +360,15 @@ class _Reader:
         return found
 
     def _read_rule(
-        self, job: str, configured: str | None, group_name: str | None
+        self, job: str, configured: str | None, group: Group | None
     ) -> list[LiveResource]:
         """The job's task-failure rule and its targets: by its configured name, else (alerts
-        turned off, or the job's names changed) by the name the job's group implies.
-
-        That name is the group's with the rule's suffix, which is wrong only when one of the
-        two names was shortened to fit; then a rule left over is not found. The targets of a
-        rule under an old name are keyed by it, so that the configured rule's targets are
-        created rather than taken for them.
-        """
-        implied = None if group_name is None else f"{group_name}{TASK_FAILED_KIND}"
-        for candidate in _candidates(configured, implied):
+        turned off, or the job's names changed) by the name its group records."""
+        recorded = _recorded_name(group, TAG_RULE, TASK_FAILED_KIND)
+        for candidate in _candidates(configured, recorded):
             found = events.read_rule(self.clients, self.stack, job, candidate)
             if found and (candidate == configured or found[0].owned):
-                if configured is None or candidate == configured:
-                    return found
-                rule, *targets = found
-                return [rule, *(_rekeyed(t, f"{candidate}/{t.aws_name}") for t in targets)]
+                return found
         return []
 
     @staticmethod
@@ -456,7 +448,7 @@ def _schedule_owned(
 
 
 def _recorded_name(group: Group | None, tag: str, suffix: str) -> str | None:
-    """The name of a job's role or queue that its schedule group records in tag ``tag``.
+    """The name of a job's role, queue or rule that its schedule group records in ``tag``.
 
     Groups made before the names were recorded lack the tag: for them alone the name is
     guessed as the group's name plus the naming standard's ``suffix``, which is wrong when

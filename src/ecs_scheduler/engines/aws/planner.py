@@ -310,11 +310,26 @@ class _PlanBuilder:
                 )
             return
         recreated: set[ResourceType] = set()
+        # Parents replaced under a new name: (old name, new name) by kind.
+        moved: dict[ResourceType, tuple[str, str]] = {}
         for resource in resources:
             current = live.pop(resource.address, None)
             parent = _PARENT.get(resource.type)
             if parent in recreated:
                 self._converge_resource(resource, None, f"its {parent} is deleted and re-created")
+                continue
+            if parent in moved and current is not None and current.aws_name == resource.aws_name:
+                # Same name, but inside the old parent: it is made again inside the new one.
+                self.changes.append(
+                    Change(
+                        resource.address,
+                        "replace",
+                        f"its {parent} is replaced under a new name",
+                        {"parent": moved[parent]},
+                        desired=resource,
+                        live=current,
+                    )
+                )
                 continue
             self._converge_resource(resource, current)
             last = self.changes[-1] if self.changes else None
@@ -323,9 +338,11 @@ class _PlanBuilder:
                 and last.address == resource.address
                 and last.action == "replace"
                 and current is not None
-                and current.aws_name == resource.aws_name
             ):
-                recreated.add(resource.type)
+                if current.aws_name == resource.aws_name:
+                    recreated.add(resource.type)
+                else:
+                    moved[resource.type] = (current.aws_name, resource.aws_name)
         for leftover in live.values():
             why = "no longer in the config"
             if leftover.type == SCHEDULE:

@@ -2,7 +2,8 @@
 
 Every value checked comes from the :class:`DesiredState` (the schedules' ``EcsParameters``,
 ``Input`` and ``KmsKeyArn``, the queues' ``KmsMasterKeyId``, the alarms' actions, the roles'
-``PermissionsBoundary``, the jobs' task definitions, the schedule groups), so preflight checks
+``PermissionsBoundary``, the jobs' task definitions, the schedule groups, the task-failure
+rules' topics), so preflight checks
 exactly what apply would send. Each finding is one sentence naming the job and the thing; jobs
 are checked concurrently, and a lookup shared by several jobs (one cluster, one key) is made
 once.
@@ -21,12 +22,13 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from ecs_scheduler import policies
-from ecs_scheduler.engines.aws import cloudwatch, iam, scheduler, sqs
+from ecs_scheduler.engines.aws import cloudwatch, events, iam, scheduler, sqs
 from ecs_scheduler.engines.aws.clients import AwsClients
 from ecs_scheduler.engines.aws.ecs import TaskDefinitions, unreadable
 from ecs_scheduler.engines.aws.errors import AwsEngineError
 from ecs_scheduler.engines.aws.service import GROUP, ROLE, SCHEDULE, Once
 from ecs_scheduler.resources import DesiredState, Resource, TaskDefinitionRef
+from ecs_scheduler.task_failures import PolicyFinding, key_policy_finding, topic_policy_finding
 
 FARGATE_CAPACITY_PROVIDERS = frozenset({"FARGATE", "FARGATE_SPOT"})
 MAX_WORKERS = 16
@@ -39,6 +41,9 @@ SCHEDULE_GROUP_QUOTA = 500
 class PreflightReport:
     errors: tuple[str, ...]
     warnings: tuple[str, ...]
+    # Task-failure alerts EventBridge would fail to deliver (a topic's or its key's policy
+    # does not let it publish): errors, unless the user accepts them as warnings.
+    unwired_alerts: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -64,6 +69,7 @@ def preflight(
     return PreflightReport(
         errors=tuple(error for finding in findings for error in finding.errors),
         warnings=tuple(warning for finding in findings for warning in finding.warnings),
+        unwired_alerts=tuple(alert for finding in findings for alert in finding.unwired_alerts),
     )
 
 
@@ -112,6 +118,7 @@ def _check_schedule_group_quota(
 class _Findings:
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    unwired_alerts: list[str] = field(default_factory=list)
 
 
 class _Lookups:
@@ -168,6 +175,21 @@ def _check_job(job: str, desired: DesiredState, lookups: _Lookups) -> _Findings:
         (f"permissions boundary {arn}", partial(_check_boundary, job, arn, lookups, findings))
         for arn in _distinct(iam.permissions_boundaries(resources))
     ]
+    checks += [
+        (
+            f"SNS topic {topic} of rule {rule.aws_name}",
+            partial(_check_alert_topic, job, rule, topic, lookups, findings),
+        )
+        for rule, topic in events.rule_topics(resources)
+    ]
+    alerting = {rule.address for rule, _ in events.rule_topics(resources)}
+    findings.warnings.extend(
+        f"Job '{job}': task-failure rule {rule.aws_name} has no SNS topic (task_failure_actions "
+        "or dlq_alarm_actions): a failed task is counted in its TriggeredRules metric, and "
+        "nobody is told."
+        for rule in events.rules(resources)
+        if rule.address not in alerting
+    )
     for thing, check in checks:
         try:
             check()
@@ -539,10 +561,78 @@ def _check_topic(job: str, topic_arn: str, lookups: _Lookups, findings: _Finding
             lambda: lookups.clients.sns.get_topic_attributes(TopicArn=topic_arn),
         )
     except ClientError as error:
-        if _error_code(error) in {"NotFound", "NotFoundException"}:
-            findings.errors.append(f"Job '{job}': SNS topic {topic_arn} does not exist.")
+        if _error_code(error) in _TOPIC_NOT_FOUND_CODES:
+            _missing_topic(job, topic_arn, findings)
         else:
             findings.errors.append(_could_not_check(job, f"SNS topic {topic_arn}", error))
+
+
+def _check_alert_topic(
+    job: str, rule: Resource, topic_arn: str, lookups: _Lookups, findings: _Findings
+) -> None:
+    """Whether EventBridge may publish the rule's alerts to the topic, and use its KMS key.
+
+    The topic's ``Policy`` and ``KmsMasterKeyId`` are GetTopicAttributes' (SNS API Reference);
+    the policies are judged by ``task_failures``' checks, which give the statement to add.
+    """
+    try:
+        attributes = lookups.once(
+            ("sns-topic", topic_arn),
+            lambda: lookups.clients.sns.get_topic_attributes(TopicArn=topic_arn),
+        )["Attributes"]
+    except ClientError as error:
+        if _error_code(error) not in _TOPIC_NOT_FOUND_CODES:
+            raise
+        _missing_topic(job, topic_arn, findings)
+        return
+    account = rule.arn.split(":")[4]
+    topic = topic_policy_finding(
+        attributes.get("Policy"), topic_arn=topic_arn, rule_arn=rule.arn, account=account
+    )
+    _report_unwired(job, f"the policy of SNS topic {topic_arn}", rule, topic, findings)
+    key_id = attributes.get("KmsMasterKeyId")
+    if not key_id:
+        return
+    kms = lookups.clients.kms
+    key = lookups.once(("kms-key", key_id), lambda: kms.describe_key(KeyId=key_id)["KeyMetadata"])
+    if key.get("KeyManager") == "AWS":
+        # An AWS managed key's policy cannot be changed, and it does not let EventBridge in
+        # (Amazon SNS Developer Guide, "Data encryption", event sources and encrypted topics).
+        findings.unwired_alerts.append(
+            f"Job '{job}': SNS topic {topic_arn} is encrypted with the AWS managed key "
+            f"{key_id}, which EventBridge cannot use: rule {rule.aws_name}'s alerts would not "
+            "be delivered; encrypt the topic with a customer managed key."
+        )
+        return
+    policy = lookups.once(
+        ("kms-key-policy", key["KeyId"]),
+        lambda: kms.get_key_policy(KeyId=key["KeyId"], PolicyName="default")["Policy"],
+    )
+    finding = key_policy_finding(policy, key_arn=str(key["Arn"]))
+    _report_unwired(job, f"the key policy of KMS key {key['Arn']}", rule, finding, findings)
+
+
+def _report_unwired(
+    job: str, policy: str, rule: Resource, finding: PolicyFinding, findings: _Findings
+) -> None:
+    if finding.allowed:
+        return
+    findings.unwired_alerts.append(
+        f"Job '{job}': {policy} does not let EventBridge deliver the alerts of rule "
+        f"{rule.aws_name}; add this statement to it: "
+        f"{json.dumps(finding.statement_to_add, separators=(',', ':'))}"
+    )
+
+
+# GetTopicAttributes answers a missing topic with NotFound (SNS API Reference, "Errors").
+_TOPIC_NOT_FOUND_CODES = frozenset({"NotFound", "NotFoundException"})
+
+
+def _missing_topic(job: str, topic_arn: str, findings: _Findings) -> None:
+    """Said once per job, whether its alarms, its task-failure rule or both notify it."""
+    missing = f"Job '{job}': SNS topic {topic_arn} does not exist."
+    if missing not in findings.errors:
+        findings.errors.append(missing)
 
 
 def _check_boundary(job: str, policy_arn: str, lookups: _Lookups, findings: _Findings) -> None:

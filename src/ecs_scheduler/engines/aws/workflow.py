@@ -58,23 +58,33 @@ def plan_stack(
     prune_foreign: bool = False,
     parallelism: int = DEFAULT_PARALLELISM,
     progress: ReadProgress | None = None,
+    allow_unwired_alerts: bool = False,
 ) -> PlannedStack:
     """Preflight (unless destroying: a destroy needs none of the config's references), then plan.
 
     ``destroy_jobs`` may name a job the config no longer has but the live stack still does:
-    the planner decides which jobs can be destroyed.
+    the planner decides which jobs can be destroyed. A task-failure alert EventBridge could
+    not deliver stops the plan unless ``allow_unwired_alerts``, which makes it a warning.
     """
     warnings: tuple[str, ...] = ()
     # Preflight and plan read each task definition once, between them.
     task_definitions = TaskDefinitions(clients)
     if not (destroy_jobs or destroy_all):
         report = preflight(desired, clients, task_definitions=task_definitions)
-        if report.errors:
+        unwired = () if allow_unwired_alerts else report.unwired_alerts
+        if report.errors or unwired:
+            hint = (
+                ["  (--allow-unwired-alerts applies anyway, with these alerts undelivered)"]
+                if unwired
+                else []
+            )
             raise AwsEngineError(
                 "preflight failed, nothing was written:\n"
-                + "\n".join(f"  {error}" for error in report.errors)
+                + "\n".join([*(f"  {error}" for error in (*report.errors, *unwired)), *hint])
             )
         warnings = tuple(str(warning) for warning in report.warnings)
+        if allow_unwired_alerts:
+            warnings += report.unwired_alerts
     the_plan = plan(
         desired,
         clients,
