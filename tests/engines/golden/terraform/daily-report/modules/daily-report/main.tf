@@ -14,6 +14,7 @@ resource "aws_scheduler_schedule_group" "ecs" {
     "ecs-scheduler:job"   = "daily-report"
     "ecs-scheduler:role"  = "acme-analytics-internal-use1-reporting_daily-report-scheduler"
     "ecs-scheduler:queue" = "acme-analytics-internal-use1-reporting_daily-report-dlq"
+    "ecs-scheduler:rule"  = "acme-analytics-internal-use1-reporting_daily-report-task-failed"
   }
 }
 

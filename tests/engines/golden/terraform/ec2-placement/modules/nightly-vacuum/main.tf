@@ -14,6 +14,7 @@ resource "aws_scheduler_schedule_group" "ecs" {
     "ecs-scheduler:job"   = "nightly-vacuum"
     "ecs-scheduler:role"  = "acme-platform-internal-use1-maintenance_nightly-vacuum-scheduler"
     "ecs-scheduler:queue" = "acme-platform-internal-use1-maintenance_nightly-vacuum-dlq"
+    "ecs-scheduler:rule"  = "acme-platform-in-maintenance_nightly-vacuum-task-failed-924685ce"
   }
 }
 

@@ -15,6 +15,7 @@ resource "aws_scheduler_schedule_group" "ecs" {
     "ecs-scheduler:job"   = "sync-orders"
     "ecs-scheduler:role"  = "acme-commerce-internal-use1-orders-sync_sync-orders-scheduler"
     "ecs-scheduler:queue" = "acme-commerce-internal-use1-orders-sync_sync-orders-dlq"
+    "ecs-scheduler:rule"  = "acme-commerce-internal-use1-orders-sync_sync-orders-task-failed"
   }
 }
 

@@ -10,6 +10,7 @@ resource "aws_scheduler_schedule_group" "ecs" {
     "ecs-scheduler:job"   = "backfill-2030"
     "ecs-scheduler:role"  = "acme-platform-internal-use1-migrations_backfill-2030-scheduler"
     "ecs-scheduler:queue" = "acme-platform-internal-use1-migrations_backfill-2030-dlq"
+    "ecs-scheduler:rule"  = "acme-platform-internal-use1-migrations_backfill-2030-task-failed"
   }
 }
 
