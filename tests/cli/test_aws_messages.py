@@ -36,7 +36,7 @@ def test_apply_destroy_and_outputs_say_what_happened_in_logs(
     destroyed = run_cli("destroy", "--auto-approve", *args)
     assert destroyed.returncode == 0, destroyed.stderr
     assert f"{group}: destroyed" in destroyed.stdout.splitlines()
-    assert "Destroy complete. 8 destroyed in " in destroyed.stdout
+    assert "Destroy complete. 9 destroyed in " in destroyed.stdout
     assert "Apply complete" not in destroyed.stdout
 
     again = run_cli("destroy", "--auto-approve", *args)

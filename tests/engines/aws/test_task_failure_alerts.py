@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ecs_scheduler.engines.aws import AwsClients, apply, plan
+from ecs_scheduler.engines.aws import AwsClients, apply, plan, read_outputs
 from ecs_scheduler.engines.aws.canonical import canonical_properties
 from ecs_scheduler.engines.aws.service import RULE as RULE_TYPE
 from ecs_scheduler.naming import MANAGED_BY_VALUE, TAG_JOB, TAG_MANAGED_BY, TAG_STACK
@@ -262,3 +262,17 @@ def test_a_live_rule_compares_with_its_pattern_as_text_and_its_default_state() -
 
     assert canonical_properties(RULE_TYPE, live) == canonical_properties(RULE_TYPE, desired)
     assert canonical_properties(RULE_TYPE, {**live, "State": "DISABLED"})["State"] == "DISABLED"
+
+
+def test_outputs_list_the_live_rule(clients: AwsClients, desired_from: DesiredFactory) -> None:
+    desired = desired_from("daily-report")
+    assert read_outputs(desired, clients)[JOB]["task_failure_rule_name"] is None
+    apply(plan(desired, clients), clients)
+
+    outputs = read_outputs(desired, clients)[JOB]
+
+    rule = _rule(desired)
+    assert (outputs["task_failure_rule_name"], outputs["task_failure_rule_arn"]) == (
+        rule.aws_name,
+        rule.arn,
+    )
