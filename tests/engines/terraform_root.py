@@ -17,16 +17,11 @@ from tests.engines.test_terraform_apply import (
 __all__ = ["Terraform", "own_emulator", "terraform_root"]
 
 
-def terraform_root(root: Path, endpoint_url: str, *, events: bool = False) -> Terraform:
+def terraform_root(root: Path, endpoint_url: str) -> Terraform:
     """``terraform init`` in ``root`` with the provider pointed at the emulator (skips the test
-    where terraform or the provider is missing); ``events`` adds EventBridge's endpoint."""
+    where terraform or the provider is missing)."""
     binary = _terraform_or_skip()
-    override = _provider_override(endpoint_url)
-    if events:
-        override = override.replace(
-            "  endpoints {\n", f'  endpoints {{\n    events = "{endpoint_url}"\n'
-        )
-    (root / "emulator_override.tf").write_text(override, encoding="utf-8")
+    (root / "emulator_override.tf").write_text(_provider_override(endpoint_url), encoding="utf-8")
     cli_config = root.parent / f"{root.name}.terraform.rc"
     cli_config.write_text(
         f'provider_installation {{\n  filesystem_mirror {{\n    path = "{MIRROR}"\n  }}\n}}\n',

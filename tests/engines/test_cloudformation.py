@@ -28,6 +28,7 @@ from ecs_scheduler.engines.cloudformation import (
     CloudFormationExportError,
     build_template,
     export_cloudformation,
+    is_inline,
     pascal_case,
     render_template,
     unique_logical_ids,
@@ -251,10 +252,23 @@ def test_one_template_per_stack_named_after_it(name: str, exports: dict[str, Exp
 def test_every_model_resource_is_one_template_resource(
     name: str, exports: dict[str, Export]
 ) -> None:
+    """... or, for a kind CloudFormation has no type of its own for (a rule's target), one
+    item inside its parent's template resource, whose metadata lists its address."""
     export = exports[name]
     by_address = export.resources_by_address()
-    assert list(by_address) == list(export.desired.resources)
-    for address, resource in export.desired.resources.items():
+    resources = export.desired.resources
+    assert list(by_address) == [a for a, r in resources.items() if not is_inline(r.type)]
+    inline = [
+        member
+        for _, body in by_address.values()
+        for member in body["Metadata"]["ecs-scheduler"].get("inline", [])
+    ]
+    assert inline == [a for a, r in resources.items() if is_inline(r.type)]
+    for address, resource in resources.items():
+        if is_inline(resource.type):
+            assert resource.parent is not None
+            assert address in by_address[resource.parent][1]["Metadata"]["ecs-scheduler"]["inline"]
+            continue
         logical_id, body = by_address[address]
         assert LOGICAL_ID.fullmatch(logical_id)
         assert body["Type"] == CFN_TYPES[resource.type]
@@ -272,6 +286,7 @@ def test_resources_carry_the_model_names(name: str, exports: dict[str, Export]) 
         "aws_iam_role_policy": "PolicyName",
         "aws_sqs_queue": "QueueName",
         "aws_cloudwatch_metric_alarm": "AlarmName",
+        "aws_cloudwatch_event_rule": "Name",
     }
     export = exports[name]
     by_address = export.resources_by_address()
@@ -662,7 +677,8 @@ def test_a_stack_over_cloudformation_quotas_is_refused_with_the_reason() -> None
         render_template(desired)
     message = str(raised.value)
     assert "stack big (16 jobs)" in message
-    assert "208 outputs (at most 200)" in message
+    # 15 outputs a job: 13, and the task-failure rule's name and ARN.
+    assert "240 outputs (at most 200)" in message
     assert "split the jobs into several config files" in message
 
 

@@ -24,7 +24,7 @@ from ecs_scheduler.engines.terraform import (
     export_terraform,
     render_terraform,
 )
-from ecs_scheduler.engines.terraform_syntax import Attribute, Block, render_hcl
+from ecs_scheduler.engines.terraform_syntax import Attribute, Block, Value, render_hcl
 from ecs_scheduler.loader import load, loads
 from ecs_scheduler.resources import DesiredState, Lookup, Resource, build, resolve_refs
 from tests.conftest import EXAMPLES_DIR, REPO_ROOT
@@ -186,6 +186,10 @@ def test_every_model_resource_has_its_address_in_the_job_module(
                 entry = main["locals"]["schedules"][resource.key]
                 assert entry["name"] == resource.aws_name
                 assert entry["schedule_expression"] == resource.properties["ScheduleExpression"]
+            elif resource.key is not None:  # a rule's target: its Id is its for_each key
+                block = main["resource"][resource.type][resource.name]
+                assert block["for_each"][resource.key] == resource.properties["Arn"]
+                assert "tags" not in block and not resource.tags
             else:
                 block = main["resource"][resource.type][resource.name]
                 name_argument = "alarm_name" if "alarm" in resource.type else "name"
@@ -631,10 +635,9 @@ def test_any_value_renders_as_hcl_that_parses_back_to_it(value: Any) -> None:
     assert unescape_templates(plain(parsed)) == value
 
 
-@pytest.mark.skipif(shutil.which("terraform") is None, reason="terraform is not installed")
-def test_unclosed_template_sequences_read_back_in_terraform(tmp_path: Path) -> None:
-    value = {"%{": "a${b", "${": "%{x"}
-    (tmp_path / "main.tf").write_text(
+def terraform_reads(value: Value, directory: Path) -> Any:
+    """What Terraform makes of ``value`` as the export writes it (``terraform console``)."""
+    (directory / "main.tf").write_text(
         render_hcl([Block("locals", (), (Attribute("value", value),))]), encoding="utf-8"
     )
     answer = subprocess.run(
@@ -642,10 +645,16 @@ def test_unclosed_template_sequences_read_back_in_terraform(tmp_path: Path) -> N
         input="jsonencode(local.value)\n",
         capture_output=True,
         text=True,
-        cwd=tmp_path,
+        cwd=directory,
         check=True,
     )
-    assert json.loads(json.loads(answer.stdout.strip())) == value
+    return json.loads(json.loads(answer.stdout.strip()))
+
+
+@pytest.mark.skipif(shutil.which("terraform") is None, reason="terraform is not installed")
+def test_unclosed_template_sequences_read_back_in_terraform(tmp_path: Path) -> None:
+    value = {"%{": "a${b", "${": "%{x"}
+    assert terraform_reads(value, tmp_path) == value
 
 
 def unescape_templates(value: Any) -> Any:

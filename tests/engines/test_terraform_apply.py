@@ -63,8 +63,9 @@ DATED = "daily-report-dated"
 # by hand (the export refuses them): shows what the provider sends instead.
 TAGGED = "ec2-placement-tagged"
 TASK_TAGS: Mapping[str, str] = {"Purpose": "maintenance"}  # ec2-placement's task_tags
-# The services an export talks to; every one is pointed at the emulator.
-EMULATED_SERVICES = ("cloudwatch", "ecs", "iam", "kms", "scheduler", "sqs", "sts")
+# The services an export talks to; every one is pointed at the emulator (``events`` is
+# EventBridge, for the task-failure rules and their targets).
+EMULATED_SERVICES = ("cloudwatch", "ecs", "events", "iam", "kms", "scheduler", "sqs", "sts")
 TIMEOUT_SECONDS = 600
 
 

@@ -40,7 +40,10 @@ def test_terraform_imports_what_apply_made_and_then_has_nothing_to_change(
     config = write_demo_config(prereqs, EXAMPLES_DIR / "daily-report.yaml", tmp_path / "c.yaml")
     document = yaml.safe_load(without_task_tags(config.read_text(encoding="utf-8")))
     document["stack"] = STACK
+    for job in document["jobs"].values():  # a task-failure rule with a target to import
+        job["task_failure_actions"] = [prereqs.sns_topic_arn]
     desired = build(loads(yaml.safe_dump(document, sort_keys=False), "c.yaml").stack)
+    assert any(r.type == "aws_cloudwatch_event_target" for r in desired.resources.values())
     apply(plan(desired, clients), clients)
 
     root = tmp_path / "export"

@@ -108,7 +108,7 @@ def old_terraform(
         'provider "aws" {\n  region = "us-east-1"\n}\nmodule "reports" {\n  source = "./old"\n}\n',
         encoding="utf-8",
     )
-    terraform = terraform_root(root, own_emulator, events=True)
+    terraform = terraform_root(root, own_emulator)
     completed = terraform.run("apply", "-auto-approve", "-no-color")
     assert completed.returncode == 0, completed.stdout + completed.stderr
     yield terraform

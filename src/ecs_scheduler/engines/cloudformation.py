@@ -153,6 +153,13 @@ _ALARM_PROPERTIES: Final = frozenset(
         "Unit",
     }
 )
+_EVENT_RULE_PROPERTIES: Final = frozenset({"Description", "EventPattern", "State"})
+_EVENT_TARGET_PROPERTIES: Final = frozenset({"Arn", "Id", "InputTransformer"})
+# Where a CloudFormation type lists the members that the API creates with calls of their own
+# (kinds.py: a kind whose CloudFormation type is its parent's). AWS::Events::Rule has no
+# separate target type: its Targets property holds them, at most 5 (CloudFormation Template
+# Reference, AWS::Events::Rule, Targets; cfn-lint's schema of the type: "maxItems": 5).
+_INLINE_MEMBER_PROPERTIES: Final[Mapping[str, str]] = {"AWS::Events::Rule": "Targets"}
 # API properties AWS::Scheduler::Schedule lacks, with the value CloudFormation implies. A
 # different value is recorded in the resource's Metadata rather than failing the export: a
 # one-time schedule that CloudFormation owns stays, disabled by time, until the stack drops it.
@@ -218,6 +225,7 @@ def build_template(desired: DesiredState, *, now: datetime | None = None) -> dic
     resources = {
         context.resource_ids[resource.address]: _render_resource(resource, context)
         for resource in desired.resources.values()
+        if not is_inline(resource.type)
     }
     template: dict[str, Any] = {
         "AWSTemplateFormatVersion": TEMPLATE_FORMAT_VERSION,
@@ -261,12 +269,24 @@ def unique_logical_ids(wanted: Mapping[str, str], joiner: str = "") -> dict[str,
     }
 
 
+def is_inline(resource_type: ResourceType) -> bool:
+    """Whether CloudFormation has no resource of this kind: its kind shares its parent's
+    CloudFormation type (kinds.py), whose template resource lists it (a rule's targets)."""
+    kind = KINDS[resource_type]
+    return (
+        kind.parent is not None
+        and KINDS[kind.parent].cloudformation_type == kind.cloudformation_type
+    )
+
+
 def _resource_role(resource: Resource) -> str:
     """The part of a logical ID after the job: which of the job's resources this is."""
     if resource.type == "aws_scheduler_schedule":
         return "Schedule" + pascal_case(resource.key or "")
     if resource.type == "aws_cloudwatch_metric_alarm":
         return pascal_case(resource.name) + "Alarm"
+    if resource.type == "aws_cloudwatch_event_rule":
+        return pascal_case(resource.name) + "Rule"
     return {
         "aws_scheduler_schedule_group": "ScheduleGroup",
         "aws_iam_role": "SchedulerRole",
@@ -320,6 +340,8 @@ class _Context:
     conditions: Mapping[str, Function]  # logical ID -> expression, in template order
     lookup_conditions: Mapping[Lookup, str]  # optional lookup -> "a value was given"
     any_conditions: Mapping[frozenset[Lookup], str]  # lookups -> "any of them was given"
+    # parent address -> the resources its template resource lists inline (is_inline)
+    inline_members: Mapping[str, tuple[Resource, ...]]
 
     @classmethod
     def of(cls, desired: DesiredState) -> _Context:
@@ -327,7 +349,13 @@ class _Context:
         wanted = {
             resource.address: pascal_case(resource.job) + _resource_role(resource)
             for resource in desired.resources.values()
+            if not is_inline(resource.type)
         }
+        inline_members: dict[str, tuple[Resource, ...]] = {}
+        for resource in desired.resources.values():
+            if is_inline(resource.type):
+                parent = _inline_parent(resource, desired)
+                inline_members[parent] = (*inline_members.get(parent, ()), resource)
         wanted.update(
             {
                 _parameter_identity(lookup.job, lookup.attribute): pascal_case(lookup.job)
@@ -380,8 +408,21 @@ class _Context:
             parts = _arn_parts(resource.arn)
             if parts is not None:
                 job_regions.setdefault(resource.job, parts)
+        resource_ids = {
+            address: ids[address]
+            for address, resource in desired.resources.items()
+            if not is_inline(resource.type)
+        }
+        # An inline member is its parent's resource: a dependency on it is one on the parent.
+        resource_ids.update(
+            {
+                member.address: resource_ids[parent]
+                for parent, members in inline_members.items()
+                for member in members
+            }
+        )
         return cls(
-            resource_ids={address: ids[address] for address in desired.resources},
+            resource_ids=resource_ids,
             parameters=parameters,
             parameter_ids=parameter_ids,
             resource_types={address: r.type for address, r in desired.resources.items()},
@@ -389,7 +430,17 @@ class _Context:
             conditions=conditions,
             lookup_conditions=lookup_conditions,
             any_conditions=any_conditions,
+            inline_members=inline_members,
         )
+
+
+def _inline_parent(resource: Resource, desired: DesiredState) -> str:
+    if resource.parent is None or resource.parent not in desired.resources:
+        raise CloudFormationExportError(
+            f"{resource.address} has no {KINDS[resource.type].cloudformation_type} of its own "
+            "and names no resource of the stack to list it in"
+        )
+    return resource.parent
 
 
 def _iter_lookups(value: Any) -> Iterator[Lookup]:
@@ -703,6 +754,22 @@ def _alarm_properties(resource: Resource, context: _Context) -> dict[str, Any]:
     return _with_tags(properties, resource)
 
 
+def _event_rule_properties(resource: Resource, context: _Context) -> dict[str, Any]:
+    """The rule; its EventPattern stays an object, which the type accepts as well as a JSON
+    string (CloudFormation Template Reference, AWS::Events::Rule, EventPattern: Json)."""
+    properties = {
+        "Name": resource.aws_name,
+        **_pass_through(resource, resource.properties, _EVENT_RULE_PROPERTIES),
+    }
+    return _with_tags(properties, resource)
+
+
+def _event_target_properties(resource: Resource, context: _Context) -> dict[str, Any]:
+    """One item of the rule's Targets: Id, Arn and InputTransformer, named as in PutTargets
+    (CloudFormation Template Reference, AWS::Events::Rule Target and InputTransformer)."""
+    return _pass_through(resource, resource.properties, _EVENT_TARGET_PROPERTIES)
+
+
 _PROPERTY_RENDERERS: Final[
     Mapping[ResourceType, Callable[[Resource, _Context], dict[str, Any]]]
 ] = {
@@ -713,6 +780,8 @@ _PROPERTY_RENDERERS: Final[
     "aws_sqs_queue": _queue_properties,
     "aws_sqs_queue_policy": _queue_policy_properties,
     "aws_cloudwatch_metric_alarm": _alarm_properties,
+    "aws_cloudwatch_event_rule": _event_rule_properties,
+    "aws_cloudwatch_event_target": _event_target_properties,
 }
 
 
@@ -720,9 +789,16 @@ _PROPERTY_RENDERERS: Final[
 
 
 def _render_resource(resource: Resource, context: _Context) -> dict[str, Any]:
-    properties = _cfn_value(_PROPERTY_RENDERERS[resource.type](resource, context), context)
-    rendered: dict[str, Any] = {"Type": KINDS[resource.type].cloudformation_type}
-    depends_on = _explicit_dependencies(resource, properties, context)
+    cloudformation_type = KINDS[resource.type].cloudformation_type
+    members = context.inline_members.get(resource.address, ())
+    raw = _PROPERTY_RENDERERS[resource.type](resource, context)
+    if members:
+        raw[_INLINE_MEMBER_PROPERTIES[cloudformation_type]] = [
+            _PROPERTY_RENDERERS[member.type](member, context) for member in members
+        ]
+    properties = _cfn_value(raw, context)
+    rendered: dict[str, Any] = {"Type": cloudformation_type}
+    depends_on = _explicit_dependencies(resource, members, properties, context)
     if depends_on:
         rendered["DependsOn"] = depends_on
     # A stateful resource (the dead-letter queue holds failed events) still goes with its job,
@@ -731,21 +807,27 @@ def _render_resource(resource: Resource, context: _Context) -> dict[str, Any]:
     if KINDS[resource.type].stateful:
         rendered["DeletionPolicy"] = "Delete"
         rendered["UpdateReplacePolicy"] = "Delete"
-    rendered["Metadata"] = _resource_metadata(resource)
+    rendered["Metadata"] = _resource_metadata(resource, members)
     rendered["Properties"] = properties
     return rendered
 
 
 def _explicit_dependencies(
-    resource: Resource, properties: Mapping[str, Any], context: _Context
+    resource: Resource,
+    members: Iterable[Resource],
+    properties: Mapping[str, Any],
+    context: _Context,
 ) -> list[str]:
-    """The dependencies the model names that no reference in ``properties`` already implies."""
-    implied = set(referenced_logical_ids(properties))
+    """The dependencies the model names (of the resource and of the members it lists) that no
+    reference in ``properties`` already implies."""
+    own_id = context.resource_ids[resource.address]
+    implied = {*referenced_logical_ids(properties), own_id}
     explicit: list[str] = []
-    for address in _dependencies(resource, context):
-        logical_id = context.resource_ids[address]
-        if logical_id not in implied and logical_id not in explicit:
-            explicit.append(logical_id)
+    for dependent in (resource, *members):
+        for address in _dependencies(dependent, context):
+            logical_id = context.resource_ids[address]
+            if logical_id not in implied and logical_id not in explicit:
+                explicit.append(logical_id)
     return explicit
 
 
@@ -758,8 +840,11 @@ def _dependencies(resource: Resource, context: _Context) -> Iterable[str]:
         yield address
 
 
-def _resource_metadata(resource: Resource) -> dict[str, Any]:
+def _resource_metadata(resource: Resource, members: Iterable[Resource]) -> dict[str, Any]:
     metadata: dict[str, Any] = {"address": resource.address}
+    inline = [member.address for member in members]
+    if inline:
+        metadata["inline"] = inline
     left_out = {
         key: value
         for key, value in resource.properties.items()
@@ -970,8 +1055,8 @@ def _description(desired: DesiredState) -> str:
         f"ecs-scheduler stack {desired.stack}: {jobs} scheduled ECS "
         f"job{'s' if jobs != 1 else ''} on EventBridge Scheduler; each job has its own "
         "least-privilege execution role, KMS-encrypted dead-letter queue and, unless disabled, "
-        "alarms. Generated by ecs-scheduler from its config: change the config and export "
-        "again rather than editing this template."
+        "alarms and a task-failure alert rule. Generated by ecs-scheduler from its config: "
+        "change the config and export again rather than editing this template."
     )
 
 

@@ -15,6 +15,9 @@ The ``id`` of each resource type is the one its hashicorp/aws import section doc
 - ``aws_sqs_queue``: the queue URL ("import SQS Queues using the queue url");
 - ``aws_sqs_queue_policy``: the queue URL too;
 - ``aws_cloudwatch_metric_alarm``: the alarm's name;
+- ``aws_cloudwatch_event_rule``: the rule's name (a rule on the default event bus);
+- ``aws_cloudwatch_event_target``: ``<rule name>/<target id>`` (a target of a rule on the
+  default event bus; the provider's ``targetParseImportID`` in events/target.go);
 - ``aws_iam_role_policies_exclusive`` and ``aws_iam_role_policy_attachments_exclusive`` (the
   export's guards on the role): the role's name.
 
@@ -91,6 +94,9 @@ def _import_id(desired: DesiredState, resource: Resource, queue_urls: Mapping[st
     if resource.type == "aws_iam_role_policy":
         role = _dependency(desired, resource, "aws_iam_role")
         return f"{role.aws_name}:{resource.aws_name}"
+    if resource.type == "aws_cloudwatch_event_target":
+        rule = _dependency(desired, resource, "aws_cloudwatch_event_rule")
+        return f"{rule.aws_name}/{resource.aws_name}"
     if resource.type in ("aws_sqs_queue", "aws_sqs_queue_policy"):
         queue = (
             resource
@@ -105,7 +111,7 @@ def _import_id(desired: DesiredState, resource: Resource, queue_urls: Mapping[st
 
 
 def _dependency(desired: DesiredState, resource: Resource, resource_type: str) -> Resource:
-    """The job's one resource of ``resource_type`` (its group, role or queue)."""
+    """The job's one resource of ``resource_type`` (its group, role, queue or rule)."""
     return next(
         other
         for other in desired.resources.values()

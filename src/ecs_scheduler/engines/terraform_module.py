@@ -73,6 +73,10 @@ _ALARM_ARGUMENTS: Final = {
     "OKActions": "ok_actions",
     "InsufficientDataActions": "insufficient_data_actions",
 }
+# PutRule's request members and the aws_cloudwatch_event_rule arguments holding them. A rule
+# on another bus than the default (EventBusName) would need its targets to name the bus too:
+# not written, so such a property is an error like any unknown one.
+_EVENT_RULE_ARGUMENTS: Final = {"Description": "description", "State": "state"}
 _STATEMENT_LISTS: Final = {
     "Action": "actions",
     "NotAction": "not_actions",
@@ -385,6 +389,80 @@ class JobModule:
         properties.done()
         return [*body, *self._tags(resource)]
 
+    # -- task-failure rule and its targets -------------------------------------------------
+
+    def _event_rule(self, resource: Resource) -> list[Attribute | Block]:
+        """The rule; its pattern, a dict in the model, is ``jsonencode``d as the schedules' input
+        is (the provider normalises the JSON it stores, so key order and spacing never show as a
+        change: ``event_pattern``'s StateFunc in the provider's events/rule.go)."""
+        properties = _Properties(resource, resource.properties)
+        body: list[Attribute | Block] = [Attribute("name", resource.aws_name)]
+        pattern = properties.take("EventPattern")
+        if pattern is not None:
+            body.append(Attribute("event_pattern", FunctionCall("jsonencode", self.value(pattern))))
+        for key, argument in _EVENT_RULE_ARGUMENTS.items():
+            value = properties.take(key)
+            if value is not None:
+                body.append(Attribute(argument, self.value(value)))
+        properties.done()
+        return [*body, *self._tags(resource)]
+
+    def _event_target_body(self, target: Resource) -> tuple[str, Value, list[Attribute | Block]]:
+        """A target's Id (its key), its ARN, and what the targets of its rule share."""
+        properties = _Properties(target, target.properties)
+        target_id = properties.take("Id")
+        if target_id != target.key:
+            raise TerraformExportError(
+                f"{target.address}: its Id {target_id!r} is not its key, which Terraform "
+                "passes as its target_id."
+            )
+        arn = self.value(properties.take("Arn"))
+        body: list[Attribute | Block] = [
+            Attribute("rule", self.refer(self.parent(target), "name")),
+            Attribute("target_id", Reference("each.key")),
+            Attribute("arn", Reference("each.value")),
+        ]
+        transformer = properties.take("InputTransformer")
+        if transformer is not None:
+            paths = _Properties(target, transformer, "InputTransformer.")
+            body.append(
+                Block(
+                    "input_transformer",
+                    (),
+                    (
+                        Attribute("input_paths", self.value(paths.take("InputPathsMap") or {})),
+                        Attribute("input_template", paths.take("InputTemplate")),
+                    ),
+                )
+            )
+            paths.done()
+        properties.done()
+        return target_id, arn, body
+
+    def _event_targets(self, targets: Sequence[Resource]) -> list[Block]:
+        """The rule's targets as one for_each resource: target Id => its topic's ARN; the
+        rule and the message, the same for every target, are written once."""
+        arns: dict[str, Value] = {}
+        shared: list[Attribute | Block] | None = None
+        for target in targets:
+            target_id, arn, body = self._event_target_body(target)
+            arns[target_id] = arn
+            if shared is None:
+                shared = body
+            elif body != shared:
+                raise TerraformExportError(
+                    f"{target.address} differs from {targets[0].address} in a value that the "
+                    "targets of one rule share; the Terraform export cannot write it."
+                )
+        first = targets[0]
+        return [
+            Block(
+                "resource",
+                (first.type, first.name),
+                (Attribute("for_each", arns), *(shared or []), *self._depends_on(first)),
+            )
+        ]
+
     # -- schedules -------------------------------------------------------------------------
 
     def _schedule_body(
@@ -485,11 +563,12 @@ class JobModule:
         body: list[Attribute | Block] = [
             Attribute("task_definition_arn", self.value(ecs.take("TaskDefinitionArn"))),
             *own.attribute("task_count", "task_count", ecs.take("TaskCount")),
+            # Each schedule's own task group (task_failures.task_group).
+            *own.attribute("group", "group", ecs.take("Group")),
         ]
         for key, argument in (
             ("LaunchType", "launch_type"),
             ("PlatformVersion", "platform_version"),
-            ("Group", "group"),
             ("ReferenceId", "reference_id"),
             ("PropagateTags", "propagate_tags"),
             ("EnableECSManagedTags", "enable_ecs_managed_tags"),
@@ -555,7 +634,7 @@ class JobModule:
         ecs.done()
         return Block("ecs_parameters", (), tuple(body))
 
-    def _schedules(self, schedules: Sequence[Resource]) -> tuple[Block, Block]:
+    def _schedules(self, schedules: Sequence[Resource]) -> list[Block]:
         """The ``locals`` map of the schedules' own values and the one for_each resource."""
         group = self.only("aws_scheduler_schedule_group")
         first_pass = [_PerSchedule(frozenset()) for _ in schedules]
@@ -584,11 +663,10 @@ class JobModule:
             ),
         )
         first = schedules[0]
-        return schedules_local, Block(
-            "resource",
-            (first.type, first.name),
-            (*shared, *self._depends_on(first)),
-        )
+        return [
+            schedules_local,
+            Block("resource", (first.type, first.name), (*shared, *self._depends_on(first))),
+        ]
 
     def _depends_on(self, resource: Resource) -> list[Attribute]:
         """The model's dependencies that no reference in the body already implies."""
@@ -612,6 +690,7 @@ class JobModule:
             "aws_sqs_queue": self._queue,
             "aws_sqs_queue_policy": self._queue_policy,
             "aws_cloudwatch_metric_alarm": self._alarm,
+            "aws_cloudwatch_event_rule": self._event_rule,
         }
         translate = translators.get(resource.type)
         if translate is None or resource.key is not None:
@@ -664,15 +743,25 @@ class JobModule:
             )
 
     def _main_blocks(self) -> Iterator[Block]:
-        schedules = [r for r in self.resources if r.type == "aws_scheduler_schedule"]
+        """Each resource's blocks; the instances of a keyed (for_each) resource are written as
+        one resource, where its first instance comes."""
+        keyed: dict[str, Callable[[Sequence[Resource]], list[Block]]] = {
+            "aws_scheduler_schedule": self._schedules,
+            "aws_cloudwatch_event_target": self._event_targets,
+        }
+        instances: dict[tuple[str, str], list[Resource]] = {}
+        for resource in self.resources:
+            if resource.type in keyed:
+                instances.setdefault((resource.type, resource.name), []).append(resource)
         for resource in self.resources:
             self._check_address(resource)
             self._referenced = set()
-            if resource.type == "aws_scheduler_schedule":
-                if resource is schedules[0]:
-                    yield from self._schedules(schedules)
-            else:
+            if resource.type not in keyed:
                 yield from self._resource_blocks(resource)
+                continue
+            every = instances[resource.type, resource.name]
+            if resource is every[0]:
+                yield from keyed[resource.type](every)
 
     # -- outputs ---------------------------------------------------------------------------
 

@@ -14,6 +14,7 @@ resource "aws_scheduler_schedule_group" "ecs" {
     "ecs-scheduler:job"   = "daily-report"
     "ecs-scheduler:role"  = "acme-analytics-internal-use1-reporting_daily-report-scheduler"
     "ecs-scheduler:queue" = "acme-analytics-internal-use1-reporting_daily-report-dlq"
+    "ecs-scheduler:rule"  = "acme-analytics-internal-use1-reporting_daily-report-task-failed"
   }
 }
 
@@ -285,6 +286,62 @@ resource "aws_cloudwatch_metric_alarm" "dlq_oldest_message" {
   }
 }
 
+resource "aws_cloudwatch_event_rule" "task_failed" {
+  name = "acme-analytics-internal-use1-reporting_daily-report-task-failed"
+  event_pattern = jsonencode({
+    source      = ["aws.ecs"]
+    detail-type = ["ECS Task State Change"]
+    detail = {
+      clusterArn = ["arn:aws:ecs:us-east-1:123456789012:cluster/reporting-cluster"]
+      lastStatus = ["STOPPED"]
+      group = [
+        {
+          prefix = "ecs-scheduler:reporting:daily-report:"
+        },
+      ]
+      "$or" = [
+        {
+          containers = {
+            exitCode = [
+              {
+                anything-but = 0
+              },
+            ]
+          }
+        },
+        {
+          stopCode = [
+            {
+              anything-but = ["EssentialContainerExited", "UserInitiated", "ServiceSchedulerInitiated"]
+            },
+          ]
+        },
+        {
+          stopCode = ["EssentialContainerExited"]
+          containers = {
+            exitCode = [
+              {
+                exists = false
+              },
+            ]
+          }
+        },
+      ]
+    }
+  })
+  description = "Failed ECS tasks of job daily-report in stack reporting (ecs-scheduler task-failure alert)"
+  state       = "ENABLED"
+  tags = {
+    ResourceOwner         = "data-team"
+    BillingEntity         = "acme"
+    BillingDomain         = "analytics"
+    SecurityDomain        = "internal"
+    ManagedBy             = "ecs-scheduler"
+    "ecs-scheduler:stack" = "reporting"
+    "ecs-scheduler:job"   = "daily-report"
+  }
+}
+
 locals {
   schedules = {
     "" = {
@@ -297,6 +354,7 @@ locals {
       maximum_retry_attempts       = 5
       maximum_event_age_in_seconds = 86400
       task_count                   = 1
+      group                        = "ecs-scheduler:reporting:daily-report:"
     }
   }
 }
@@ -331,6 +389,7 @@ resource "aws_scheduler_schedule" "ecs" {
     ecs_parameters {
       task_definition_arn     = data.aws_ecs_task_definition.this.arn
       task_count              = each.value.task_count
+      group                   = each.value.group
       launch_type             = "FARGATE"
       enable_ecs_managed_tags = false
       enable_execute_command  = false

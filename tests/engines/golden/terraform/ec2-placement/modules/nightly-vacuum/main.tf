@@ -14,6 +14,7 @@ resource "aws_scheduler_schedule_group" "ecs" {
     "ecs-scheduler:job"   = "nightly-vacuum"
     "ecs-scheduler:role"  = "acme-platform-internal-use1-maintenance_nightly-vacuum-scheduler"
     "ecs-scheduler:queue" = "acme-platform-internal-use1-maintenance_nightly-vacuum-dlq"
+    "ecs-scheduler:rule"  = "acme-platform-in-maintenance_nightly-vacuum-task-failed-924685ce"
   }
 }
 
@@ -286,6 +287,85 @@ resource "aws_cloudwatch_metric_alarm" "dlq_oldest_message" {
   }
 }
 
+resource "aws_cloudwatch_event_rule" "task_failed" {
+  name = "acme-platform-in-maintenance_nightly-vacuum-task-failed-924685ce"
+  event_pattern = jsonencode({
+    source      = ["aws.ecs"]
+    detail-type = ["ECS Task State Change"]
+    detail = {
+      clusterArn = ["arn:aws:ecs:us-east-1:123456789012:cluster/maintenance"]
+      lastStatus = ["STOPPED"]
+      group = [
+        {
+          prefix = "ecs-scheduler:maintenance:nightly-vacuum:"
+        },
+      ]
+      "$or" = [
+        {
+          containers = {
+            exitCode = [
+              {
+                anything-but = 0
+              },
+            ]
+          }
+        },
+        {
+          stopCode = [
+            {
+              anything-but = ["EssentialContainerExited", "UserInitiated", "ServiceSchedulerInitiated"]
+            },
+          ]
+        },
+        {
+          stopCode = ["EssentialContainerExited"]
+          containers = {
+            exitCode = [
+              {
+                exists = false
+              },
+            ]
+          }
+        },
+      ]
+    }
+  })
+  description = "Failed ECS tasks of job nightly-vacuum in stack maintenance (ecs-scheduler task-failure alert)"
+  state       = "ENABLED"
+  tags = {
+    ResourceOwner         = "platform-team"
+    BillingEntity         = "acme"
+    BillingDomain         = "platform"
+    SecurityDomain        = "internal"
+    ManagedBy             = "ecs-scheduler"
+    "ecs-scheduler:stack" = "maintenance"
+    "ecs-scheduler:job"   = "nightly-vacuum"
+  }
+}
+
+resource "aws_cloudwatch_event_target" "task_failed" {
+  for_each = {
+    sns-ops-alerts-c9a684b3 = "arn:aws:sns:us-east-1:123456789012:ops-alerts"
+  }
+  rule      = aws_cloudwatch_event_rule.task_failed.name
+  target_id = each.key
+  arn       = each.value
+
+  input_transformer {
+    input_paths = {
+      group         = "$.detail.group"
+      taskArn       = "$.detail.taskArn"
+      stopCode      = "$.detail.stopCode"
+      stoppedReason = "$.detail.stoppedReason"
+      startedAt     = "$.detail.startedAt"
+      stoppedAt     = "$.detail.stoppedAt"
+      containers    = "$.detail.containers"
+      time          = "$.time"
+    }
+    input_template = "{\"summary\":\"An ECS task of job nightly-vacuum in stack maintenance failed on cluster maintenance.\",\"stack\":\"maintenance\",\"job\":\"nightly-vacuum\",\"schedule_group\":<group>,\"task_arn\":<taskArn>,\"stop_code\":<stopCode>,\"stopped_reason\":<stoppedReason>,\"started_at\":<startedAt>,\"stopped_at\":<stoppedAt>,\"containers\":<containers>,\"event_time\":<time>,\"console\":\"https://us-east-1.console.aws.amazon.com/ecs/v2/clusters/maintenance/tasks?status=STOPPED&region=us-east-1\"}"
+  }
+}
+
 locals {
   schedules = {
     "" = {
@@ -298,6 +378,7 @@ locals {
       maximum_retry_attempts       = 5
       maximum_event_age_in_seconds = 86400
       task_count                   = 2
+      group                        = "ecs-scheduler:maintenance:nightly-vacuum:"
     }
   }
 }
@@ -332,6 +413,7 @@ resource "aws_scheduler_schedule" "ecs" {
     ecs_parameters {
       task_definition_arn     = data.aws_ecs_task_definition.this.arn
       task_count              = each.value.task_count
+      group                   = each.value.group
       launch_type             = "EC2"
       propagate_tags          = "TASK_DEFINITION"
       enable_ecs_managed_tags = true

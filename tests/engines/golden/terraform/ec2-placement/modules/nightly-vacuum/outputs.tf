@@ -47,3 +47,11 @@ output "alarm_arns" {
     dlq_oldest_message   = aws_cloudwatch_metric_alarm.dlq_oldest_message.arn
   }
 }
+
+output "task_failure_rule_name" {
+  value = aws_cloudwatch_event_rule.task_failed.name
+}
+
+output "task_failure_rule_arn" {
+  value = aws_cloudwatch_event_rule.task_failed.arn
+}

@@ -15,6 +15,7 @@ resource "aws_scheduler_schedule_group" "ecs" {
     "ecs-scheduler:job"   = "sync-orders"
     "ecs-scheduler:role"  = "acme-commerce-internal-use1-orders-sync_sync-orders-scheduler"
     "ecs-scheduler:queue" = "acme-commerce-internal-use1-orders-sync_sync-orders-dlq"
+    "ecs-scheduler:rule"  = "acme-commerce-internal-use1-orders-sync_sync-orders-task-failed"
   }
 }
 
@@ -302,6 +303,86 @@ resource "aws_cloudwatch_metric_alarm" "dlq_oldest_message" {
   }
 }
 
+resource "aws_cloudwatch_event_rule" "task_failed" {
+  name = "acme-commerce-internal-use1-orders-sync_sync-orders-task-failed"
+  event_pattern = jsonencode({
+    source      = ["aws.ecs"]
+    detail-type = ["ECS Task State Change"]
+    detail = {
+      clusterArn = ["arn:aws:ecs:us-east-1:123456789012:cluster/batch"]
+      lastStatus = ["STOPPED"]
+      group = [
+        {
+          prefix = "ecs-scheduler:orders-sync:sync-orders:"
+        },
+      ]
+      "$or" = [
+        {
+          containers = {
+            exitCode = [
+              {
+                anything-but = 0
+              },
+            ]
+          }
+        },
+        {
+          stopCode = [
+            {
+              anything-but = ["EssentialContainerExited", "UserInitiated", "ServiceSchedulerInitiated"]
+            },
+          ]
+        },
+        {
+          stopCode = ["EssentialContainerExited"]
+          containers = {
+            exitCode = [
+              {
+                exists = false
+              },
+            ]
+          }
+        },
+      ]
+    }
+  })
+  description = "Failed ECS tasks of job sync-orders in stack orders-sync (ecs-scheduler task-failure alert)"
+  state       = "ENABLED"
+  tags = {
+    Team                  = "commerce"
+    ResourceOwner         = "commerce-team"
+    BillingEntity         = "acme"
+    BillingDomain         = "commerce"
+    SecurityDomain        = "internal"
+    ManagedBy             = "ecs-scheduler"
+    "ecs-scheduler:stack" = "orders-sync"
+    "ecs-scheduler:job"   = "sync-orders"
+  }
+}
+
+resource "aws_cloudwatch_event_target" "task_failed" {
+  for_each = {
+    sns-batch-alerts-232e395c = "arn:aws:sns:us-east-1:123456789012:batch-alerts"
+  }
+  rule      = aws_cloudwatch_event_rule.task_failed.name
+  target_id = each.key
+  arn       = each.value
+
+  input_transformer {
+    input_paths = {
+      group         = "$.detail.group"
+      taskArn       = "$.detail.taskArn"
+      stopCode      = "$.detail.stopCode"
+      stoppedReason = "$.detail.stoppedReason"
+      startedAt     = "$.detail.startedAt"
+      stoppedAt     = "$.detail.stoppedAt"
+      containers    = "$.detail.containers"
+      time          = "$.time"
+    }
+    input_template = "{\"summary\":\"An ECS task of job sync-orders in stack orders-sync failed on cluster batch.\",\"stack\":\"orders-sync\",\"job\":\"sync-orders\",\"schedule_group\":<group>,\"task_arn\":<taskArn>,\"stop_code\":<stopCode>,\"stopped_reason\":<stoppedReason>,\"started_at\":<startedAt>,\"stopped_at\":<stoppedAt>,\"containers\":<containers>,\"event_time\":<time>,\"console\":\"https://us-east-1.console.aws.amazon.com/ecs/v2/clusters/batch/tasks?status=STOPPED&region=us-east-1\"}"
+  }
+}
+
 locals {
   schedules = {
     "" = {
@@ -316,6 +397,7 @@ locals {
       maximum_retry_attempts       = 3
       maximum_event_age_in_seconds = 86400
       task_count                   = 1
+      group                        = "ecs-scheduler:orders-sync:sync-orders:"
     }
     evening = {
       name                         = "acme-commerce-internal-use1-orders-sync_sync-orders_evening"
@@ -329,6 +411,7 @@ locals {
       maximum_retry_attempts       = 3
       maximum_event_age_in_seconds = 86400
       task_count                   = 1
+      group                        = "ecs-scheduler:orders-sync:sync-orders:evening"
     }
     weekend = {
       name                         = "acme-commerce-internal-use1-orders-sync_sync-orders_weekend"
@@ -356,6 +439,7 @@ locals {
       maximum_retry_attempts       = 1
       maximum_event_age_in_seconds = 86400
       task_count                   = 1
+      group                        = "ecs-scheduler:orders-sync:sync-orders:weekend"
     }
   }
 }
@@ -392,6 +476,7 @@ resource "aws_scheduler_schedule" "ecs" {
     ecs_parameters {
       task_definition_arn     = data.aws_ecs_task_definition.this.arn
       task_count              = each.value.task_count
+      group                   = each.value.group
       launch_type             = "FARGATE"
       enable_ecs_managed_tags = false
       enable_execute_command  = false

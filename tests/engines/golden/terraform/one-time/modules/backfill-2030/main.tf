@@ -10,6 +10,7 @@ resource "aws_scheduler_schedule_group" "ecs" {
     "ecs-scheduler:job"   = "backfill-2030"
     "ecs-scheduler:role"  = "acme-platform-internal-use1-migrations_backfill-2030-scheduler"
     "ecs-scheduler:queue" = "acme-platform-internal-use1-migrations_backfill-2030-dlq"
+    "ecs-scheduler:rule"  = "acme-platform-internal-use1-migrations_backfill-2030-task-failed"
   }
 }
 
@@ -281,6 +282,62 @@ resource "aws_cloudwatch_metric_alarm" "dlq_oldest_message" {
   }
 }
 
+resource "aws_cloudwatch_event_rule" "task_failed" {
+  name = "acme-platform-internal-use1-migrations_backfill-2030-task-failed"
+  event_pattern = jsonencode({
+    source      = ["aws.ecs"]
+    detail-type = ["ECS Task State Change"]
+    detail = {
+      clusterArn = ["arn:aws:ecs:us-east-1:123456789012:cluster/ops"]
+      lastStatus = ["STOPPED"]
+      group = [
+        {
+          prefix = "ecs-scheduler:migrations:backfill-2030:"
+        },
+      ]
+      "$or" = [
+        {
+          containers = {
+            exitCode = [
+              {
+                anything-but = 0
+              },
+            ]
+          }
+        },
+        {
+          stopCode = [
+            {
+              anything-but = ["EssentialContainerExited", "UserInitiated", "ServiceSchedulerInitiated"]
+            },
+          ]
+        },
+        {
+          stopCode = ["EssentialContainerExited"]
+          containers = {
+            exitCode = [
+              {
+                exists = false
+              },
+            ]
+          }
+        },
+      ]
+    }
+  })
+  description = "Failed ECS tasks of job backfill-2030 in stack migrations (ecs-scheduler task-failure alert)"
+  state       = "ENABLED"
+  tags = {
+    ResourceOwner         = "platform-team"
+    BillingEntity         = "acme"
+    BillingDomain         = "platform"
+    SecurityDomain        = "internal"
+    ManagedBy             = "ecs-scheduler"
+    "ecs-scheduler:stack" = "migrations"
+    "ecs-scheduler:job"   = "backfill-2030"
+  }
+}
+
 locals {
   schedules = {
     "" = {
@@ -294,6 +351,7 @@ locals {
       maximum_retry_attempts       = 0
       maximum_event_age_in_seconds = 86400
       task_count                   = 1
+      group                        = "ecs-scheduler:migrations:backfill-2030:"
     }
   }
 }
@@ -329,6 +387,7 @@ resource "aws_scheduler_schedule" "ecs" {
     ecs_parameters {
       task_definition_arn     = "arn:aws:ecs:us-east-1:123456789012:task-definition/backfill-orders:7"
       task_count              = each.value.task_count
+      group                   = each.value.group
       launch_type             = "FARGATE"
       enable_ecs_managed_tags = false
       enable_execute_command  = false
