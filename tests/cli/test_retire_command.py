@@ -14,7 +14,7 @@ import yaml
 from ecs_scheduler.naming import MANAGED_BY_VALUE, TAG_JOB, TAG_MANAGED_BY, TAG_STACK
 from tests.cli.runner import run_cli
 from tests.conftest import EmulatedAccount
-from tests.engines.aws.test_cutover_apply import TRUST
+from tests.engines.aws.test_cutover_apply import TRUST, busy_rule
 from tests.engines.aws.test_import import ecs_parameters
 
 pytestmark = pytest.mark.slow
@@ -110,20 +110,8 @@ def test_a_replaced_arn_the_stack_owns_stops_plan_and_apply(
 def test_a_refused_cut_over_exits_1_from_plan_and_apply_and_says_so(
     emulated_account: EmulatedAccount, tmp_path: Path
 ) -> None:
-    prereqs, events = emulated_account.prereqs, emulated_account.clients.events
-    # Fires every minute: never quiet for a minute of margin, so the cut-over is refused.
-    rule = events.put_rule(Name="busy", ScheduleExpression="cron(* * * * ? *)")["RuleArn"]
-    events.put_targets(
-        Rule="busy",
-        Targets=[
-            {
-                "Id": "ecs",
-                "Arn": prereqs.cluster_arn,
-                "RoleArn": prereqs.execution_role_arn,
-                "EcsParameters": ecs_parameters(prereqs),
-            }
-        ],
-    )
+    events = emulated_account.clients.events
+    rule = busy_rule(emulated_account)
     args = config_replacing(emulated_account, tmp_path, rule)
 
     planned = run_cli("plan", *args)

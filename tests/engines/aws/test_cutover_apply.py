@@ -293,13 +293,11 @@ def test_a_gone_arn_is_a_note_and_an_arn_the_stack_owns_blocks_the_job(
     assert [change for change in blocked.changes if change.job == JOB] == []
 
 
-def test_a_refused_retirement_creates_none_of_the_jobs_schedules(
-    clients: AwsClients, prerequisites: EmulatedAccount, desired_from: DesiredFactory
-) -> None:
-    prereqs = prerequisites.prereqs
-    events = clients.events
-    # Fires every minute: never quiet for a minute of margin.
-    rule = events.put_rule(Name="busy", ScheduleExpression="cron(* * * * ? *)")["RuleArn"]
+def busy_rule(account: EmulatedAccount) -> str:
+    """An EventBridge rule that runs the job's task every minute: never quiet for a minute of
+    margin, so its cut-over is refused."""
+    prereqs, events = account.prereqs, account.clients.events
+    rule: str = events.put_rule(Name="busy", ScheduleExpression="cron(* * * * ? *)")["RuleArn"]
     events.put_targets(
         Rule="busy",
         Targets=[
@@ -311,6 +309,14 @@ def test_a_refused_retirement_creates_none_of_the_jobs_schedules(
             }
         ],
     )
+    return rule
+
+
+def test_a_refused_retirement_creates_none_of_the_jobs_schedules(
+    clients: AwsClients, prerequisites: EmulatedAccount, desired_from: DesiredFactory
+) -> None:
+    events = clients.events
+    rule = busy_rule(prerequisites)
     desired = replacing(desired_from, [rule])
 
     refused = plan(desired, clients)
