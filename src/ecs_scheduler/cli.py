@@ -1082,9 +1082,7 @@ def local(
 ) -> None:
     """Run your config against a local AWS: the embedded emulator, holding what it refers to.
 
-    Creates the clusters, task definitions (with the containers the overrides name), one VPC
-    with the subnets and security groups, the KMS keys, SNS topics and permissions boundaries;
-    writes your config again with the ids the emulator generated; runs until Ctrl-C.
+    Creates the clusters, task definitions, VPC, keys and topics it names; runs until Ctrl-C.
     """
     import tempfile
 

@@ -37,6 +37,7 @@ from ecs_scheduler.expressions import (
     AtExpression,
     Expression,
     first_fire_time,
+    fixed_offset_warning,
     never_fires_reason,
     parse,
 )
@@ -346,6 +347,10 @@ class JobRules:
             return  # absent, or refused on its own by the model
         expression: Expression = parse(text)
         timezone: str | None = values["timezone"]
+        if timezone is not None and "timezone" in schedule:
+            fixed = fixed_offset_warning(timezone, self.now.year)
+            if fixed is not None:
+                self.warnings.append(Problem((*loc, "timezone"), fixed, about_job=True))
         start: datetime | None = values["start_date"]
         end: datetime | None = values["end_date"]
         if isinstance(expression, AtExpression):

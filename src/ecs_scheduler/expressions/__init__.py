@@ -3,6 +3,7 @@
 - ``parse(text)`` -> ``CronExpression | RateExpression | AtExpression``, parsed once into
   sorted tuples; raises ``ExpressionError`` whose message names the offending field.
 - ``load_timezone(name)`` -> ``ZoneInfo``; ``ExpressionError`` (with a did-you-mean) otherwise.
+- ``fixed_offset_warning(name, year)`` -> why ``EST`` or ``MST`` is likely not the zone meant.
 - ``fire_times(expression, timezone, *, after, start_date=None, end_date=None)`` -> aware UTC
   datetimes strictly after ``after``, inside the window, with the DST rules of docs/expressions.md.
 - ``first_fire_time(...)`` -> the first fire time in the window, or ``None`` if it never fires.
@@ -34,7 +35,7 @@ from ecs_scheduler.expressions.schedule import (
     flexible_window,
     never_fires_reason,
 )
-from ecs_scheduler.expressions.timezones import load_timezone
+from ecs_scheduler.expressions.timezones import fixed_offset_warning, load_timezone
 
 __all__ = [
     "FIRST_YEAR",
@@ -51,6 +52,7 @@ __all__ = [
     "dst_changes",
     "fire_times",
     "first_fire_time",
+    "fixed_offset_warning",
     "flexible_window",
     "load_timezone",
     "never_fires_reason",

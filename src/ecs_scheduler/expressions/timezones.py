@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import zoneinfo
+from datetime import datetime
 from functools import cache, lru_cache
 
 from ecs_scheduler.expressions.errors import ExpressionError
@@ -103,3 +104,30 @@ def load_timezone(name: str) -> zoneinfo.ZoneInfo:
         except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
             pass  # reported below, with a suggestion
     raise ExpressionError(f"'{name}' is not an IANA time zone name" + _suggestion(name))
+
+
+def _observes_daylight_saving_time(zone: zoneinfo.ZoneInfo, year: int) -> bool:
+    return (
+        datetime(year, 1, 1, tzinfo=zone).utcoffset()
+        != datetime(year, 7, 1, tzinfo=zone).utcoffset()
+    )
+
+
+def fixed_offset_warning(name: str, year: int) -> str | None:
+    """Why a legacy tz database name that is also an abbreviation (``EST``) is likely not what
+    its writer meant: it keeps one offset all year, while every zone people mean by the
+    abbreviation changes its clocks in ``year``. ``None`` when there is nothing to say (``MST``
+    is also Arizona's time, ``GMT`` also UTC)."""
+    meant = _ABBREVIATIONS.get(name)
+    if meant is None:
+        return None
+    zone = load_timezone(name)
+    if _observes_daylight_saving_time(zone, year) or not all(
+        _observes_daylight_saving_time(load_timezone(m), year) for m in meant
+    ):
+        return None
+    offset = datetime(year, 1, 1, tzinfo=zone).strftime("%z")
+    return (
+        f"'{name}' stays UTC{offset[:3]}:{offset[3:]} all year, with no daylight saving time; "
+        f"for local time that changes its clocks use {_one_of(meant)}"
+    )

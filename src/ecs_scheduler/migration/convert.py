@@ -19,6 +19,7 @@ import yaml
 from pydantic import ValidationError
 
 from ecs_scheduler.config import (
+    INHERITED_SCHEDULE_FIELDS,
     NAME_PATTERN,
     Job,
     TaskOverrides,
@@ -330,14 +331,10 @@ def _overrides(source: Source, differences: list[str]) -> dict[str, Any] | None:
 
 
 # An additional schedule inherits these from the job when it leaves them unset, so one that
-# has none cannot follow a primary that has one: it becomes a job of its own.
-_INHERITED_WHEN_UNSET = (
-    "start_date",
-    "end_date",
-    "flexible_time_window_minutes",
-    "description",
-    "overrides",
-    "action_after_completion",
+# has none cannot follow a primary that has one: it becomes a job of its own. (Those with a
+# default, such as the time zone, are compared as that default by _differing.)
+_INHERITED_WHEN_UNSET = tuple(
+    name for name in INHERITED_SCHEDULE_FIELDS if _JOB_DEFAULTS[name] is None
 )
 
 
@@ -401,8 +398,8 @@ def _differing(member: _Converted, primary: _Converted) -> dict[str, Any]:
     for name in sorted(set(member.schedule_fields) | set(primary.schedule_fields)):
         if name == "schedule_expression":
             continue
-        own = member.schedule_fields.get(name, _inherited_default(name))
-        if own != primary.schedule_fields.get(name, _inherited_default(name)):
+        own = member.schedule_fields.get(name, _JOB_DEFAULTS.get(name))
+        if own != primary.schedule_fields.get(name, _JOB_DEFAULTS.get(name)):
             fields[name] = own
     return fields
 
@@ -437,12 +434,6 @@ _SOURCE_FIELDS = frozenset(
 def _builtin_default(name: str) -> Any:
     info = Job.model_fields[name]
     return info.default_factory() if info.default_factory else info.default  # type: ignore[call-arg]
-
-
-def _inherited_default(name: str) -> Any:
-    if name in ("start_date", "end_date", "description", "overrides"):
-        return None
-    return _JOB_DEFAULTS.get(name)
 
 
 def _job_key(task_name: str, taken: Mapping[str, Any]) -> str:

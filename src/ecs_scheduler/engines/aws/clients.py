@@ -278,10 +278,12 @@ class AwsClients:
             _check_endpoint(endpoint)
         try:
             session = boto3.session.Session(profile_name=profile, region_name=region)
-        except ProfileNotFound:
+        except ProfileNotFound as error:
+            # Without --profile, boto3 takes the name from AWS_PROFILE (or AWS_DEFAULT_PROFILE).
+            source = "" if profile is not None else " (from the environment)"
             raise AwsEngineError(
-                f"There is no AWS profile {profile!r} in ~/.aws/config or ~/.aws/credentials; "
-                "`aws configure list-profiles` lists them."
+                f"There is no AWS profile {error.kwargs['profile']!r}{source} in ~/.aws/config "
+                "or ~/.aws/credentials; `aws configure list-profiles` lists them."
             ) from None
         # The default credential chain: environment, shared files, SSO, container and instance
         # roles (https://docs.aws.amazon.com/boto3/latest/guide/credentials.html).
