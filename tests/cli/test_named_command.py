@@ -26,7 +26,7 @@ def command_paths(group: Any, prefix: tuple[str, ...] = ()) -> list[tuple[str, .
 
 
 EVERY_COMMAND = command_paths(cli.command_line())
-SUFFIXES = [["--help"], ["--nope"], ["--debug", "--help"], ["extra-argument"]]
+SUFFIXES = [["--help"], ["-h"], ["--nope"], ["--debug", "--help"], ["extra-argument"]]
 
 
 def whole_app(
