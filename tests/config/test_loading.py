@@ -497,7 +497,8 @@ def test_capacity_providers_leave_the_launch_type_open() -> None:
     )
     job = loads(text).stack.jobs["report"]
     assert job.effective_launch_type is None
-    assert Job.model_fields["capacity_provider_strategy"].default_factory is list
+    strategy = Job.model_fields["capacity_provider_strategy"]
+    assert strategy.get_default(call_default_factory=True) == []
 
 
 @pytest.mark.parametrize(
