@@ -26,7 +26,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from ecs_scheduler.engines.aws import cloudwatch, events, iam, scheduler, sqs
 from ecs_scheduler.engines.aws.clients import AwsClients
 from ecs_scheduler.engines.aws.errors import AwsEngineError
-from ecs_scheduler.engines.aws.scheduler import Group
+from ecs_scheduler.engines.aws.scheduler import Group, ScheduleGroups
 from ecs_scheduler.engines.aws.service import (
     ALARM,
     GROUP,
@@ -106,14 +106,17 @@ def read_live_state(
     *,
     job_workers: int = DEFAULT_JOB_READERS,
     progress: ReadProgress | None = None,
+    schedule_groups: ScheduleGroups | None = None,
 ) -> LiveState:
     """Everything of ``desired.stack`` that exists, plus what collides with its names.
 
     ``pool`` runs single reads (a schedule, a group's tags); ``job_workers`` jobs are read at
     once, each on a thread of its own pool, since a job waits for its reads in ``pool``.
-    ``progress`` hears of each job read, one call at a time.
+    ``progress`` hears of each job read, one call at a time; ``schedule_groups`` shares the
+    listing of the account's groups with the preflight that came before.
     """
-    reader = _Reader(desired, clients, pool, job_workers, progress)
+    groups = schedule_groups or ScheduleGroups(clients)
+    reader = _Reader(desired, clients, pool, job_workers, progress, groups)
     try:
         return reader.read()
     except (ClientError, BotoCoreError) as error:
@@ -129,8 +132,10 @@ class _Reader:
         clients: AwsClients,
         pool: ThreadPoolExecutor,
         job_workers: int,
-        progress: ReadProgress | None = None,
+        progress: ReadProgress | None,
+        schedule_groups: ScheduleGroups,
     ):
+        self.schedule_groups = schedule_groups
         self.job_workers = max(1, job_workers)
         self.progress = progress
         self.progress_lock = threading.Lock()
@@ -184,9 +189,7 @@ class _Reader:
         old one is still there, and must be found to be removed.
         """
         summaries = [
-            group
-            for group in scheduler.list_groups(self.clients)
-            if self._could_be_ours(group["Name"])
+            group for group in self.schedule_groups.created() if self._could_be_ours(group["Name"])
         ]
         tags = parallel_map(self.pool, self._listed_group_tags, summaries)
         found: dict[str, list[Group]] = {}

@@ -21,6 +21,7 @@ from ecs_scheduler.engines.aws.service import (
     GROUP,
     SCHEDULE,
     LiveResource,
+    Once,
     ServiceOperations,
     WriteContext,
     as_json,
@@ -42,15 +43,30 @@ Group = tuple[str, str, dict[str, str]]  # name, ARN, tags
 # -- reads --------------------------------------------------------------------------------
 
 
-def list_groups(clients: AwsClients) -> list[dict[str, Any]]:
-    """Every group's summary but the account's ``default`` group."""
-    paginator = clients.scheduler.get_paginator("list_schedule_groups")
-    return [
-        group
-        for page in paginator.paginate()
-        for group in page["ScheduleGroups"]
-        if group["Name"] != "default"
-    ]
+class ScheduleGroups:
+    """ListScheduleGroups, made once whichever caller asks first.
+
+    One instance serves one plan: its preflight counts the account's groups against the
+    quota, and its live read finds the stack's among them. An error is remembered and raised
+    to each caller.
+    """
+
+    def __init__(self, clients: AwsClients) -> None:
+        self.clients = clients
+        self._once = Once()
+
+    def every(self) -> list[dict[str, Any]]:
+        """Every group's summary, the account's ``default`` group and deleting ones included."""
+        listed: list[dict[str, Any]] = self._once("ListScheduleGroups", self._list)
+        return listed
+
+    def created(self) -> list[dict[str, Any]]:
+        """Every group's summary but the account's ``default`` group, which AWS makes."""
+        return [group for group in self.every() if group["Name"] != "default"]
+
+    def _list(self) -> list[dict[str, Any]]:
+        paginator = self.clients.scheduler.get_paginator("list_schedule_groups")
+        return [group for page in paginator.paginate() for group in page.get("ScheduleGroups", [])]
 
 
 def group_tags(clients: AwsClients, arn: str) -> dict[str, str]:
