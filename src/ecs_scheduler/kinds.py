@@ -40,8 +40,13 @@ class Kind:
     # resource, so they never appear in an update.
     identity_fields: frozenset[str]
     cloudformation_type: str
-    # The kind this one lives inside and goes with (a policy inside its role or queue).
+    # The kind this one lives inside: a schedule's group, a policy's role or queue, a target's
+    # rule. ``Resource.parent`` is that resource's address.
     parent: ResourceType | None = None
+    # Whether it is owned through its parent and goes with it (a policy is ours if its role
+    # is, and is made again with it). A schedule is not: its group may hold someone else's
+    # schedules, so a schedule is known as ours by its name and role (live.py).
+    owned_through_parent: bool = False
     # Holds data that deleting it loses (the dead-letter queue's failed events).
     stateful: bool = False
     # Fields AWS accepts only when the resource is created, each with why.
@@ -73,6 +78,7 @@ def _policy(
         identity_fields=frozenset(identity_fields),
         cloudformation_type=cloudformation_type,
         parent=parent,
+        owned_through_parent=True,
         attributes=frozenset(),
         cloudformation_ref=None,
         cloudformation_attributes={},
@@ -166,6 +172,7 @@ _KINDS: Final[tuple[Kind, ...]] = (
         taggable=False,  # schedules cannot carry tags
         identity_fields=frozenset({"Name", "GroupName", "ClientToken"}),
         cloudformation_type="AWS::Scheduler::Schedule",
+        parent="aws_scheduler_schedule_group",
     ),
 )
 
@@ -179,6 +186,9 @@ TAGGABLE_TYPES: Final[frozenset[ResourceType]] = frozenset(
 REPLACE_FIELDS: Final[Mapping[ResourceType, Mapping[str, str]]] = {
     kind.type: kind.replace_fields for kind in _KINDS if kind.replace_fields
 }
-PARENT: Final[Mapping[ResourceType, ResourceType]] = {
-    kind.type: kind.parent for kind in _KINDS if kind.parent is not None
+# The kinds owned through their parent, each with its parent's kind.
+OWNING_PARENT: Final[Mapping[ResourceType, ResourceType]] = {
+    kind.type: kind.parent
+    for kind in _KINDS
+    if kind.parent is not None and kind.owned_through_parent
 }

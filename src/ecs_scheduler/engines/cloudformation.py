@@ -38,7 +38,7 @@ from ecs_scheduler.engines.cloudformation_yaml import (
     referenced_logical_ids,
 )
 from ecs_scheduler.errors import EcsSchedulerError
-from ecs_scheduler.kinds import KINDS
+from ecs_scheduler.kinds import KINDS, RefAttribute
 from ecs_scheduler.resources import (
     DesiredState,
     Lookup,
@@ -602,16 +602,15 @@ def _unexpected(resource: Resource, key: str) -> CloudFormationExportError:
     )
 
 
-def _dependency_of_type(resource: Resource, context: _Context, wanted: ResourceType) -> str:
-    """The logical ID of the resource of type ``wanted`` that ``resource`` belongs to: the model
-    names it as a dependency (a schedule's group, a policy's role or queue)."""
-    for address in _dependencies(resource, context):
-        if context.resource_types[address] == wanted:
-            return context.resource_ids[address]
-    raise CloudFormationExportError(
-        f"{resource.address} names no {KINDS[wanted].cloudformation_type} it belongs to among "
-        "its dependencies"
-    )
+def _parent(resource: Resource, attribute: RefAttribute) -> ResourceRef:
+    """The ``attribute`` of the resource ``resource`` lives inside: a schedule's group, a
+    policy's role or queue."""
+    if resource.parent is None:
+        raise CloudFormationExportError(
+            f"{resource.address} names no resource it belongs to; "
+            f"{KINDS[resource.type].cloudformation_type} needs one"
+        )
+    return ResourceRef(resource.parent, attribute)
 
 
 def _pass_through(
@@ -646,10 +645,7 @@ def _schedule_group_properties(resource: Resource, context: _Context) -> dict[st
 
 
 def _schedule_properties(resource: Resource, context: _Context) -> dict[str, Any]:
-    properties: dict[str, Any] = {
-        "Name": resource.aws_name,
-        "GroupName": Ref(_dependency_of_type(resource, context, "aws_scheduler_schedule_group")),
-    }
+    properties: dict[str, Any] = {"Name": resource.aws_name, "GroupName": _parent(resource, "name")}
     for key, value in resource.properties.items():
         if key in _UNSUPPORTED_SCHEDULE_PROPERTIES:
             continue
@@ -706,7 +702,7 @@ def _role_properties(resource: Resource, context: _Context) -> dict[str, Any]:
 def _role_policy_properties(resource: Resource, context: _Context) -> dict[str, Any]:
     properties: dict[str, Any] = {
         "PolicyName": resource.aws_name,
-        "RoleName": Ref(_dependency_of_type(resource, context, "aws_iam_role")),
+        "RoleName": _parent(resource, "name"),
     }
     for key, value in resource.properties.items():
         if key == "PolicyDocument":
@@ -734,9 +730,7 @@ def _queue_properties(resource: Resource, context: _Context) -> dict[str, Any]:
 
 
 def _queue_policy_properties(resource: Resource, context: _Context) -> dict[str, Any]:
-    properties: dict[str, Any] = {
-        "Queues": [Ref(_dependency_of_type(resource, context, "aws_sqs_queue"))]
-    }
+    properties: dict[str, Any] = {"Queues": [_parent(resource, "url")]}
     for key, value in resource.properties.items():
         if key != "Policy":
             raise _unexpected(resource, key)

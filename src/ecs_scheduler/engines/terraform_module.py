@@ -220,18 +220,11 @@ class JobModule:
         )
 
     def parent(self, resource: Resource) -> Resource:
-        """The resource ``resource`` lives inside (a policy's role or queue)."""
+        """The resource ``resource`` lives inside (a schedule's group, a policy's role or queue,
+        a target's rule)."""
         if resource.parent is None:
             raise TerraformExportError(f"{resource.address} names no resource it belongs to.")
         return self._resource(Ref(resource.parent, "name"))
-
-    def only(self, resource_type: str) -> Resource:
-        found = [resource for resource in self.resources if resource.type == resource_type]
-        if len(found) != 1:
-            raise TerraformExportError(
-                f"Job {self.job} must have exactly one {resource_type}, not {len(found)}."
-            )
-        return found[0]
 
     # -- policies --------------------------------------------------------------------------
 
@@ -465,15 +458,13 @@ class JobModule:
 
     # -- schedules -------------------------------------------------------------------------
 
-    def _schedule_body(
-        self, resource: Resource, own: _PerSchedule, group: Resource
-    ) -> list[Attribute | Block]:
+    def _schedule_body(self, resource: Resource, own: _PerSchedule) -> list[Attribute | Block]:
         properties = _Properties(resource, resource.properties)
         action = properties.take("ActionAfterCompletion")
         body: list[Attribute | Block] = [
             Attribute("for_each", Reference("local.schedules")),
             *own.attribute("name", "name", resource.aws_name),
-            Attribute("group_name", self.refer(group, "name")),
+            Attribute("group_name", self.refer(self.parent(resource), "name")),
             *own.attribute("description", "description", properties.take("Description")),
             *own.attribute(
                 "schedule_expression", "schedule_expression", properties.take("ScheduleExpression")
@@ -636,16 +627,15 @@ class JobModule:
 
     def _schedules(self, schedules: Sequence[Resource]) -> list[Block]:
         """The ``locals`` map of the schedules' own values and the one for_each resource."""
-        group = self.only("aws_scheduler_schedule_group")
         first_pass = [_PerSchedule(frozenset()) for _ in schedules]
         for schedule, own in zip(schedules, first_pass, strict=True):
-            self._schedule_body(schedule, own, group)
+            self._schedule_body(schedule, own)
         always = frozenset(name for own in first_pass for name in own.values)
         self._uses_action_after_completion = _ACTION_AFTER_COMPLETION_FIELD in always
         bodies: list[tuple[Resource, list[Attribute | Block], _PerSchedule]] = []
         for schedule in schedules:
             own = _PerSchedule(always)
-            bodies.append((schedule, self._schedule_body(schedule, own, group), own))
+            bodies.append((schedule, self._schedule_body(schedule, own), own))
         shared = bodies[0][1]
         for schedule, body, _ in bodies[1:]:
             if body != shared:

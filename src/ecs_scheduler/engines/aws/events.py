@@ -143,8 +143,7 @@ def delete_rule(clients: AwsClients, live: LiveResource) -> None:
 
 
 def put_target(context: WriteContext, resource: Resource) -> None:
-    assert resource.parent is not None, f"{resource.address} belongs to no rule"
-    rule = context.desired.resources[resource.parent].aws_name
+    rule = context.parent(resource).aws_name
     response = context.clients.events.put_targets(Rule=rule, Targets=[dict(resource.properties)])
     _check_entries(response, f"PutTargets on rule {rule}")
 

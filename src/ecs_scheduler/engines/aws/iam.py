@@ -189,7 +189,7 @@ def delete_role(clients: AwsClients, live: LiveResource) -> None:
 
 
 def put_role_policy(context: WriteContext, resource: Resource) -> None:
-    role = context.sibling(resource, ROLE, "scheduler")
+    role = context.parent(resource)
     context.clients.iam.put_role_policy(
         RoleName=role.aws_name,
         PolicyName=resource.aws_name,

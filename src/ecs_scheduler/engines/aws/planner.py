@@ -49,7 +49,7 @@ from ecs_scheduler.engines.aws.retire import (
 )
 from ecs_scheduler.engines.aws.scheduler import ScheduleGroups
 from ecs_scheduler.kinds import DEPENDENCY_ORDER, KINDS, REPLACE_FIELDS, TAGGABLE_TYPES
-from ecs_scheduler.kinds import PARENT as _PARENT
+from ecs_scheduler.kinds import OWNING_PARENT as _PARENT
 from ecs_scheduler.naming import (
     MANAGED_BY_VALUE,
     TAG_JOB,

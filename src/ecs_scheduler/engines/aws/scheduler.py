@@ -180,11 +180,10 @@ def delete_group(clients: AwsClients, live: LiveResource) -> None:
 
 
 def _schedule_request(context: WriteContext, resource: Resource) -> dict[str, Any]:
-    group = context.sibling(resource, GROUP, "ecs")
     request: dict[str, Any] = {
         **resource.properties,
         "Name": resource.aws_name,
-        "GroupName": group.aws_name,
+        "GroupName": context.parent(resource).aws_name,
     }
     target = dict(request["Target"])
     if "Input" in target:

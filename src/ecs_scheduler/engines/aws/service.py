@@ -72,18 +72,15 @@ class WriteContext:
                 f"(its tags: {shown}); it is left alone"
             )
 
-    def sibling(self, resource: Resource, resource_type: ResourceType, name: str) -> Resource:
-        """The resource ``resource_type.name`` of ``resource``'s job."""
-        for candidate in self.desired.resources.values():
-            if candidate.job == resource.job and (candidate.type, candidate.name) == (
-                resource_type,
-                name,
-            ):
-                return candidate
-        raise AwsEngineError(
-            f"{resource.address}: the desired state has no {resource_type}.{name} of job "
-            f"{resource.job}."
-        )
+    def parent(self, resource: Resource) -> Resource:
+        """The resource ``resource`` lives inside (a policy's role, a target's rule)."""
+        parent = self.desired.resources.get(resource.parent or "")
+        if parent is None:
+            raise AwsEngineError(
+                f"{resource.address}: the desired state has no {resource.parent or 'parent'} "
+                "for it to live inside."
+            )
+        return parent
 
 
 @dataclass(frozen=True)
