@@ -11,11 +11,13 @@ remove all targets, using RemoveTargets").
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
 from botocore.exceptions import ClientError
 
+from ecs_scheduler.engines.aws.canonical import with_defaults
 from ecs_scheduler.engines.aws.clients import AwsClients
 from ecs_scheduler.engines.aws.errors import AwsEngineError
 from ecs_scheduler.engines.aws.service import (
@@ -37,6 +39,8 @@ from ecs_scheduler.resources import Resource, address
 # EventBridge answers a missing rule with ResourceNotFoundException (EventBridge API
 # Reference, DescribeRule, ListTargetsByRule and RemoveTargets, "Errors").
 NOT_FOUND_CODES: Final = frozenset({"ResourceNotFoundException"})
+# "Rules are enabled by default" (EventBridge API Reference, PutRule).
+RULE_DEFAULTS: Final[Mapping[str, Any]] = {"State": "ENABLED"}
 # The Terraform resource name of the rule and of its targets in the model.
 _NAME: Final = "task_failed"
 
@@ -95,6 +99,15 @@ def rules(resources: Iterable[Resource]) -> Iterable[Resource]:
 
 
 # -- rules --------------------------------------------------------------------------------
+
+
+def canonical_rule(fields: dict[str, Any]) -> dict[str, Any]:
+    """A rule's own canonical form: EventBridge's default state; its pattern, which
+    DescribeRule gives as JSON text, compared as the document it is."""
+    fields = with_defaults(fields, RULE_DEFAULTS)
+    if isinstance(fields.get("EventPattern"), str):
+        fields["EventPattern"] = json.loads(fields["EventPattern"])
+    return fields
 
 
 def _rule_request(resource: Resource) -> dict[str, Any]:
@@ -175,6 +188,8 @@ def _check_entries(response: dict[str, Any], call: str) -> None:
 
 
 OPERATIONS: Final = {
-    RULE: ServiceOperations(create_rule, update_rule, delete_rule, NOT_FOUND_CODES),
+    RULE: ServiceOperations(
+        create_rule, update_rule, delete_rule, NOT_FOUND_CODES, canonical=canonical_rule
+    ),
     RULE_TARGET: ServiceOperations.by_put(put_target, delete_target, NOT_FOUND_CODES),
 }

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
 from botocore.exceptions import ClientError
 
+from ecs_scheduler.engines.aws.canonical import with_defaults
 from ecs_scheduler.engines.aws.clients import AwsClients
 from ecs_scheduler.engines.aws.service import (
     ROLE,
@@ -28,6 +29,9 @@ from ecs_scheduler.resources import Resource, address
 # IAM answers a missing role or policy with NoSuchEntity (IAM API Reference, GetRole and
 # DeleteRolePolicy, "Errors").
 NOT_FOUND_CODES: Final = frozenset({"NoSuchEntity"})
+# CreateRole without them: Path "defaults to a slash (/)", MaxSessionDuration "the default
+# value of one hour" (IAM API Reference, CreateRole).
+ROLE_DEFAULTS: Final[Mapping[str, Any]] = {"Path": "/", "MaxSessionDuration": 3600}
 
 # -- reads --------------------------------------------------------------------------------
 
@@ -144,7 +148,9 @@ def update_role(context: WriteContext, resource: Resource, live: LiveResource | 
     iam.update_role(
         RoleName=name,
         Description=properties.get("Description", ""),
-        MaxSessionDuration=properties.get("MaxSessionDuration", 3600),
+        MaxSessionDuration=properties.get(
+            "MaxSessionDuration", ROLE_DEFAULTS["MaxSessionDuration"]
+        ),
     )
     boundary = properties.get("PermissionsBoundary")
     if boundary is not None:
@@ -203,6 +209,12 @@ def delete_role_policy(clients: AwsClients, live: LiveResource) -> None:
 
 
 OPERATIONS: Final = {
-    ROLE: ServiceOperations(create_role, update_role, delete_role, NOT_FOUND_CODES),
+    ROLE: ServiceOperations(
+        create_role,
+        update_role,
+        delete_role,
+        NOT_FOUND_CODES,
+        canonical=lambda fields: with_defaults(fields, ROLE_DEFAULTS),
+    ),
     ROLE_POLICY: ServiceOperations.by_put(put_role_policy, delete_role_policy, NOT_FOUND_CODES),
 }

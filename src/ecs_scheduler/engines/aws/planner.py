@@ -20,11 +20,7 @@ from zoneinfo import ZoneInfo
 from botocore.exceptions import BotoCoreError, ClientError
 
 from ecs_scheduler.engines.aws.adoption import Adoption, adopt_in_plan, find_adoptable
-from ecs_scheduler.engines.aws.canonical import (
-    canonical_properties,
-    comparable_live_properties,
-    diff,
-)
+from ecs_scheduler.engines.aws.canonical import diff
 from ecs_scheduler.engines.aws.clients import AwsClients
 from ecs_scheduler.engines.aws.ecs import TaskDefinitions, unreadable
 from ecs_scheduler.engines.aws.errors import AwsEngineError
@@ -40,6 +36,7 @@ from ecs_scheduler.engines.aws.live import (
     read_live_state,
 )
 from ecs_scheduler.engines.aws.region import require_stack_region
+from ecs_scheduler.engines.aws.registry import canonical_properties, comparable_live_properties
 from ecs_scheduler.engines.aws.retire import (
     JobCutover,
     RetireChange,

@@ -7,15 +7,20 @@ ValidationException until it is; botocore's retry modes do not treat that as ret
 
 from __future__ import annotations
 
+import json
 import re
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Final
 
 from botocore.exceptions import ClientError
 
-from ecs_scheduler.engines.aws.canonical import start_date_passed
+from ecs_scheduler.engines.aws.canonical import (
+    canonical_timestamp,
+    start_date_passed,
+    with_defaults,
+)
 from ecs_scheduler.engines.aws.clients import AwsClients
 from ecs_scheduler.engines.aws.service import (
     GROUP,
@@ -39,6 +44,23 @@ _ROLE_NOT_ASSUMABLE = re.compile(r"execution role|assume", re.IGNORECASE)
 NOT_FOUND_CODES: Final = frozenset({"ResourceNotFoundException"})
 
 Group = tuple[str, str, dict[str, str]]  # name, ARN, tags
+
+# What Scheduler fills in for a field CreateSchedule is not given: canonical form assumes it.
+SCHEDULE_DEFAULTS: Final[Mapping[str, Any]] = {
+    "ScheduleExpressionTimezone": "UTC",
+    "State": "ENABLED",
+    "ActionAfterCompletion": "NONE",
+    "FlexibleTimeWindow": {"Mode": "OFF"},
+}
+RETRY_POLICY_DEFAULTS: Final[Mapping[str, Any]] = {
+    "MaximumEventAgeInSeconds": 86400,
+    "MaximumRetryAttempts": 185,
+}
+ECS_PARAMETERS_DEFAULTS: Final[Mapping[str, Any]] = {
+    "TaskCount": 1,
+    "EnableECSManagedTags": False,
+    "EnableExecuteCommand": False,
+}
 
 # -- reads --------------------------------------------------------------------------------
 
@@ -125,6 +147,49 @@ def kms_keys(resources: Iterable[Resource]) -> Iterable[str]:
     for resource in resources:
         if resource.type == SCHEDULE and resource.properties.get("KmsKeyArn"):
             yield str(resource.properties["KmsKeyArn"])
+
+
+# -- canonical form -----------------------------------------------------------------------
+
+
+def canonical_schedule(fields: dict[str, Any]) -> dict[str, Any]:
+    """A schedule's own canonical form: Scheduler's defaults, dates as UTC timestamps (a
+    passed start date as none), the target's input parsed and its network lists sorted."""
+    fields = with_defaults(fields, SCHEDULE_DEFAULTS)
+    for date_field in ("StartDate", "EndDate"):
+        if fields.get(date_field) is not None:
+            fields[date_field] = canonical_timestamp(fields[date_field])
+    if start_date_passed(fields.get("StartDate")):
+        del fields["StartDate"]
+    target = dict(fields.get("Target") or {})
+    if target:
+        if isinstance(target.get("Input"), str):
+            target["Input"] = json.loads(target["Input"]) if target["Input"] else None
+        target["RetryPolicy"] = with_defaults(
+            dict(target.get("RetryPolicy") or {}), RETRY_POLICY_DEFAULTS
+        )
+        if "EcsParameters" in target:
+            target["EcsParameters"] = _canonical_ecs_parameters(target["EcsParameters"])
+        fields["Target"] = target
+    return fields
+
+
+def _canonical_ecs_parameters(parameters: Mapping[str, Any]) -> dict[str, Any]:
+    result = with_defaults(dict(parameters), ECS_PARAMETERS_DEFAULTS)
+    network = result.get("NetworkConfiguration")
+    if network and network.get("awsvpcConfiguration"):
+        vpc = dict(network["awsvpcConfiguration"])
+        vpc.setdefault("AssignPublicIp", "DISABLED")
+        for list_field in ("Subnets", "SecurityGroups"):
+            vpc[list_field] = sorted(vpc.get(list_field) or [])
+        result["NetworkConfiguration"] = {**network, "awsvpcConfiguration": vpc}
+    if result.get("Tags"):
+        # A list of one-entry maps whose order means nothing: merge into one sorted map.
+        merged: dict[str, str] = {}
+        for entry in result["Tags"]:
+            merged.update(entry)
+        result["Tags"] = [{key: merged[key]} for key in sorted(merged)]
+    return result
 
 
 # -- schedule groups ----------------------------------------------------------------------
@@ -233,5 +298,11 @@ def retry_until_role_usable(call: Callable[[], Any]) -> Any:
 
 OPERATIONS: Final = {
     GROUP: ServiceOperations(create_group, update_group, delete_group, NOT_FOUND_CODES),
-    SCHEDULE: ServiceOperations(create_schedule, update_schedule, delete_schedule, NOT_FOUND_CODES),
+    SCHEDULE: ServiceOperations(
+        create_schedule,
+        update_schedule,
+        delete_schedule,
+        NOT_FOUND_CODES,
+        canonical=canonical_schedule,
+    ),
 }

@@ -17,6 +17,7 @@ from typing import Any, Final, TypeVar
 
 from botocore.exceptions import ClientError
 
+from ecs_scheduler.engines.aws.canonical import KindShape
 from ecs_scheduler.engines.aws.clients import AwsClients
 from ecs_scheduler.engines.aws.errors import AwsEngineError
 from ecs_scheduler.naming import MANAGED_BY_VALUE, TAG_JOB, TAG_MANAGED_BY, TAG_STACK
@@ -83,15 +84,32 @@ class WriteContext:
         return parent
 
 
+def _as_it_is(fields: dict[str, Any]) -> dict[str, Any]:
+    return fields
+
+
+def _everything(live: Mapping[str, Any], _desired: Mapping[str, Any]) -> dict[str, Any]:
+    return dict(live)
+
+
 @dataclass(frozen=True)
 class ServiceOperations:
-    """How one resource kind is created, updated and deleted, and how its service says a
-    resource is gone (a delete that meets one of ``not_found_codes`` is done)."""
+    """How one resource kind is created, updated and deleted, how its service says a
+    resource is gone (a delete that meets one of ``not_found_codes`` is done), and how its
+    properties compare.
+
+    ``canonical`` is the kind's own part of the canonical form (a ``canonical.KindShape``):
+    the defaults its service fills in, lists it keeps in no order, JSON text it returns.
+    ``comparable`` leaves out of the live properties what the config has no say in, given the
+    desired ones.
+    """
 
     create: Callable[[WriteContext, Resource], None]
     update: Callable[[WriteContext, Resource, LiveResource | None], None]
     delete: Callable[[AwsClients, LiveResource], None]
     not_found_codes: frozenset[str]
+    canonical: KindShape = _as_it_is
+    comparable: Callable[[Mapping[str, Any], Mapping[str, Any]], dict[str, Any]] = _everything
 
     @classmethod
     def by_put(
@@ -99,10 +117,16 @@ class ServiceOperations:
         put: Callable[[WriteContext, Resource], None],
         delete: Callable[[AwsClients, LiveResource], None],
         not_found_codes: frozenset[str],
+        *,
+        canonical: KindShape = _as_it_is,
     ) -> ServiceOperations:
         """A kind whose one write (a Put...) both creates and updates it."""
         return cls(
-            put, lambda context, resource, _: put(context, resource), delete, not_found_codes
+            put,
+            lambda context, resource, _: put(context, resource),
+            delete,
+            not_found_codes,
+            canonical,
         )
 
 
