@@ -58,6 +58,14 @@ class Kind:
     cloudformation_attributes: Mapping[RefAttribute, str] = field(
         default_factory=lambda: {"arn": "Arn"}
     )
+    # Its template resource's logical ID after the job's part, where "{name}" and "{key}" stand
+    # for its Terraform resource name and key in PascalCase (none: listed inside its parent's).
+    cloudformation_id: str | None = None
+    # For a kind the CloudFormation export writes as it is: the property holding its name, and
+    # the request members its type takes under the same names (any other is an error). A kind
+    # whose properties need translating has a renderer of its own in cloudformation.py.
+    cloudformation_name_property: str | None = None
+    cloudformation_properties: frozenset[str] = frozenset()
     # The provider attribute holding the resource's name (``arn`` and ``url`` are called so).
     terraform_name_attribute: str | None = "name"
 
@@ -68,6 +76,9 @@ def _policy(
     parent: ResourceType,
     identity_fields: set[str],
     cloudformation_type: str,
+    *,
+    cloudformation_id: str | None = None,
+    cloudformation_properties: frozenset[str] = frozenset(),
 ) -> Kind:
     """A policy (or a rule's target) inside its parent: untagged, with nothing of its own
     another value refers to."""
@@ -82,6 +93,8 @@ def _policy(
         attributes=frozenset(),
         cloudformation_ref=None,
         cloudformation_attributes={},
+        cloudformation_id=cloudformation_id,
+        cloudformation_properties=cloudformation_properties,
         terraform_name_attribute=None,
     )
 
@@ -100,6 +113,8 @@ _KINDS: Final[tuple[Kind, ...]] = (
         taggable=True,
         identity_fields=frozenset({"Name", "Tags", "ClientToken"}),
         cloudformation_type="AWS::Scheduler::ScheduleGroup",
+        cloudformation_id="ScheduleGroup",
+        cloudformation_name_property="Name",
     ),
     Kind(
         type="aws_iam_role",
@@ -108,6 +123,17 @@ _KINDS: Final[tuple[Kind, ...]] = (
         identity_fields=frozenset({"RoleName", "Tags"}),
         cloudformation_type="AWS::IAM::Role",
         replace_fields={"Path": "IAM cannot change the path of an existing role"},
+        cloudformation_id="SchedulerRole",
+        cloudformation_name_property="RoleName",
+        cloudformation_properties=frozenset(
+            {
+                "AssumeRolePolicyDocument",
+                "Description",
+                "MaxSessionDuration",
+                "Path",
+                "PermissionsBoundary",
+            }
+        ),
     ),
     _policy(
         "aws_iam_role_policy",
@@ -115,6 +141,7 @@ _KINDS: Final[tuple[Kind, ...]] = (
         "aws_iam_role",
         {"RoleName", "PolicyName"},
         "AWS::IAM::RolePolicy",
+        cloudformation_id="SchedulerRolePolicy",
     ),
     Kind(
         type="aws_sqs_queue",
@@ -131,6 +158,7 @@ _KINDS: Final[tuple[Kind, ...]] = (
         attributes=frozenset({"arn", "name", "url"}),
         cloudformation_ref="url",
         cloudformation_attributes={"arn": "Arn", "name": "QueueName", "url": "QueueUrl"},
+        cloudformation_id="DeadLetterQueue",
     ),
     _policy(
         "aws_sqs_queue_policy",
@@ -138,6 +166,7 @@ _KINDS: Final[tuple[Kind, ...]] = (
         "aws_sqs_queue",
         {"QueueUrl", "QueueName"},
         "AWS::SQS::QueuePolicy",
+        cloudformation_id="DeadLetterQueuePolicy",
     ),
     Kind(
         type="aws_cloudwatch_metric_alarm",
@@ -145,6 +174,30 @@ _KINDS: Final[tuple[Kind, ...]] = (
         taggable=True,
         identity_fields=frozenset({"AlarmName", "Tags"}),
         cloudformation_type="AWS::CloudWatch::Alarm",
+        cloudformation_id="{name}Alarm",
+        cloudformation_name_property="AlarmName",
+        cloudformation_properties=frozenset(
+            {
+                "ActionsEnabled",
+                "AlarmActions",
+                "AlarmDescription",
+                "ComparisonOperator",
+                "DatapointsToAlarm",
+                "Dimensions",
+                "EvaluateLowSampleCountPercentile",
+                "EvaluationPeriods",
+                "ExtendedStatistic",
+                "InsufficientDataActions",
+                "MetricName",
+                "Namespace",
+                "OKActions",
+                "Period",
+                "Statistic",
+                "Threshold",
+                "TreatMissingData",
+                "Unit",
+            }
+        ),
         terraform_name_attribute="alarm_name",
     ),
     # The job's task-failure rule on the default event bus (task_failures.py). Before the
@@ -155,6 +208,11 @@ _KINDS: Final[tuple[Kind, ...]] = (
         taggable=True,
         identity_fields=frozenset({"Name", "Tags", "EventBusName"}),
         cloudformation_type="AWS::Events::Rule",
+        cloudformation_id="{name}Rule",
+        cloudformation_name_property="Name",
+        # Its EventPattern stays an object, which the type accepts as well as a JSON string
+        # (CloudFormation Template Reference, AWS::Events::Rule, EventPattern: Json).
+        cloudformation_properties=frozenset({"Description", "EventPattern", "State"}),
     ),
     # One target of the rule per SNS topic, named by its Id. It has no ARN, name or tags of
     # its own (PutTargets, EventBridge API Reference); CloudFormation has no target resource:
@@ -165,6 +223,9 @@ _KINDS: Final[tuple[Kind, ...]] = (
         "aws_cloudwatch_event_rule",
         {"Rule", "EventBusName", "Id"},
         "AWS::Events::Rule",
+        # One item of the rule's Targets, named as in PutTargets (CloudFormation Template
+        # Reference, AWS::Events::Rule Target and InputTransformer).
+        cloudformation_properties=frozenset({"Arn", "Id", "InputTransformer"}),
     ),
     Kind(
         type="aws_scheduler_schedule",
@@ -173,6 +234,7 @@ _KINDS: Final[tuple[Kind, ...]] = (
         identity_fields=frozenset({"Name", "GroupName", "ClientToken"}),
         cloudformation_type="AWS::Scheduler::Schedule",
         parent="aws_scheduler_schedule_group",
+        cloudformation_id="Schedule{key}",
     ),
 )
 

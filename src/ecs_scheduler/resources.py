@@ -548,11 +548,7 @@ def _check_unique_names(resources: Mapping[str, Resource]) -> None:
     }
     seen: dict[tuple[str, str, str], Resource] = {}
     for resource in resources.values():
-        if resource.type in (
-            "aws_iam_role_policy",
-            "aws_sqs_queue_policy",
-            "aws_cloudwatch_event_target",
-        ):
+        if KINDS[resource.type].owned_through_parent:
             continue  # named after their role, queue and topic, inside a checked parent
         scope = groups[resource.job] if resource.type == "aws_scheduler_schedule" else ""
         key = (resource.type, scope, resource.aws_name)

@@ -116,9 +116,6 @@ _ECS_CAMEL_CASE_MEMBERS: Final = frozenset(
     }
 )
 
-_ROLE_PROPERTIES: Final = frozenset(
-    {"AssumeRolePolicyDocument", "Description", "MaxSessionDuration", "Path", "PermissionsBoundary"}
-)
 _SCHEDULE_PROPERTIES: Final = frozenset(
     {
         "Description",
@@ -132,29 +129,6 @@ _SCHEDULE_PROPERTIES: Final = frozenset(
     }
 )
 _TARGET_PROPERTIES: Final = frozenset({"Arn", "RoleArn", "RetryPolicy", "DeadLetterConfig"})
-_ALARM_PROPERTIES: Final = frozenset(
-    {
-        "ActionsEnabled",
-        "AlarmActions",
-        "AlarmDescription",
-        "ComparisonOperator",
-        "DatapointsToAlarm",
-        "EvaluateLowSampleCountPercentile",
-        "EvaluationPeriods",
-        "ExtendedStatistic",
-        "InsufficientDataActions",
-        "MetricName",
-        "Namespace",
-        "OKActions",
-        "Period",
-        "Statistic",
-        "Threshold",
-        "TreatMissingData",
-        "Unit",
-    }
-)
-_EVENT_RULE_PROPERTIES: Final = frozenset({"Description", "EventPattern", "State"})
-_EVENT_TARGET_PROPERTIES: Final = frozenset({"Arn", "Id", "InputTransformer"})
 # Where a CloudFormation type lists the members that the API creates with calls of their own
 # (kinds.py: a kind whose CloudFormation type is its parent's). AWS::Events::Rule has no
 # separate target type: its Targets property holds them, at most 5 (CloudFormation Template
@@ -281,19 +255,14 @@ def is_inline(resource_type: ResourceType) -> bool:
 
 def _resource_role(resource: Resource) -> str:
     """The part of a logical ID after the job: which of the job's resources this is."""
-    if resource.type == "aws_scheduler_schedule":
-        return "Schedule" + pascal_case(resource.key or "")
-    if resource.type == "aws_cloudwatch_metric_alarm":
-        return pascal_case(resource.name) + "Alarm"
-    if resource.type == "aws_cloudwatch_event_rule":
-        return pascal_case(resource.name) + "Rule"
-    return {
-        "aws_scheduler_schedule_group": "ScheduleGroup",
-        "aws_iam_role": "SchedulerRole",
-        "aws_iam_role_policy": "SchedulerRolePolicy",
-        "aws_sqs_queue": "DeadLetterQueue",
-        "aws_sqs_queue_policy": "DeadLetterQueuePolicy",
-    }[resource.type]
+    kind = KINDS[resource.type]
+    if kind.cloudformation_id is None:
+        raise CloudFormationExportError(
+            f"{resource.address}: {kind.cloudformation_type} names no logical ID for it"
+        )
+    return kind.cloudformation_id.format(
+        name=pascal_case(resource.name), key=pascal_case(resource.key or "")
+    )
 
 
 def _parameter_identity(job: str, attribute: LookupAttribute) -> str:
@@ -637,14 +606,7 @@ def _capitalised_keys(value: Any) -> Any:
 # --------------------------------------------------------------------------- properties
 
 
-def _schedule_group_properties(resource: Resource, context: _Context) -> dict[str, Any]:
-    return _with_tags(
-        {"Name": resource.aws_name, **_pass_through(resource, resource.properties, frozenset())},
-        resource,
-    )
-
-
-def _schedule_properties(resource: Resource, context: _Context) -> dict[str, Any]:
+def _schedule_properties(resource: Resource) -> dict[str, Any]:
     properties: dict[str, Any] = {"Name": resource.aws_name, "GroupName": _parent(resource, "name")}
     for key, value in resource.properties.items():
         if key in _UNSUPPORTED_SCHEDULE_PROPERTIES:
@@ -691,15 +653,7 @@ def _contains_unresolved(value: Any) -> bool:
     return any(True for _ in _iter_lookups(value))
 
 
-def _role_properties(resource: Resource, context: _Context) -> dict[str, Any]:
-    properties = {
-        "RoleName": resource.aws_name,
-        **_pass_through(resource, resource.properties, _ROLE_PROPERTIES),
-    }
-    return _with_tags(properties, resource)
-
-
-def _role_policy_properties(resource: Resource, context: _Context) -> dict[str, Any]:
+def _role_policy_properties(resource: Resource) -> dict[str, Any]:
     properties: dict[str, Any] = {
         "PolicyName": resource.aws_name,
         "RoleName": _parent(resource, "name"),
@@ -712,7 +666,7 @@ def _role_policy_properties(resource: Resource, context: _Context) -> dict[str, 
     return properties
 
 
-def _queue_properties(resource: Resource, context: _Context) -> dict[str, Any]:
+def _queue_properties(resource: Resource) -> dict[str, Any]:
     properties: dict[str, Any] = {"QueueName": resource.aws_name}
     for key, value in resource.properties.items():
         if key != "Attributes":
@@ -729,7 +683,7 @@ def _queue_properties(resource: Resource, context: _Context) -> dict[str, Any]:
     return _with_tags(properties, resource)
 
 
-def _queue_policy_properties(resource: Resource, context: _Context) -> dict[str, Any]:
+def _queue_policy_properties(resource: Resource) -> dict[str, Any]:
     properties: dict[str, Any] = {"Queues": [_parent(resource, "url")]}
     for key, value in resource.properties.items():
         if key != "Policy":
@@ -738,45 +692,28 @@ def _queue_policy_properties(resource: Resource, context: _Context) -> dict[str,
     return properties
 
 
-def _alarm_properties(resource: Resource, context: _Context) -> dict[str, Any]:
-    properties: dict[str, Any] = {"AlarmName": resource.aws_name}
-    for key, value in resource.properties.items():
-        if key == "Dimensions" or key in _ALARM_PROPERTIES:
-            properties[key] = value
-        else:
-            raise _unexpected(resource, key)
+def _described_properties(resource: Resource) -> dict[str, Any]:
+    """The properties of a kind written as they are (kinds.py): its name, the request members
+    its type takes, and its tags."""
+    kind = KINDS[resource.type]
+    properties: dict[str, Any] = {}
+    if kind.cloudformation_name_property is not None:
+        properties[kind.cloudformation_name_property] = resource.aws_name
+    properties.update(_pass_through(resource, resource.properties, kind.cloudformation_properties))
     return _with_tags(properties, resource)
 
 
-def _event_rule_properties(resource: Resource, context: _Context) -> dict[str, Any]:
-    """The rule; its EventPattern stays an object, which the type accepts as well as a JSON
-    string (CloudFormation Template Reference, AWS::Events::Rule, EventPattern: Json)."""
-    properties = {
-        "Name": resource.aws_name,
-        **_pass_through(resource, resource.properties, _EVENT_RULE_PROPERTIES),
-    }
-    return _with_tags(properties, resource)
-
-
-def _event_target_properties(resource: Resource, context: _Context) -> dict[str, Any]:
-    """One item of the rule's Targets: Id, Arn and InputTransformer, named as in PutTargets
-    (CloudFormation Template Reference, AWS::Events::Rule Target and InputTransformer)."""
-    return _pass_through(resource, resource.properties, _EVENT_TARGET_PROPERTIES)
-
-
-_PROPERTY_RENDERERS: Final[
-    Mapping[ResourceType, Callable[[Resource, _Context], dict[str, Any]]]
-] = {
-    "aws_scheduler_schedule_group": _schedule_group_properties,
+# The kinds whose properties need translating; every other kind is written as kinds.py says.
+_PROPERTY_RENDERERS: Final[Mapping[ResourceType, Callable[[Resource], dict[str, Any]]]] = {
     "aws_scheduler_schedule": _schedule_properties,
-    "aws_iam_role": _role_properties,
     "aws_iam_role_policy": _role_policy_properties,
     "aws_sqs_queue": _queue_properties,
     "aws_sqs_queue_policy": _queue_policy_properties,
-    "aws_cloudwatch_metric_alarm": _alarm_properties,
-    "aws_cloudwatch_event_rule": _event_rule_properties,
-    "aws_cloudwatch_event_target": _event_target_properties,
 }
+
+
+def _properties(resource: Resource) -> dict[str, Any]:
+    return _PROPERTY_RENDERERS.get(resource.type, _described_properties)(resource)
 
 
 # --------------------------------------------------------------------------- resources
@@ -785,10 +722,10 @@ _PROPERTY_RENDERERS: Final[
 def _render_resource(resource: Resource, context: _Context) -> dict[str, Any]:
     cloudformation_type = KINDS[resource.type].cloudformation_type
     members = context.inline_members.get(resource.address, ())
-    raw = _PROPERTY_RENDERERS[resource.type](resource, context)
+    raw = _properties(resource)
     if members:
         raw[_INLINE_MEMBER_PROPERTIES[cloudformation_type]] = [
-            _PROPERTY_RENDERERS[member.type](member, context) for member in members
+            _properties(member) for member in members
         ]
     properties = _cfn_value(raw, context)
     rendered: dict[str, Any] = {"Type": cloudformation_type}
