@@ -68,6 +68,10 @@ class Kind:
     cloudformation_properties: frozenset[str] = frozenset()
     # The provider attribute holding the resource's name (``arn`` and ``url`` are called so).
     terraform_name_attribute: str | None = "name"
+    # The request members the provider takes as they are, each with its argument, in the
+    # order they are written (any other member needs code in terraform_module.py, or is an
+    # error there).
+    terraform_arguments: Mapping[str, str] = field(default_factory=dict)
 
 
 def _policy(
@@ -123,6 +127,12 @@ _KINDS: Final[tuple[Kind, ...]] = (
         identity_fields=frozenset({"RoleName", "Tags"}),
         cloudformation_type="AWS::IAM::Role",
         replace_fields={"Path": "IAM cannot change the path of an existing role"},
+        terraform_arguments={
+            "Description": "description",
+            "PermissionsBoundary": "permissions_boundary",
+            "MaxSessionDuration": "max_session_duration",
+            "Path": "path",
+        },
         cloudformation_id="SchedulerRole",
         cloudformation_name_property="RoleName",
         cloudformation_properties=frozenset(
@@ -199,6 +209,24 @@ _KINDS: Final[tuple[Kind, ...]] = (
             }
         ),
         terraform_name_attribute="alarm_name",
+        terraform_arguments={
+            "AlarmDescription": "alarm_description",
+            "ActionsEnabled": "actions_enabled",
+            "Namespace": "namespace",
+            "MetricName": "metric_name",
+            "Statistic": "statistic",
+            "ExtendedStatistic": "extended_statistic",
+            "Unit": "unit",
+            "Period": "period",
+            "EvaluationPeriods": "evaluation_periods",
+            "DatapointsToAlarm": "datapoints_to_alarm",
+            "Threshold": "threshold",
+            "ComparisonOperator": "comparison_operator",
+            "TreatMissingData": "treat_missing_data",
+            "AlarmActions": "alarm_actions",
+            "OKActions": "ok_actions",
+            "InsufficientDataActions": "insufficient_data_actions",
+        },
     ),
     # The job's task-failure rule on the default event bus (task_failures.py). Before the
     # schedules, so that the first task a new schedule starts is already watched.
@@ -213,6 +241,9 @@ _KINDS: Final[tuple[Kind, ...]] = (
         # Its EventPattern stays an object, which the type accepts as well as a JSON string
         # (CloudFormation Template Reference, AWS::Events::Rule, EventPattern: Json).
         cloudformation_properties=frozenset({"Description", "EventPattern", "State"}),
+        # A rule on another bus than the default (EventBusName) would need its targets to name
+        # the bus too: not written, so such a property is an error like any unknown one.
+        terraform_arguments={"Description": "description", "State": "state"},
     ),
     # One target of the rule per SNS topic, named by its Id. It has no ARN, name or tags of
     # its own (PutTargets, EventBridge API Reference); CloudFormation has no target resource:
