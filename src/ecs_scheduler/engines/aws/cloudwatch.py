@@ -11,6 +11,7 @@ from ecs_scheduler.engines.aws.service import (
     ALARM,
     QUEUE,
     LiveResource,
+    RecordedKind,
     ServiceOperations,
     WriteContext,
     is_owned,
@@ -184,6 +185,9 @@ def update_alarm(context: WriteContext, resource: Resource, live: LiveResource |
 def delete_alarm(clients: AwsClients, live: LiveResource) -> None:
     clients.cloudwatch.delete_alarms(AlarmNames=[live.aws_name])
 
+
+# Found in the account's listing (scheduler.ScheduleGroups) and inside their group.
+RECORDED: Final[tuple[RecordedKind, ...]] = ()
 
 OPERATIONS: Final = {
     ALARM: ServiceOperations(

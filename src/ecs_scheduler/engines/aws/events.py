@@ -24,6 +24,7 @@ from ecs_scheduler.engines.aws.service import (
     RULE,
     RULE_TARGET,
     LiveResource,
+    RecordedKind,
     ServiceOperations,
     WriteContext,
     as_json,
@@ -34,7 +35,9 @@ from ecs_scheduler.engines.aws.service import (
     tag_list,
     tag_map,
 )
+from ecs_scheduler.naming import TAG_RULE
 from ecs_scheduler.resources import Resource, address
+from ecs_scheduler.task_failures import TASK_FAILED_KIND
 
 # EventBridge answers a missing rule with ResourceNotFoundException (EventBridge API
 # Reference, DescribeRule, ListTargetsByRule and RemoveTargets, "Errors").
@@ -78,6 +81,17 @@ def read_rule(clients: AwsClients, stack: str, job: str, name: str) -> list[Live
             for target in _targets(clients, name)
         )
     return found
+
+
+RECORDED: Final = (
+    RecordedKind(
+        RULE,
+        _NAME,
+        TAG_RULE,
+        TASK_FAILED_KIND,
+        lambda clients, stack, job, name, _: read_rule(clients, stack, job, name),
+    ),
+)
 
 
 def _targets(clients: AwsClients, rule: str) -> list[dict[str, Any]]:

@@ -13,6 +13,7 @@ from ecs_scheduler.engines.aws.service import (
     ROLE,
     ROLE_POLICY,
     LiveResource,
+    RecordedKind,
     ServiceOperations,
     WriteContext,
     as_json,
@@ -23,7 +24,7 @@ from ecs_scheduler.engines.aws.service import (
     tag_list,
     tag_map,
 )
-from ecs_scheduler.naming import is_role_policy_name
+from ecs_scheduler.naming import TAG_ROLE, is_role_policy_name
 from ecs_scheduler.resources import Resource, address
 
 # IAM answers a missing role or policy with NoSuchEntity (IAM API Reference, GetRole and
@@ -103,6 +104,20 @@ def read_role(
             )
         )
     return found
+
+
+RECORDED: Final = (
+    RecordedKind(
+        ROLE,
+        "scheduler",
+        TAG_ROLE,
+        "-scheduler",
+        lambda clients, stack, job, name, wanted: read_role(
+            clients, stack, job, name, wanted.get((ROLE_POLICY, "scheduler"))
+        ),
+        schedule_path=("Target", "RoleArn"),
+    ),
+)
 
 
 def permissions_boundaries(resources: Iterable[Resource]) -> Iterable[str]:

@@ -1,8 +1,9 @@
 """Each resource kind's service: the operations that write it and the canonical form of its
 properties, from the service modules that own them.
 
-A kind is registered by its service module's ``OPERATIONS``; a new service module is added to
-``SERVICES``. Apply, the planner and the canonical form find each kind here.
+A kind is registered by its service module's ``OPERATIONS`` (and ``RECORDED``, if its job's
+group records its name); a new service module is added to ``SERVICES``. Apply, the planner,
+the canonical form and the live read find each kind here.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from typing import Any, Final
 
 from ecs_scheduler.engines.aws import cloudwatch, events, iam, scheduler, sqs
 from ecs_scheduler.engines.aws.canonical import canonical_form
-from ecs_scheduler.engines.aws.service import ServiceOperations
-from ecs_scheduler.kinds import KINDS
+from ecs_scheduler.engines.aws.service import RecordedKind, ServiceOperations
+from ecs_scheduler.kinds import DEPENDENCY_ORDER, KINDS
 from ecs_scheduler.resources import ResourceType
 
 SERVICES: Final[tuple[ModuleType, ...]] = (scheduler, iam, sqs, cloudwatch, events)
@@ -33,6 +34,13 @@ def _operations() -> dict[ResourceType, ServiceOperations]:
 
 
 OPERATIONS: Final[Mapping[ResourceType, ServiceOperations]] = _operations()
+# The kinds whose names a job's schedule group records, in dependency order (live.py).
+RECORDED: Final[tuple[RecordedKind, ...]] = tuple(
+    sorted(
+        (recorded for service in SERVICES for recorded in service.RECORDED),
+        key=lambda recorded: DEPENDENCY_ORDER.index(recorded.type),
+    )
+)
 
 
 def canonical_properties(

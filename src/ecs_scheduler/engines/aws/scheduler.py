@@ -27,6 +27,7 @@ from ecs_scheduler.engines.aws.service import (
     SCHEDULE,
     LiveResource,
     Once,
+    RecordedKind,
     ServiceOperations,
     WriteContext,
     as_json,
@@ -295,6 +296,9 @@ def retry_until_role_usable(call: Callable[[], Any]) -> Any:
         time.sleep(delay)
         delay = min(delay * 2, 10.0)
 
+
+# Found in the account's listing (scheduler.ScheduleGroups) and inside their group.
+RECORDED: Final[tuple[RecordedKind, ...]] = ()
 
 OPERATIONS: Final = {
     GROUP: ServiceOperations(create_group, update_group, delete_group, NOT_FOUND_CODES),

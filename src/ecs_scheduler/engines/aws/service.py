@@ -2,8 +2,10 @@
 operations a service offers for one resource kind, and the helpers every service uses.
 
 Each service module (``scheduler``, ``iam``, ``sqs``, ``cloudwatch``, ``events``) owns, for
-its kinds, the reads, the writes and the error codes that mean "not found"; ``registry`` maps
-each resource type to its :class:`ServiceOperations`.
+its kinds, the reads, the writes, the error codes that mean "not found", the canonical form
+(``OPERATIONS``: a :class:`ServiceOperations` per kind) and how the live read finds a job's
+resource by the name its group records (``RECORDED``: a :class:`RecordedKind` each);
+``registry`` collects them.
 """
 
 from __future__ import annotations
@@ -128,6 +130,31 @@ class ServiceOperations:
             not_found_codes,
             canonical,
         )
+
+
+Wanted = Mapping[tuple[ResourceType, str], Resource]
+"""A job's desired resources by (type, Terraform resource name); empty for a job's second,
+stray schedule group, whose resources are found by what it records alone."""
+
+
+@dataclass(frozen=True)
+class RecordedKind:
+    """How the live read finds a job's one resource of a kind that its schedule group records
+    the name of (``naming.schedule_group_tags``): a role, a queue, a rule.
+
+    The names tried, in order: the configured one; the one the job's schedules name at
+    ``schedule_path`` (an ARN in their target), if they name it; the one the group records in
+    ``recorded_by`` (groups made before names were recorded: the group's name plus
+    ``legacy_suffix``). Any name but the configured one counts only if what it finds is ours.
+    ``read`` returns the resource first, then what lives inside it, or nothing.
+    """
+
+    type: ResourceType
+    name: str  # the model's Terraform resource name of the kind's one resource per job
+    recorded_by: str
+    legacy_suffix: str
+    read: Callable[[AwsClients, str, str, str, Wanted], list[LiveResource]]
+    schedule_path: tuple[str, ...] = ()
 
 
 def is_owned(tags: Mapping[str, str], stack: str, job: str) -> bool:

@@ -14,6 +14,7 @@ from ecs_scheduler.engines.aws.service import (
     QUEUE,
     QUEUE_POLICY,
     LiveResource,
+    RecordedKind,
     ServiceOperations,
     WriteContext,
     as_json,
@@ -22,6 +23,7 @@ from ecs_scheduler.engines.aws.service import (
     parsed_policy,
     retag,
 )
+from ecs_scheduler.naming import TAG_QUEUE
 from ecs_scheduler.resources import Resource, address
 
 # A missing queue: AWS.SimpleQueueService.NonExistentQueue in SQS's query protocol,
@@ -107,6 +109,18 @@ def read_queue(clients: AwsClients, stack: str, job: str, name: str) -> list[Liv
             )
         )
     return found
+
+
+RECORDED: Final = (
+    RecordedKind(
+        QUEUE,
+        "dlq",
+        TAG_QUEUE,
+        "-dlq",
+        lambda clients, stack, job, name, _: read_queue(clients, stack, job, name),
+        schedule_path=("Target", "DeadLetterConfig", "Arn"),
+    ),
+)
 
 
 def queue_messages(clients: AwsClients, url: str | None) -> int:
