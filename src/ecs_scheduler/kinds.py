@@ -66,6 +66,9 @@ class Kind:
     # whose properties need translating has a renderer of its own in cloudformation.py.
     cloudformation_name_property: str | None = None
     cloudformation_properties: frozenset[str] = frozenset()
+    # The property listing the members of a kind whose CloudFormation type is this one's (they
+    # have no template resource of their own: a rule's targets).
+    cloudformation_members_property: str | None = None
     # The provider attribute holding the resource's name (``arn`` and ``url`` are called so).
     terraform_name_attribute: str | None = "name"
     # The request members the provider takes as they are, each with its argument, in the
@@ -241,6 +244,10 @@ _KINDS: Final[tuple[Kind, ...]] = (
         # Its EventPattern stays an object, which the type accepts as well as a JSON string
         # (CloudFormation Template Reference, AWS::Events::Rule, EventPattern: Json).
         cloudformation_properties=frozenset({"Description", "EventPattern", "State"}),
+        # AWS::Events::Rule has no separate target type: its Targets property holds them, at
+        # most 5 (CloudFormation Template Reference, AWS::Events::Rule, Targets; cfn-lint's
+        # schema of the type: "maxItems": 5).
+        cloudformation_members_property="Targets",
         # A rule on another bus than the default (EventBusName) would need its targets to name
         # the bus too: not written, so such a property is an error like any unknown one.
         terraform_arguments={"Description": "description", "State": "state"},

@@ -129,11 +129,6 @@ _SCHEDULE_PROPERTIES: Final = frozenset(
     }
 )
 _TARGET_PROPERTIES: Final = frozenset({"Arn", "RoleArn", "RetryPolicy", "DeadLetterConfig"})
-# Where a CloudFormation type lists the members that the API creates with calls of their own
-# (kinds.py: a kind whose CloudFormation type is its parent's). AWS::Events::Rule has no
-# separate target type: its Targets property holds them, at most 5 (CloudFormation Template
-# Reference, AWS::Events::Rule, Targets; cfn-lint's schema of the type: "maxItems": 5).
-_INLINE_MEMBER_PROPERTIES: Final[Mapping[str, str]] = {"AWS::Events::Rule": "Targets"}
 # API properties AWS::Scheduler::Schedule lacks, with the value CloudFormation implies. A
 # different value is recorded in the resource's Metadata rather than failing the export: a
 # one-time schedule that CloudFormation owns stays, disabled by time, until the stack drops it.
@@ -720,13 +715,17 @@ def _properties(resource: Resource) -> dict[str, Any]:
 
 
 def _render_resource(resource: Resource, context: _Context) -> dict[str, Any]:
-    cloudformation_type = KINDS[resource.type].cloudformation_type
+    kind = KINDS[resource.type]
+    cloudformation_type = kind.cloudformation_type
     members = context.inline_members.get(resource.address, ())
     raw = _properties(resource)
     if members:
-        raw[_INLINE_MEMBER_PROPERTIES[cloudformation_type]] = [
-            _properties(member) for member in members
-        ]
+        if kind.cloudformation_members_property is None:
+            raise CloudFormationExportError(
+                f"{resource.address}: {cloudformation_type} has no property to list "
+                f"{', '.join(member.address for member in members)} in"
+            )
+        raw[kind.cloudformation_members_property] = [_properties(member) for member in members]
     properties = _cfn_value(raw, context)
     rendered: dict[str, Any] = {"Type": cloudformation_type}
     depends_on = _explicit_dependencies(resource, members, properties, context)
