@@ -2,7 +2,9 @@
 
 The model (resources.py), the AWS engine and both exports read these rows instead of keeping
 tables of their own, so adding a kind means a row here, its builder in resources.py and its
-AWS engine service module.
+AWS engine service module (docs/architecture.md, "Adding a resource kind"). A kind whose
+properties an export writes as they are is described here for it too; only a kind that needs
+translating has code of its own in the export.
 """
 
 from __future__ import annotations
