@@ -23,7 +23,7 @@ Shapes, per type (optional values are omitted when unset, booleans always presen
   Description, FlexibleTimeWindow, ActionAfterCompletion, KmsKeyArn (the job's key: the
   target payload is encrypted with it) and Target (Arn, RoleArn,
   DeadLetterConfig, RetryPolicy, Input, EcsParameters). The group is the job's
-  ``aws_scheduler_schedule_group``; schedules cannot carry tags.
+  ``aws_scheduler_schedule_group``, its ``parent``; schedules cannot carry tags.
 - ``aws_iam_role``: CreateRole: AssumeRolePolicyDocument, Description, PermissionsBoundary.
 - ``aws_iam_role_policy``: PutRolePolicy: PolicyName, PolicyDocument (role: the job's role).
 - ``aws_sqs_queue``: CreateQueue: ``{"Attributes": {...}}``, every value a string.
@@ -34,8 +34,9 @@ Shapes, per type (optional values are omitted when unset, booleans always presen
 - ``aws_cloudwatch_event_target``: one target of PutTargets: Id, Arn (the SNS topic),
   InputTransformer; keyed by its Id, inside the job's rule.
 
-A policy has no ARN of its own: ``Resource.arn`` of the inline policy is its role's ARN, that
-of the queue policy its queue's; ``Resource.parent`` is the role's or the queue's address. The
+``Resource.parent`` is the address of the resource it lives inside: a schedule's group, a
+policy's role or queue, a target's rule. A policy has no ARN of its own: ``Resource.arn`` of
+the inline policy is its role's ARN, that of the queue policy its queue's. The
 inline policy's ``aws_name`` is the policy name; the queue policy's is its queue's name. A
 rule's target has no ARN either: its ``arn`` is its rule's, its ``aws_name`` its Id.
 """
@@ -124,7 +125,7 @@ class Resource:
     properties: Mapping[str, Any]
     tags: Mapping[str, str] = field(default_factory=dict)
     depends_on: tuple[str, ...] = ()
-    parent: str | None = None  # the address of the resource it lives inside (see kinds.py)
+    parent: str | None = None  # the address of the resource it lives inside (Kind.parent)
     url: str | None = None  # a queue's URL
 
     def ref(self, attribute: RefAttribute) -> Ref:
@@ -514,6 +515,7 @@ def job_resources(stack: str, job_key: str, job: Job) -> list[Resource]:
             schedule_properties(stack, job_key, job, spec, role, queue),
             depends_on=schedule_dependencies,
             key=spec.key,
+            parent=group,
         )
         for spec in job.schedules
     )
@@ -546,11 +548,7 @@ def _check_unique_names(resources: Mapping[str, Resource]) -> None:
     }
     seen: dict[tuple[str, str, str], Resource] = {}
     for resource in resources.values():
-        if resource.type in (
-            "aws_iam_role_policy",
-            "aws_sqs_queue_policy",
-            "aws_cloudwatch_event_target",
-        ):
+        if KINDS[resource.type].owned_through_parent:
             continue  # named after their role, queue and topic, inside a checked parent
         scope = groups[resource.job] if resource.type == "aws_scheduler_schedule" else ""
         key = (resource.type, scope, resource.aws_name)

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ecs_scheduler.config import Stack
-from ecs_scheduler.engines.aws.canonical import canonical_properties
+from ecs_scheduler.engines.aws.registry import canonical_properties
 from ecs_scheduler.resources import build, start_date_passed, without_passed_start_dates
 
 JOB = {

@@ -38,7 +38,7 @@ from ecs_scheduler.engines.cloudformation_yaml import (
     referenced_logical_ids,
 )
 from ecs_scheduler.errors import EcsSchedulerError
-from ecs_scheduler.kinds import KINDS
+from ecs_scheduler.kinds import KINDS, RefAttribute
 from ecs_scheduler.resources import (
     DesiredState,
     Lookup,
@@ -116,9 +116,6 @@ _ECS_CAMEL_CASE_MEMBERS: Final = frozenset(
     }
 )
 
-_ROLE_PROPERTIES: Final = frozenset(
-    {"AssumeRolePolicyDocument", "Description", "MaxSessionDuration", "Path", "PermissionsBoundary"}
-)
 _SCHEDULE_PROPERTIES: Final = frozenset(
     {
         "Description",
@@ -132,34 +129,6 @@ _SCHEDULE_PROPERTIES: Final = frozenset(
     }
 )
 _TARGET_PROPERTIES: Final = frozenset({"Arn", "RoleArn", "RetryPolicy", "DeadLetterConfig"})
-_ALARM_PROPERTIES: Final = frozenset(
-    {
-        "ActionsEnabled",
-        "AlarmActions",
-        "AlarmDescription",
-        "ComparisonOperator",
-        "DatapointsToAlarm",
-        "EvaluateLowSampleCountPercentile",
-        "EvaluationPeriods",
-        "ExtendedStatistic",
-        "InsufficientDataActions",
-        "MetricName",
-        "Namespace",
-        "OKActions",
-        "Period",
-        "Statistic",
-        "Threshold",
-        "TreatMissingData",
-        "Unit",
-    }
-)
-_EVENT_RULE_PROPERTIES: Final = frozenset({"Description", "EventPattern", "State"})
-_EVENT_TARGET_PROPERTIES: Final = frozenset({"Arn", "Id", "InputTransformer"})
-# Where a CloudFormation type lists the members that the API creates with calls of their own
-# (kinds.py: a kind whose CloudFormation type is its parent's). AWS::Events::Rule has no
-# separate target type: its Targets property holds them, at most 5 (CloudFormation Template
-# Reference, AWS::Events::Rule, Targets; cfn-lint's schema of the type: "maxItems": 5).
-_INLINE_MEMBER_PROPERTIES: Final[Mapping[str, str]] = {"AWS::Events::Rule": "Targets"}
 # API properties AWS::Scheduler::Schedule lacks, with the value CloudFormation implies. A
 # different value is recorded in the resource's Metadata rather than failing the export: a
 # one-time schedule that CloudFormation owns stays, disabled by time, until the stack drops it.
@@ -281,19 +250,14 @@ def is_inline(resource_type: ResourceType) -> bool:
 
 def _resource_role(resource: Resource) -> str:
     """The part of a logical ID after the job: which of the job's resources this is."""
-    if resource.type == "aws_scheduler_schedule":
-        return "Schedule" + pascal_case(resource.key or "")
-    if resource.type == "aws_cloudwatch_metric_alarm":
-        return pascal_case(resource.name) + "Alarm"
-    if resource.type == "aws_cloudwatch_event_rule":
-        return pascal_case(resource.name) + "Rule"
-    return {
-        "aws_scheduler_schedule_group": "ScheduleGroup",
-        "aws_iam_role": "SchedulerRole",
-        "aws_iam_role_policy": "SchedulerRolePolicy",
-        "aws_sqs_queue": "DeadLetterQueue",
-        "aws_sqs_queue_policy": "DeadLetterQueuePolicy",
-    }[resource.type]
+    kind = KINDS[resource.type]
+    if kind.cloudformation_id is None:
+        raise CloudFormationExportError(
+            f"{resource.address}: {kind.cloudformation_type} names no logical ID for it"
+        )
+    return kind.cloudformation_id.format(
+        name=pascal_case(resource.name), key=pascal_case(resource.key or "")
+    )
 
 
 def _parameter_identity(job: str, attribute: LookupAttribute) -> str:
@@ -602,16 +566,15 @@ def _unexpected(resource: Resource, key: str) -> CloudFormationExportError:
     )
 
 
-def _dependency_of_type(resource: Resource, context: _Context, wanted: ResourceType) -> str:
-    """The logical ID of the resource of type ``wanted`` that ``resource`` belongs to: the model
-    names it as a dependency (a schedule's group, a policy's role or queue)."""
-    for address in _dependencies(resource, context):
-        if context.resource_types[address] == wanted:
-            return context.resource_ids[address]
-    raise CloudFormationExportError(
-        f"{resource.address} names no {KINDS[wanted].cloudformation_type} it belongs to among "
-        "its dependencies"
-    )
+def _parent(resource: Resource, attribute: RefAttribute) -> ResourceRef:
+    """The ``attribute`` of the resource ``resource`` lives inside: a schedule's group, a
+    policy's role or queue."""
+    if resource.parent is None:
+        raise CloudFormationExportError(
+            f"{resource.address} names no resource it belongs to; "
+            f"{KINDS[resource.type].cloudformation_type} needs one"
+        )
+    return ResourceRef(resource.parent, attribute)
 
 
 def _pass_through(
@@ -638,18 +601,8 @@ def _capitalised_keys(value: Any) -> Any:
 # --------------------------------------------------------------------------- properties
 
 
-def _schedule_group_properties(resource: Resource, context: _Context) -> dict[str, Any]:
-    return _with_tags(
-        {"Name": resource.aws_name, **_pass_through(resource, resource.properties, frozenset())},
-        resource,
-    )
-
-
-def _schedule_properties(resource: Resource, context: _Context) -> dict[str, Any]:
-    properties: dict[str, Any] = {
-        "Name": resource.aws_name,
-        "GroupName": Ref(_dependency_of_type(resource, context, "aws_scheduler_schedule_group")),
-    }
+def _schedule_properties(resource: Resource) -> dict[str, Any]:
+    properties: dict[str, Any] = {"Name": resource.aws_name, "GroupName": _parent(resource, "name")}
     for key, value in resource.properties.items():
         if key in _UNSUPPORTED_SCHEDULE_PROPERTIES:
             continue
@@ -695,18 +648,10 @@ def _contains_unresolved(value: Any) -> bool:
     return any(True for _ in _iter_lookups(value))
 
 
-def _role_properties(resource: Resource, context: _Context) -> dict[str, Any]:
-    properties = {
-        "RoleName": resource.aws_name,
-        **_pass_through(resource, resource.properties, _ROLE_PROPERTIES),
-    }
-    return _with_tags(properties, resource)
-
-
-def _role_policy_properties(resource: Resource, context: _Context) -> dict[str, Any]:
+def _role_policy_properties(resource: Resource) -> dict[str, Any]:
     properties: dict[str, Any] = {
         "PolicyName": resource.aws_name,
-        "RoleName": Ref(_dependency_of_type(resource, context, "aws_iam_role")),
+        "RoleName": _parent(resource, "name"),
     }
     for key, value in resource.properties.items():
         if key == "PolicyDocument":
@@ -716,7 +661,7 @@ def _role_policy_properties(resource: Resource, context: _Context) -> dict[str, 
     return properties
 
 
-def _queue_properties(resource: Resource, context: _Context) -> dict[str, Any]:
+def _queue_properties(resource: Resource) -> dict[str, Any]:
     properties: dict[str, Any] = {"QueueName": resource.aws_name}
     for key, value in resource.properties.items():
         if key != "Attributes":
@@ -733,10 +678,8 @@ def _queue_properties(resource: Resource, context: _Context) -> dict[str, Any]:
     return _with_tags(properties, resource)
 
 
-def _queue_policy_properties(resource: Resource, context: _Context) -> dict[str, Any]:
-    properties: dict[str, Any] = {
-        "Queues": [Ref(_dependency_of_type(resource, context, "aws_sqs_queue"))]
-    }
+def _queue_policy_properties(resource: Resource) -> dict[str, Any]:
+    properties: dict[str, Any] = {"Queues": [_parent(resource, "url")]}
     for key, value in resource.properties.items():
         if key != "Policy":
             raise _unexpected(resource, key)
@@ -744,58 +687,45 @@ def _queue_policy_properties(resource: Resource, context: _Context) -> dict[str,
     return properties
 
 
-def _alarm_properties(resource: Resource, context: _Context) -> dict[str, Any]:
-    properties: dict[str, Any] = {"AlarmName": resource.aws_name}
-    for key, value in resource.properties.items():
-        if key == "Dimensions" or key in _ALARM_PROPERTIES:
-            properties[key] = value
-        else:
-            raise _unexpected(resource, key)
+def _described_properties(resource: Resource) -> dict[str, Any]:
+    """The properties of a kind written as they are (kinds.py): its name, the request members
+    its type takes, and its tags."""
+    kind = KINDS[resource.type]
+    properties: dict[str, Any] = {}
+    if kind.cloudformation_name_property is not None:
+        properties[kind.cloudformation_name_property] = resource.aws_name
+    properties.update(_pass_through(resource, resource.properties, kind.cloudformation_properties))
     return _with_tags(properties, resource)
 
 
-def _event_rule_properties(resource: Resource, context: _Context) -> dict[str, Any]:
-    """The rule; its EventPattern stays an object, which the type accepts as well as a JSON
-    string (CloudFormation Template Reference, AWS::Events::Rule, EventPattern: Json)."""
-    properties = {
-        "Name": resource.aws_name,
-        **_pass_through(resource, resource.properties, _EVENT_RULE_PROPERTIES),
-    }
-    return _with_tags(properties, resource)
-
-
-def _event_target_properties(resource: Resource, context: _Context) -> dict[str, Any]:
-    """One item of the rule's Targets: Id, Arn and InputTransformer, named as in PutTargets
-    (CloudFormation Template Reference, AWS::Events::Rule Target and InputTransformer)."""
-    return _pass_through(resource, resource.properties, _EVENT_TARGET_PROPERTIES)
-
-
-_PROPERTY_RENDERERS: Final[
-    Mapping[ResourceType, Callable[[Resource, _Context], dict[str, Any]]]
-] = {
-    "aws_scheduler_schedule_group": _schedule_group_properties,
+# The kinds whose properties need translating; every other kind is written as kinds.py says.
+_PROPERTY_RENDERERS: Final[Mapping[ResourceType, Callable[[Resource], dict[str, Any]]]] = {
     "aws_scheduler_schedule": _schedule_properties,
-    "aws_iam_role": _role_properties,
     "aws_iam_role_policy": _role_policy_properties,
     "aws_sqs_queue": _queue_properties,
     "aws_sqs_queue_policy": _queue_policy_properties,
-    "aws_cloudwatch_metric_alarm": _alarm_properties,
-    "aws_cloudwatch_event_rule": _event_rule_properties,
-    "aws_cloudwatch_event_target": _event_target_properties,
 }
+
+
+def _properties(resource: Resource) -> dict[str, Any]:
+    return _PROPERTY_RENDERERS.get(resource.type, _described_properties)(resource)
 
 
 # --------------------------------------------------------------------------- resources
 
 
 def _render_resource(resource: Resource, context: _Context) -> dict[str, Any]:
-    cloudformation_type = KINDS[resource.type].cloudformation_type
+    kind = KINDS[resource.type]
+    cloudformation_type = kind.cloudformation_type
     members = context.inline_members.get(resource.address, ())
-    raw = _PROPERTY_RENDERERS[resource.type](resource, context)
+    raw = _properties(resource)
     if members:
-        raw[_INLINE_MEMBER_PROPERTIES[cloudformation_type]] = [
-            _PROPERTY_RENDERERS[member.type](member, context) for member in members
-        ]
+        if kind.cloudformation_members_property is None:
+            raise CloudFormationExportError(
+                f"{resource.address}: {cloudformation_type} has no property to list "
+                f"{', '.join(member.address for member in members)} in"
+            )
+        raw[kind.cloudformation_members_property] = [_properties(member) for member in members]
     properties = _cfn_value(raw, context)
     rendered: dict[str, Any] = {"Type": cloudformation_type}
     depends_on = _explicit_dependencies(resource, members, properties, context)

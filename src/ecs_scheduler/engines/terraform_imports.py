@@ -88,21 +88,12 @@ def import_ids(desired: DesiredState, existing: Iterable[ExistingResource]) -> I
 
 
 def _import_id(desired: DesiredState, resource: Resource, queue_urls: Mapping[str, str]) -> str:
-    if resource.type == "aws_scheduler_schedule":
-        group = _dependency(desired, resource, "aws_scheduler_schedule_group")
-        return f"{group.aws_name}/{resource.aws_name}"
+    if resource.type in ("aws_scheduler_schedule", "aws_cloudwatch_event_target"):
+        return f"{_parent(desired, resource).aws_name}/{resource.aws_name}"
     if resource.type == "aws_iam_role_policy":
-        role = _dependency(desired, resource, "aws_iam_role")
-        return f"{role.aws_name}:{resource.aws_name}"
-    if resource.type == "aws_cloudwatch_event_target":
-        rule = _dependency(desired, resource, "aws_cloudwatch_event_rule")
-        return f"{rule.aws_name}/{resource.aws_name}"
+        return f"{_parent(desired, resource).aws_name}:{resource.aws_name}"
     if resource.type in ("aws_sqs_queue", "aws_sqs_queue_policy"):
-        queue = (
-            resource
-            if resource.type == "aws_sqs_queue"
-            else _dependency(desired, resource, "aws_sqs_queue")
-        )
+        queue = resource if resource.type == "aws_sqs_queue" else _parent(desired, resource)
         url = queue_urls.get(queue.address)
         if url is None:
             raise TerraformExportError(f"{resource.address}: the queue's URL was not read.")
@@ -110,13 +101,13 @@ def _import_id(desired: DesiredState, resource: Resource, queue_urls: Mapping[st
     return resource.aws_name
 
 
-def _dependency(desired: DesiredState, resource: Resource, resource_type: str) -> Resource:
-    """The job's one resource of ``resource_type`` (its group, role, queue or rule)."""
-    return next(
-        other
-        for other in desired.resources.values()
-        if other.job == resource.job and other.type == resource_type
-    )
+def _parent(desired: DesiredState, resource: Resource) -> Resource:
+    """The resource ``resource`` lives inside: a schedule's group, a policy's role or queue,
+    a target's rule."""
+    parent = desired.resources.get(resource.parent or "")
+    if parent is None:
+        raise TerraformExportError(f"{resource.address} names no resource it belongs to.")
+    return parent
 
 
 def render_imports(imports: Imports, output_format: str = "hcl") -> str:

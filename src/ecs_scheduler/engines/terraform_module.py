@@ -55,28 +55,6 @@ _QUEUE_ATTRIBUTES: Final[Mapping[str, tuple[str, Callable[[str], Value]]]] = {
     "SqsManagedSseEnabled": ("sqs_managed_sse_enabled", lambda text: text.lower() == "true"),
     "RedriveAllowPolicy": ("redrive_allow_policy", str),
 }
-_ALARM_ARGUMENTS: Final = {
-    "AlarmDescription": "alarm_description",
-    "ActionsEnabled": "actions_enabled",
-    "Namespace": "namespace",
-    "MetricName": "metric_name",
-    "Statistic": "statistic",
-    "ExtendedStatistic": "extended_statistic",
-    "Unit": "unit",
-    "Period": "period",
-    "EvaluationPeriods": "evaluation_periods",
-    "DatapointsToAlarm": "datapoints_to_alarm",
-    "Threshold": "threshold",
-    "ComparisonOperator": "comparison_operator",
-    "TreatMissingData": "treat_missing_data",
-    "AlarmActions": "alarm_actions",
-    "OKActions": "ok_actions",
-    "InsufficientDataActions": "insufficient_data_actions",
-}
-# PutRule's request members and the aws_cloudwatch_event_rule arguments holding them. A rule
-# on another bus than the default (EventBusName) would need its targets to name the bus too:
-# not written, so such a property is an error like any unknown one.
-_EVENT_RULE_ARGUMENTS: Final = {"Description": "description", "State": "state"}
 _STATEMENT_LISTS: Final = {
     "Action": "actions",
     "NotAction": "not_actions",
@@ -220,18 +198,11 @@ class JobModule:
         )
 
     def parent(self, resource: Resource) -> Resource:
-        """The resource ``resource`` lives inside (a policy's role or queue)."""
+        """The resource ``resource`` lives inside (a schedule's group, a policy's role or queue,
+        a target's rule)."""
         if resource.parent is None:
             raise TerraformExportError(f"{resource.address} names no resource it belongs to.")
         return self._resource(Ref(resource.parent, "name"))
-
-    def only(self, resource_type: str) -> Resource:
-        found = [resource for resource in self.resources if resource.type == resource_type]
-        if len(found) != 1:
-            raise TerraformExportError(
-                f"Job {self.job} must have exactly one {resource_type}, not {len(found)}."
-            )
-        return found[0]
 
     # -- policies --------------------------------------------------------------------------
 
@@ -306,9 +277,27 @@ class JobModule:
     def _tags(self, resource: Resource) -> list[Attribute]:
         return [Attribute("tags", dict(resource.tags))] if resource.tags else []
 
-    def _schedule_group(self, resource: Resource) -> list[Attribute | Block]:
-        _Properties(resource, resource.properties).done()
-        return [Attribute("name", resource.aws_name), *self._tags(resource)]
+    def _name(self, resource: Resource) -> Attribute:
+        name_attribute = KINDS[resource.type].terraform_name_attribute
+        if name_attribute is None:
+            raise TerraformExportError(f"{resource.address}: its kind has no name to write.")
+        return Attribute(name_attribute, resource.aws_name)
+
+    def _arguments(self, resource: Resource, properties: _Properties) -> list[Attribute | Block]:
+        """The members its kind's row (kinds.py) says the provider takes as they are."""
+        body: list[Attribute | Block] = []
+        for member, argument in KINDS[resource.type].terraform_arguments.items():
+            value = properties.take(member)
+            if value is not None:
+                body.append(Attribute(argument, self.value(value)))
+        return body
+
+    def _described(self, resource: Resource) -> list[Attribute | Block]:
+        """A kind written as its row says: its name, its arguments and its tags."""
+        properties = _Properties(resource, resource.properties)
+        body = [self._name(resource), *self._arguments(resource, properties)]
+        properties.done()
+        return [*body, *self._tags(resource)]
 
     def _policy(self, name: str, document: Mapping[str, Any], resource: Resource) -> Reference:
         """The JSON of a policy document block, which is written just before ``resource``."""
@@ -319,21 +308,13 @@ class JobModule:
         properties = _Properties(resource, resource.properties)
         trust = properties.take("AssumeRolePolicyDocument")
         body: list[Attribute | Block] = [
-            Attribute("name", resource.aws_name),
+            self._name(resource),
             Attribute(
                 "assume_role_policy",
                 self._policy(f"{resource.name}_assume_role", trust, resource),
             ),
+            *self._arguments(resource, properties),
         ]
-        for key, argument in (
-            ("Description", "description"),
-            ("PermissionsBoundary", "permissions_boundary"),
-            ("MaxSessionDuration", "max_session_duration"),
-            ("Path", "path"),
-        ):
-            value = properties.take(key)
-            if value is not None:
-                body.append(Attribute(argument, self.value(value)))
         properties.done()
         return [*body, *self._tags(resource)]
 
@@ -373,11 +354,7 @@ class JobModule:
 
     def _alarm(self, resource: Resource) -> list[Attribute | Block]:
         properties = _Properties(resource, resource.properties)
-        body: list[Attribute | Block] = [Attribute("alarm_name", resource.aws_name)]
-        for key, argument in _ALARM_ARGUMENTS.items():
-            value = properties.take(key)
-            if value is not None:
-                body.append(Attribute(argument, self.value(value)))
+        body = [self._name(resource), *self._arguments(resource, properties)]
         dimensions = properties.take("Dimensions")
         if dimensions is not None:
             body.append(
@@ -396,14 +373,11 @@ class JobModule:
         is (the provider normalises the JSON it stores, so key order and spacing never show as a
         change: ``event_pattern``'s StateFunc in the provider's events/rule.go)."""
         properties = _Properties(resource, resource.properties)
-        body: list[Attribute | Block] = [Attribute("name", resource.aws_name)]
+        body: list[Attribute | Block] = [self._name(resource)]
         pattern = properties.take("EventPattern")
         if pattern is not None:
             body.append(Attribute("event_pattern", FunctionCall("jsonencode", self.value(pattern))))
-        for key, argument in _EVENT_RULE_ARGUMENTS.items():
-            value = properties.take(key)
-            if value is not None:
-                body.append(Attribute(argument, self.value(value)))
+        body.extend(self._arguments(resource, properties))
         properties.done()
         return [*body, *self._tags(resource)]
 
@@ -465,15 +439,13 @@ class JobModule:
 
     # -- schedules -------------------------------------------------------------------------
 
-    def _schedule_body(
-        self, resource: Resource, own: _PerSchedule, group: Resource
-    ) -> list[Attribute | Block]:
+    def _schedule_body(self, resource: Resource, own: _PerSchedule) -> list[Attribute | Block]:
         properties = _Properties(resource, resource.properties)
         action = properties.take("ActionAfterCompletion")
         body: list[Attribute | Block] = [
             Attribute("for_each", Reference("local.schedules")),
             *own.attribute("name", "name", resource.aws_name),
-            Attribute("group_name", self.refer(group, "name")),
+            Attribute("group_name", self.refer(self.parent(resource), "name")),
             *own.attribute("description", "description", properties.take("Description")),
             *own.attribute(
                 "schedule_expression", "schedule_expression", properties.take("ScheduleExpression")
@@ -636,16 +608,15 @@ class JobModule:
 
     def _schedules(self, schedules: Sequence[Resource]) -> list[Block]:
         """The ``locals`` map of the schedules' own values and the one for_each resource."""
-        group = self.only("aws_scheduler_schedule_group")
         first_pass = [_PerSchedule(frozenset()) for _ in schedules]
         for schedule, own in zip(schedules, first_pass, strict=True):
-            self._schedule_body(schedule, own, group)
+            self._schedule_body(schedule, own)
         always = frozenset(name for own in first_pass for name in own.values)
         self._uses_action_after_completion = _ACTION_AFTER_COMPLETION_FIELD in always
         bodies: list[tuple[Resource, list[Attribute | Block], _PerSchedule]] = []
         for schedule in schedules:
             own = _PerSchedule(always)
-            bodies.append((schedule, self._schedule_body(schedule, own, group), own))
+            bodies.append((schedule, self._schedule_body(schedule, own), own))
         shared = bodies[0][1]
         for schedule, body, _ in bodies[1:]:
             if body != shared:
@@ -683,8 +654,8 @@ class JobModule:
 
     def _resource_blocks(self, resource: Resource) -> list[Block]:
         """The resource's block, after the policy documents it uses."""
+        # The kinds that need more than their row (kinds.py) says; the others are _described.
         translators: dict[str, Callable[[Resource], list[Attribute | Block]]] = {
-            "aws_scheduler_schedule_group": self._schedule_group,
             "aws_iam_role": self._role,
             "aws_iam_role_policy": self._role_policy,
             "aws_sqs_queue": self._queue,
@@ -692,8 +663,8 @@ class JobModule:
             "aws_cloudwatch_metric_alarm": self._alarm,
             "aws_cloudwatch_event_rule": self._event_rule,
         }
-        translate = translators.get(resource.type)
-        if translate is None or resource.key is not None:
+        translate = translators.get(resource.type, self._described)
+        if resource.key is not None:
             raise TerraformExportError(f"{resource.address}: the Terraform export cannot write it.")
         self._policy_blocks = []
         body = translate(resource)

@@ -12,7 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ecs_scheduler.engines.aws import scheduler
-from ecs_scheduler.engines.aws.canonical import canonical_policy, canonical_properties, diff
+from ecs_scheduler.engines.aws.canonical import canonical_policy, diff
+from ecs_scheduler.engines.aws.registry import canonical_properties
 
 KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 

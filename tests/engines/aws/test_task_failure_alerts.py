@@ -11,7 +11,7 @@ import json
 from typing import Any
 
 from ecs_scheduler.engines.aws import AwsClients, apply, plan, read_outputs
-from ecs_scheduler.engines.aws.canonical import canonical_properties
+from ecs_scheduler.engines.aws.registry import canonical_properties
 from ecs_scheduler.engines.aws.service import RULE as RULE_TYPE
 from ecs_scheduler.naming import MANAGED_BY_VALUE, TAG_JOB, TAG_MANAGED_BY, TAG_STACK
 from ecs_scheduler.resources import DesiredState, Resource

@@ -42,7 +42,7 @@ from ecs_scheduler.engines.aws.service import (
     request_fields,
     tag_map,
 )
-from ecs_scheduler.kinds import KINDS, PARENT, REPLACE_FIELDS, TAGGABLE_TYPES
+from ecs_scheduler.kinds import KINDS, OWNING_PARENT, REPLACE_FIELDS, TAGGABLE_TYPES
 from ecs_scheduler.naming import TAG_JOB, TAG_RESOURCE_OWNER, TAG_STACK
 from ecs_scheduler.resources import DesiredState, Resource, address
 
@@ -96,7 +96,7 @@ def find_adoptable(
                 if schedule.owned:
                     adopted.add(schedule.address)
     for found in live.resources.values():
-        parent = PARENT.get(found.type)
+        parent = OWNING_PARENT.get(found.type)
         if parent is not None and not found.owned and _parent_address(found, live) in adopted:
             resources[found.address] = dataclasses.replace(found, owned=True)
             adopted.add(found.address)
@@ -123,7 +123,7 @@ def other_owner(tags: Mapping[str, str], resource: Resource, stack: str) -> str 
 
 def _parent_address(child: LiveResource, live: LiveState) -> str | None:
     """The address of the role or queue a policy is inside: the live one of its ARN."""
-    parent = PARENT[child.type]
+    parent = OWNING_PARENT[child.type]
     return next(
         (
             candidate.address

@@ -1,17 +1,19 @@
 """One canonical form for desired and live properties, so that a diff shows only real changes.
 
-Both sides go through :func:`canonical_properties`: the model's request-shaped properties and
-the live state projected back into the same request shape by the reader. The canonical form
-fills the defaults AWS applies when a field is omitted, drops empty values (an empty list and
-an absent list mean the same to AWS), sorts lists whose order AWS ignores, parses JSON strings
-(policies, the schedule's ``Input``) and canonicalises policy documents, and turns timestamps
-into ISO 8601 strings in UTC. A plan right after an apply is empty because of this module.
+Both sides go through :func:`canonical_form` (``registry.canonical_properties``): the model's
+request-shaped properties and the live state projected back into the same request shape by
+the reader. The canonical form drops identity fields and empty values (an empty list and an
+absent list mean the same to AWS), canonicalises policy documents and turns timestamps into
+ISO 8601 strings in UTC; each kind's own part (the defaults its service fills in when a field
+is omitted, lists it keeps in no order, JSON text it returns) is its service module's
+:data:`KindShape`, built from the helpers here. A plan right after an apply is empty because
+of this.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,100 +21,28 @@ from ecs_scheduler import resources
 from ecs_scheduler.kinds import KINDS
 from ecs_scheduler.resources import ResourceType
 
-SCHEDULE_DEFAULTS: Mapping[str, Any] = {
-    "ScheduleExpressionTimezone": "UTC",
-    "State": "ENABLED",
-    "ActionAfterCompletion": "NONE",
-    "FlexibleTimeWindow": {"Mode": "OFF"},
-}
-RETRY_POLICY_DEFAULTS: Mapping[str, Any] = {
-    "MaximumEventAgeInSeconds": 86400,
-    "MaximumRetryAttempts": 185,
-}
-ECS_PARAMETERS_DEFAULTS: Mapping[str, Any] = {
-    "TaskCount": 1,
-    "EnableECSManagedTags": False,
-    "EnableExecuteCommand": False,
-}
-ROLE_DEFAULTS: Mapping[str, Any] = {"Path": "/", "MaxSessionDuration": 3600}
-# Queue attributes compared even when the config leaves them out, with the value AWS gives
-# them; any other attribute is compared only when the config sets it.
-QUEUE_ATTRIBUTE_DEFAULTS: Mapping[str, str] = {
-    "DelaySeconds": "0",
-    "ReceiveMessageWaitTimeSeconds": "0",
-    "VisibilityTimeout": "30",
-}
-# Attributes CreateQueue/SetQueueAttributes accept; the rest of GetQueueAttributes is read-only.
-SETTABLE_QUEUE_ATTRIBUTES = frozenset(
-    {
-        "DelaySeconds",
-        "MaximumMessageSize",
-        "MessageRetentionPeriod",
-        "ReceiveMessageWaitTimeSeconds",
-        "VisibilityTimeout",
-        "KmsMasterKeyId",
-        "KmsDataKeyReusePeriodSeconds",
-        "SqsManagedSseEnabled",
-        "RedrivePolicy",
-        "RedriveAllowPolicy",
-        "FifoQueue",
-        "ContentBasedDeduplication",
-        "DeduplicationScope",
-        "FifoThroughputLimit",
-    }
-)
-# Queue attributes whose string is a JSON document: compared as documents, not as text.
-JSON_QUEUE_ATTRIBUTES = frozenset({"RedrivePolicy", "RedriveAllowPolicy"})
-ALARM_DEFAULTS: Mapping[str, Any] = {"ActionsEnabled": True, "TreatMissingData": "missing"}
-# "Rules are enabled by default" (EventBridge API Reference, PutRule).
-RULE_DEFAULTS: Mapping[str, Any] = {"State": "ENABLED"}
 # Policy-valued fields are compared (and shown in a diff) as one value.
 POLICY_FIELDS = frozenset({"AssumeRolePolicyDocument", "PolicyDocument", "Policy"})
 
+KindShape = Callable[[dict[str, Any]], dict[str, Any]]
+"""A kind's own part of the canonical form, given its fields without the identity ones: the
+defaults its service fills in for an omitted field, lists whose order it ignores sorted, JSON
+text parsed. Each service module writes its kinds' shapes (``ServiceOperations.canonical``)."""
 
-def canonical_properties(
-    resource_type: ResourceType, properties: Mapping[str, Any]
+
+def canonical_form(
+    resource_type: ResourceType, properties: Mapping[str, Any], shape: KindShape
 ) -> dict[str, Any]:
-    """The canonical form of request-shaped ``properties`` of a resource of ``resource_type``."""
+    """The canonical form of request-shaped ``properties`` of a resource of ``resource_type``,
+    whose own part is ``shape``: without identity fields, policies canonical, empty values
+    dropped. ``registry.canonical_properties`` gives each kind its service's shape."""
     identity = KINDS[resource_type].identity_fields
-    fields = {key: value for key, value in properties.items() if key not in identity}
-    if resource_type == "aws_scheduler_schedule":
-        fields = _canonical_schedule(fields)
-    elif resource_type == "aws_iam_role":
-        fields = _with_defaults(fields, ROLE_DEFAULTS)
-    elif resource_type == "aws_sqs_queue":
-        attributes = {
-            name: _attribute_string(
-                json.loads(value)
-                if name in JSON_QUEUE_ATTRIBUTES and isinstance(value, str)
-                else value
-            )
-            for name, value in dict(fields.pop("Attributes", None) or {}).items()
-            if name != "Policy"
-        }
-        fields["Attributes"] = _with_defaults(attributes, QUEUE_ATTRIBUTE_DEFAULTS)
-    elif resource_type == "aws_sqs_queue_policy":
-        fields = {"Policy": queue_policy_document(properties)}
-    elif resource_type == "aws_cloudwatch_metric_alarm":
-        fields = _canonical_alarm(fields)
-    elif resource_type == "aws_cloudwatch_event_rule":
-        fields = _with_defaults(fields, RULE_DEFAULTS)
-        # DescribeRule gives the pattern as JSON text; compared as the document it is.
-        if isinstance(fields.get("EventPattern"), str):
-            fields["EventPattern"] = json.loads(fields["EventPattern"])
+    fields = shape({key: value for key, value in properties.items() if key not in identity})
     for key in POLICY_FIELDS & fields.keys():
         fields[key] = canonical_policy(fields[key])
     pruned = _prune(fields)
     assert isinstance(pruned, dict)
     return pruned
-
-
-def queue_policy_document(properties: Mapping[str, Any]) -> Any:
-    """The policy of a queue-policy resource, whichever request shape carries it."""
-    attributes = properties.get("Attributes")
-    if isinstance(attributes, Mapping) and "Policy" in attributes:
-        return attributes["Policy"]
-    return properties.get("Policy", properties.get("PolicyDocument"))
 
 
 def canonical_policy(document: Any) -> Any:
@@ -163,70 +93,16 @@ def _canonical_statement(statement: Mapping[str, Any]) -> dict[str, Any]:
 
 def _string_set(value: Any) -> list[str]:
     values = value if isinstance(value, list | tuple) else [value]
-    return sorted({_attribute_string(item) for item in values})
+    return sorted({attribute_string(item) for item in values})
 
 
-def _attribute_string(value: Any) -> str:
+def attribute_string(value: Any) -> str:
     """SQS attributes and IAM condition values travel as strings; booleans in lower case."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, Mapping | list):
         return json.dumps(value, sort_keys=True, separators=(",", ":"))
     return str(value)
-
-
-def _canonical_schedule(fields: dict[str, Any]) -> dict[str, Any]:
-    fields = _with_defaults(fields, SCHEDULE_DEFAULTS)
-    for date_field in ("StartDate", "EndDate"):
-        if fields.get(date_field) is not None:
-            fields[date_field] = canonical_timestamp(fields[date_field])
-    if start_date_passed(fields.get("StartDate")):
-        del fields["StartDate"]
-    target = dict(fields.get("Target") or {})
-    if target:
-        if isinstance(target.get("Input"), str):
-            target["Input"] = json.loads(target["Input"]) if target["Input"] else None
-        target["RetryPolicy"] = _with_defaults(
-            dict(target.get("RetryPolicy") or {}), RETRY_POLICY_DEFAULTS
-        )
-        if "EcsParameters" in target:
-            target["EcsParameters"] = _canonical_ecs_parameters(target["EcsParameters"])
-        fields["Target"] = target
-    return fields
-
-
-def _canonical_ecs_parameters(parameters: Mapping[str, Any]) -> dict[str, Any]:
-    result = _with_defaults(dict(parameters), ECS_PARAMETERS_DEFAULTS)
-    network = result.get("NetworkConfiguration")
-    if network and network.get("awsvpcConfiguration"):
-        vpc = dict(network["awsvpcConfiguration"])
-        vpc.setdefault("AssignPublicIp", "DISABLED")
-        for list_field in ("Subnets", "SecurityGroups"):
-            vpc[list_field] = sorted(vpc.get(list_field) or [])
-        result["NetworkConfiguration"] = {**network, "awsvpcConfiguration": vpc}
-    if result.get("Tags"):
-        # A list of one-entry maps whose order means nothing: merge into one sorted map.
-        merged: dict[str, str] = {}
-        for entry in result["Tags"]:
-            merged.update(entry)
-        result["Tags"] = [{key: merged[key]} for key in sorted(merged)]
-    return result
-
-
-def _canonical_alarm(fields: dict[str, Any]) -> dict[str, Any]:
-    fields = _with_defaults(fields, ALARM_DEFAULTS)
-    for list_field in ("OKActions", "AlarmActions", "InsufficientDataActions"):
-        fields[list_field] = sorted(fields.get(list_field) or [])
-    fields["Dimensions"] = sorted(
-        (dict(dimension) for dimension in fields.get("Dimensions") or []),
-        key=lambda dimension: dimension["Name"],
-    )
-    if fields.get("Threshold") is not None:
-        fields["Threshold"] = float(fields["Threshold"])
-    # Unset, AWS evaluates as many datapoints as periods: the same alarm either way.
-    if fields.get("DatapointsToAlarm") is None and fields.get("EvaluationPeriods") is not None:
-        fields["DatapointsToAlarm"] = fields["EvaluationPeriods"]
-    return fields
 
 
 def start_date_passed(start_date: Any) -> bool:
@@ -237,25 +113,6 @@ def start_date_passed(start_date: Any) -> bool:
         return False
     moment = datetime.fromisoformat(canonical_timestamp(start_date))
     return resources.start_date_passed(moment, datetime.now(UTC))
-
-
-def comparable_live_properties(
-    resource_type: ResourceType, live: Mapping[str, Any], desired: Mapping[str, Any]
-) -> dict[str, Any]:
-    """``live`` without what the config has no say in: queue attributes it does not set.
-
-    SQS reports every attribute, with defaults that vary by region and over time (the maximum
-    message size grew in 2025); only those the config sets, or whose default is stable, count.
-    """
-    result = dict(live)
-    if resource_type == "aws_sqs_queue":
-        wanted = set(desired.get("Attributes") or {}) | set(QUEUE_ATTRIBUTE_DEFAULTS)
-        result["Attributes"] = {
-            name: value
-            for name, value in dict(live.get("Attributes") or {}).items()
-            if name in wanted
-        }
-    return result
 
 
 def canonical_timestamp(value: Any) -> str:
@@ -271,7 +128,7 @@ def canonical_timestamp(value: Any) -> str:
     return str(value.astimezone(UTC).replace(microsecond=0).isoformat())
 
 
-def _with_defaults(fields: Mapping[str, Any], defaults: Mapping[str, Any]) -> dict[str, Any]:
+def with_defaults(fields: Mapping[str, Any], defaults: Mapping[str, Any]) -> dict[str, Any]:
     result = dict(fields)
     for key, value in defaults.items():
         if result.get(key) is None:

@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
+from ecs_scheduler.engines.aws.canonical import with_defaults
 from ecs_scheduler.engines.aws.clients import AwsClients
 from ecs_scheduler.engines.aws.service import (
     ALARM,
     QUEUE,
     LiveResource,
+    RecordedKind,
     ServiceOperations,
     WriteContext,
     is_owned,
@@ -23,6 +25,8 @@ from ecs_scheduler.resources import Resource, ResourceType, address
 # DeleteAlarms answers ResourceNotFound for a named alarm that does not exist (CloudWatch API
 # Reference, DeleteAlarms, "Errors"; the SDKs' DeleteAlarmsError has that one variant).
 NOT_FOUND_CODES: Final = frozenset({"ResourceNotFound"})
+# What PutMetricAlarm assumes for an omitted ActionsEnabled and TreatMissingData.
+ALARM_DEFAULTS: Final[Mapping[str, Any]] = {"ActionsEnabled": True, "TreatMissingData": "missing"}
 # The Terraform resource names of the model, for alarms of jobs no longer in the config.
 _ALARM_NAME_BY_METRIC = {
     "ApproximateNumberOfMessagesVisible": "dlq_messages_visible",
@@ -128,6 +132,27 @@ def alarm_topics(resources: Iterable[Resource]) -> Iterable[str]:
                         yield str(action)
 
 
+# -- canonical form -----------------------------------------------------------------------
+
+
+def canonical_alarm(fields: dict[str, Any]) -> dict[str, Any]:
+    """An alarm's own canonical form: CloudWatch's defaults, its action lists and dimensions
+    sorted, the threshold a float."""
+    fields = with_defaults(fields, ALARM_DEFAULTS)
+    for list_field in ("OKActions", "AlarmActions", "InsufficientDataActions"):
+        fields[list_field] = sorted(fields.get(list_field) or [])
+    fields["Dimensions"] = sorted(
+        (dict(dimension) for dimension in fields.get("Dimensions") or []),
+        key=lambda dimension: dimension["Name"],
+    )
+    if fields.get("Threshold") is not None:
+        fields["Threshold"] = float(fields["Threshold"])
+    # Unset, AWS evaluates as many datapoints as periods: the same alarm either way.
+    if fields.get("DatapointsToAlarm") is None and fields.get("EvaluationPeriods") is not None:
+        fields["DatapointsToAlarm"] = fields["EvaluationPeriods"]
+    return fields
+
+
 # -- alarms -------------------------------------------------------------------------------
 
 
@@ -161,6 +186,11 @@ def delete_alarm(clients: AwsClients, live: LiveResource) -> None:
     clients.cloudwatch.delete_alarms(AlarmNames=[live.aws_name])
 
 
+# Found in the account's listing (scheduler.ScheduleGroups) and inside their group.
+RECORDED: Final[tuple[RecordedKind, ...]] = ()
+
 OPERATIONS: Final = {
-    ALARM: ServiceOperations(create_alarm, update_alarm, delete_alarm, NOT_FOUND_CODES),
+    ALARM: ServiceOperations(
+        create_alarm, update_alarm, delete_alarm, NOT_FOUND_CODES, canonical=canonical_alarm
+    ),
 }

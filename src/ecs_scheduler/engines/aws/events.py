@@ -11,17 +11,20 @@ remove all targets, using RemoveTargets").
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
 from botocore.exceptions import ClientError
 
+from ecs_scheduler.engines.aws.canonical import with_defaults
 from ecs_scheduler.engines.aws.clients import AwsClients
 from ecs_scheduler.engines.aws.errors import AwsEngineError
 from ecs_scheduler.engines.aws.service import (
     RULE,
     RULE_TARGET,
     LiveResource,
+    RecordedKind,
     ServiceOperations,
     WriteContext,
     as_json,
@@ -32,11 +35,15 @@ from ecs_scheduler.engines.aws.service import (
     tag_list,
     tag_map,
 )
+from ecs_scheduler.naming import TAG_RULE
 from ecs_scheduler.resources import Resource, address
+from ecs_scheduler.task_failures import TASK_FAILED_KIND
 
 # EventBridge answers a missing rule with ResourceNotFoundException (EventBridge API
 # Reference, DescribeRule, ListTargetsByRule and RemoveTargets, "Errors").
 NOT_FOUND_CODES: Final = frozenset({"ResourceNotFoundException"})
+# "Rules are enabled by default" (EventBridge API Reference, PutRule).
+RULE_DEFAULTS: Final[Mapping[str, Any]] = {"State": "ENABLED"}
 # The Terraform resource name of the rule and of its targets in the model.
 _NAME: Final = "task_failed"
 
@@ -76,6 +83,17 @@ def read_rule(clients: AwsClients, stack: str, job: str, name: str) -> list[Live
     return found
 
 
+RECORDED: Final = (
+    RecordedKind(
+        RULE,
+        _NAME,
+        TAG_RULE,
+        TASK_FAILED_KIND,
+        lambda clients, stack, job, name, _: read_rule(clients, stack, job, name),
+    ),
+)
+
+
 def _targets(clients: AwsClients, rule: str) -> list[dict[str, Any]]:
     paginator = clients.events.get_paginator("list_targets_by_rule")
     return [target for page in paginator.paginate(Rule=rule) for target in page["Targets"]]
@@ -95,6 +113,15 @@ def rules(resources: Iterable[Resource]) -> Iterable[Resource]:
 
 
 # -- rules --------------------------------------------------------------------------------
+
+
+def canonical_rule(fields: dict[str, Any]) -> dict[str, Any]:
+    """A rule's own canonical form: EventBridge's default state; its pattern, which
+    DescribeRule gives as JSON text, compared as the document it is."""
+    fields = with_defaults(fields, RULE_DEFAULTS)
+    if isinstance(fields.get("EventPattern"), str):
+        fields["EventPattern"] = json.loads(fields["EventPattern"])
+    return fields
 
 
 def _rule_request(resource: Resource) -> dict[str, Any]:
@@ -143,8 +170,7 @@ def delete_rule(clients: AwsClients, live: LiveResource) -> None:
 
 
 def put_target(context: WriteContext, resource: Resource) -> None:
-    assert resource.parent is not None, f"{resource.address} belongs to no rule"
-    rule = context.desired.resources[resource.parent].aws_name
+    rule = context.parent(resource).aws_name
     response = context.clients.events.put_targets(Rule=rule, Targets=[dict(resource.properties)])
     _check_entries(response, f"PutTargets on rule {rule}")
 
@@ -176,6 +202,8 @@ def _check_entries(response: dict[str, Any], call: str) -> None:
 
 
 OPERATIONS: Final = {
-    RULE: ServiceOperations(create_rule, update_rule, delete_rule, NOT_FOUND_CODES),
+    RULE: ServiceOperations(
+        create_rule, update_rule, delete_rule, NOT_FOUND_CODES, canonical=canonical_rule
+    ),
     RULE_TARGET: ServiceOperations.by_put(put_target, delete_target, NOT_FOUND_CODES),
 }

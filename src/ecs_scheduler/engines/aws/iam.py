@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
 from botocore.exceptions import ClientError
 
+from ecs_scheduler.engines.aws.canonical import with_defaults
 from ecs_scheduler.engines.aws.clients import AwsClients
 from ecs_scheduler.engines.aws.service import (
     ROLE,
     ROLE_POLICY,
     LiveResource,
+    RecordedKind,
     ServiceOperations,
     WriteContext,
     as_json,
@@ -22,12 +24,15 @@ from ecs_scheduler.engines.aws.service import (
     tag_list,
     tag_map,
 )
-from ecs_scheduler.naming import is_role_policy_name
+from ecs_scheduler.naming import TAG_ROLE, is_role_policy_name
 from ecs_scheduler.resources import Resource, address
 
 # IAM answers a missing role or policy with NoSuchEntity (IAM API Reference, GetRole and
 # DeleteRolePolicy, "Errors").
 NOT_FOUND_CODES: Final = frozenset({"NoSuchEntity"})
+# CreateRole without them: Path "defaults to a slash (/)", MaxSessionDuration "the default
+# value of one hour" (IAM API Reference, CreateRole).
+ROLE_DEFAULTS: Final[Mapping[str, Any]] = {"Path": "/", "MaxSessionDuration": 3600}
 
 # -- reads --------------------------------------------------------------------------------
 
@@ -101,6 +106,20 @@ def read_role(
     return found
 
 
+RECORDED: Final = (
+    RecordedKind(
+        ROLE,
+        "scheduler",
+        TAG_ROLE,
+        "-scheduler",
+        lambda clients, stack, job, name, wanted: read_role(
+            clients, stack, job, name, wanted.get((ROLE_POLICY, "scheduler"))
+        ),
+        schedule_path=("Target", "RoleArn"),
+    ),
+)
+
+
 def permissions_boundaries(resources: Iterable[Resource]) -> Iterable[str]:
     """The permissions boundaries of the desired roles, for preflight to check."""
     for resource in resources:
@@ -144,7 +163,9 @@ def update_role(context: WriteContext, resource: Resource, live: LiveResource | 
     iam.update_role(
         RoleName=name,
         Description=properties.get("Description", ""),
-        MaxSessionDuration=properties.get("MaxSessionDuration", 3600),
+        MaxSessionDuration=properties.get(
+            "MaxSessionDuration", ROLE_DEFAULTS["MaxSessionDuration"]
+        ),
     )
     boundary = properties.get("PermissionsBoundary")
     if boundary is not None:
@@ -189,7 +210,7 @@ def delete_role(clients: AwsClients, live: LiveResource) -> None:
 
 
 def put_role_policy(context: WriteContext, resource: Resource) -> None:
-    role = context.sibling(resource, ROLE, "scheduler")
+    role = context.parent(resource)
     context.clients.iam.put_role_policy(
         RoleName=role.aws_name,
         PolicyName=resource.aws_name,
@@ -203,6 +224,12 @@ def delete_role_policy(clients: AwsClients, live: LiveResource) -> None:
 
 
 OPERATIONS: Final = {
-    ROLE: ServiceOperations(create_role, update_role, delete_role, NOT_FOUND_CODES),
+    ROLE: ServiceOperations(
+        create_role,
+        update_role,
+        delete_role,
+        NOT_FOUND_CODES,
+        canonical=lambda fields: with_defaults(fields, ROLE_DEFAULTS),
+    ),
     ROLE_POLICY: ServiceOperations.by_put(put_role_policy, delete_role_policy, NOT_FOUND_CODES),
 }

@@ -7,7 +7,9 @@ get the addresses the model would give them.
 
 This module discovers a job's resources (which names to try, and what makes them ours); how
 each kind is read is its service module's (``scheduler``, ``iam``, ``sqs``, ``cloudwatch``,
-``events``).
+``events``). A kind whose name the job's schedule group records is found the same way
+whatever it is: its service module describes it in a ``RecordedKind`` (``registry.RECORDED``),
+so such a kind is added without touching this module.
 """
 
 from __future__ import annotations
@@ -23,10 +25,11 @@ from typing import Any, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from ecs_scheduler.engines.aws import cloudwatch, events, iam, scheduler, sqs
+from ecs_scheduler.engines.aws import cloudwatch, scheduler
 from ecs_scheduler.engines.aws.clients import AwsClients
 from ecs_scheduler.engines.aws.errors import AwsEngineError
-from ecs_scheduler.engines.aws.scheduler import Group
+from ecs_scheduler.engines.aws.registry import RECORDED
+from ecs_scheduler.engines.aws.scheduler import Group, ScheduleGroups
 from ecs_scheduler.engines.aws.service import (
     ALARM,
     GROUP,
@@ -34,9 +37,10 @@ from ecs_scheduler.engines.aws.service import (
     QUEUE_POLICY,
     ROLE,
     ROLE_POLICY,
-    RULE,
     SCHEDULE,
     LiveResource,
+    RecordedKind,
+    Wanted,
     error_code,
     is_owned,
     request_fields,
@@ -44,14 +48,10 @@ from ecs_scheduler.engines.aws.service import (
 from ecs_scheduler.naming import (
     HASH_LENGTH,
     TAG_JOB,
-    TAG_QUEUE,
-    TAG_ROLE,
-    TAG_RULE,
     TAG_STACK,
     schedule_key_of,
 )
 from ecs_scheduler.resources import DesiredState, Resource, ResourceType, address
-from ecs_scheduler.task_failures import TASK_FAILED_KIND
 
 # The kinds and the live resource are the service modules'; the rest of the engine reads
 # them from here, beside the live state.
@@ -106,14 +106,17 @@ def read_live_state(
     *,
     job_workers: int = DEFAULT_JOB_READERS,
     progress: ReadProgress | None = None,
+    schedule_groups: ScheduleGroups | None = None,
 ) -> LiveState:
     """Everything of ``desired.stack`` that exists, plus what collides with its names.
 
     ``pool`` runs single reads (a schedule, a group's tags); ``job_workers`` jobs are read at
     once, each on a thread of its own pool, since a job waits for its reads in ``pool``.
-    ``progress`` hears of each job read, one call at a time.
+    ``progress`` hears of each job read, one call at a time; ``schedule_groups`` shares the
+    listing of the account's groups with the preflight that came before.
     """
-    reader = _Reader(desired, clients, pool, job_workers, progress)
+    groups = schedule_groups or ScheduleGroups(clients)
+    reader = _Reader(desired, clients, pool, job_workers, progress, groups)
     try:
         return reader.read()
     except (ClientError, BotoCoreError) as error:
@@ -129,8 +132,10 @@ class _Reader:
         clients: AwsClients,
         pool: ThreadPoolExecutor,
         job_workers: int,
-        progress: ReadProgress | None = None,
+        progress: ReadProgress | None,
+        schedule_groups: ScheduleGroups,
     ):
+        self.schedule_groups = schedule_groups
         self.job_workers = max(1, job_workers)
         self.progress = progress
         self.progress_lock = threading.Lock()
@@ -184,9 +189,7 @@ class _Reader:
         old one is still there, and must be found to be removed.
         """
         summaries = [
-            group
-            for group in scheduler.list_groups(self.clients)
-            if self._could_be_ours(group["Name"])
+            group for group in self.schedule_groups.created() if self._could_be_ours(group["Name"])
         ]
         tags = parallel_map(self.pool, self._listed_group_tags, summaries)
         found: dict[str, list[Group]] = {}
@@ -250,48 +253,51 @@ class _Reader:
                 schedules = scheduler.read_schedules(self.clients, self.pool, name)
                 found.extend(self._schedule_resources(job, name, schedules))
 
-        # By its configured name first; failing that, by the name this job's schedules use
-        # (a job whose names changed), then by the name its group records (a job whose
-        # schedules an interrupted destroy already removed, or that ran once and deleted
-        # itself). Only the configured name can collide: a resource found any other way
-        # counts only if ours.
-        group_name = group[0] if group is not None else None
-        role_policy = wanted.get((ROLE_POLICY, "scheduler"))
-        roles: list[LiveResource] = []
-        configured_role = self._name_of(wanted, ROLE, "scheduler")
-        for role_name in _candidates(
-            configured_role,
-            _first_target_name(schedules, ("Target", "RoleArn")),
-            _recorded_name(group, TAG_ROLE, "-scheduler"),
-        ):
-            roles = iam.read_role(self.clients, self.stack, job, role_name, role_policy)
-            if roles and (role_name == configured_role or roles[0].owned):
-                break
-            roles = []
-        found.extend(roles)
+        # The kinds the group records the names of (a role, a queue, a rule), each by its
+        # configured name first; failing that, by the name this job's schedules use (a job
+        # whose names changed), then by the name its group records (a job whose schedules an
+        # interrupted destroy already removed, or that ran once and deleted itself). Only the
+        # configured name can collide: a resource found any other way counts only if ours.
+        by_kind = {
+            recorded.type: self._read_recorded(job, recorded, wanted, schedules, group)
+            for recorded in RECORDED
+        }
+        for resources in by_kind.values():
+            found.extend(resources)
+        roles, queues = by_kind.get(ROLE, []), by_kind.get(QUEUE, [])
         own_role = roles[0].arn if roles and roles[0].owned else None
         configured = {r.aws_name for r in self.desired_by_job.get(job, []) if r.type == SCHEDULE}
+        group_name = group[0] if group is not None else None
         found = [_schedule_owned(resource, own_role, configured, group_name) for resource in found]
-
-        queue_name: str | None = None
-        configured_queue = self._name_of(wanted, QUEUE, "dlq")
-        for candidate in _candidates(
-            configured_queue,
-            _first_target_name(schedules, ("Target", "DeadLetterConfig", "Arn")),
-            _recorded_name(group, TAG_QUEUE, "-dlq"),
-        ):
-            queues = sqs.read_queue(self.clients, self.stack, job, candidate)
-            if queues and (candidate == configured_queue or queues[0].owned):
-                found.extend(queues)
-                queue_name = candidate
-                break
+        # Alarms are found by their names and by the queue they watch.
+        queue_name = queues[0].aws_name if queues else None
         found.extend(cloudwatch.read_alarms(self.clients, self.stack, job, wanted, queue_name))
-        found.extend(self._read_rule(job, self._name_of(wanted, RULE, "task_failed"), group))
         seen = {(resource.type, resource.aws_name) for resource in found}
         for stray in tagged_groups:
             if group is None or stray[0] != group[0]:
                 found.extend(self._read_stray_group(job, stray, seen))
         return found
+
+    def _read_recorded(
+        self,
+        job: str,
+        recorded: RecordedKind,
+        wanted: Wanted,
+        schedules: list[dict[str, Any]],
+        group: Group | None,
+    ) -> list[LiveResource]:
+        """The job's resource of a kind its group records (service.RecordedKind), and what
+        lives inside it; nothing if none of its names finds one that may be reported."""
+        configured = self._name_of(wanted, recorded.type, recorded.name)
+        for candidate in _candidates(
+            configured,
+            _first_target_name(schedules, recorded.schedule_path),
+            _recorded_name(group, recorded.recorded_by, recorded.legacy_suffix),
+        ):
+            found = recorded.read(self.clients, self.stack, job, candidate, wanted)
+            if found and (candidate == configured or found[0].owned):
+                return found
+        return []
 
     def _read_stray_group(
         self, job: str, group: Group, seen: set[tuple[ResourceType, str]]
@@ -299,7 +305,7 @@ class _Reader:
         """A second group of a job, and what its schedules use: all of it to be removed.
 
         Its resources are keyed by the group's name, so that their addresses stay apart from
-        the job's current ones.
+        the job's current ones. Only what is ours and not already found counts.
         """
         name, arn, tags = group
         if not is_owned(tags, self.stack, job):
@@ -314,62 +320,29 @@ class _Reader:
             _rekeyed(schedule, f"{name}/{schedule.aws_name}")
             for schedule in self._schedule_resources(job, name, schedules)
         )
-        for role_name in _candidates(
-            _first_target_name(schedules, ("Target", "RoleArn")),
-            _recorded_name(group, TAG_ROLE, "-scheduler"),
-        ):
-            roles = (
-                []
-                if (ROLE, role_name) in seen
-                else iam.read_role(self.clients, self.stack, job, role_name, None)
-            )
-            if roles and roles[0].owned:
-                found.extend(_rekeyed(resource, name) for resource in roles)
-                found = [_schedule_owned(resource, roles[0].arn, set(), name) for resource in found]
-                break
-        queue_name: str | None = None
-        for candidate in _candidates(
-            _first_target_name(schedules, ("Target", "DeadLetterConfig", "Arn")),
-            _recorded_name(group, TAG_QUEUE, "-dlq"),
-        ):
-            queues = (
-                []
-                if (QUEUE, candidate) in seen
-                else sqs.read_queue(self.clients, self.stack, job, candidate)
-            )
-            if queues and queues[0].owned:
-                found.extend(_rekeyed(resource, name) for resource in queues)
-                queue_name = candidate
-                break
-        if queue_name is not None:
-            alarms = cloudwatch.read_alarms(self.clients, self.stack, job, {}, queue_name)
+        by_kind: dict[ResourceType, list[LiveResource]] = {}
+        for recorded in RECORDED:
+            for candidate in _candidates(
+                _first_target_name(schedules, recorded.schedule_path),
+                _recorded_name(group, recorded.recorded_by, recorded.legacy_suffix),
+            ):
+                if (recorded.type, candidate) in seen:
+                    continue
+                resources = recorded.read(self.clients, self.stack, job, candidate, {})
+                if resources and resources[0].owned:
+                    by_kind[recorded.type] = resources
+                    found.extend(_stray(resource, name) for resource in resources)
+                    break
+        roles, queues = by_kind.get(ROLE, []), by_kind.get(QUEUE, [])
+        if roles:
+            found = [_schedule_owned(resource, roles[0].arn, set(), name) for resource in found]
+        if queues:
+            alarms = cloudwatch.read_alarms(self.clients, self.stack, job, {}, queues[0].aws_name)
             found.extend(
                 _rekeyed(alarm, name) for alarm in alarms if (ALARM, alarm.aws_name) not in seen
             )
-        rule_name = _recorded_name(group, TAG_RULE, TASK_FAILED_KIND)
-        rules = (
-            events.read_rule(self.clients, self.stack, job, rule_name)
-            if rule_name is not None and (RULE, rule_name) not in seen
-            else []
-        )
-        if rules and rules[0].owned:
-            rule, *targets = rules
-            found.append(_rekeyed(rule, name))
-            found.extend(_rekeyed(target, f"{name}/{target.aws_name}") for target in targets)
         seen.update((resource.type, resource.aws_name) for resource in found)
         return found
-
-    def _read_rule(
-        self, job: str, configured: str | None, group: Group | None
-    ) -> list[LiveResource]:
-        """The job's task-failure rule and its targets: by its configured name, else (alerts
-        turned off, or the job's names changed) by the name its group records."""
-        recorded = _recorded_name(group, TAG_RULE, TASK_FAILED_KIND)
-        for candidate in _candidates(configured, recorded):
-            found = events.read_rule(self.clients, self.stack, job, candidate)
-            if found and (candidate == configured or found[0].owned):
-                return found
-        return []
 
     @staticmethod
     def _name_of(
@@ -416,7 +389,10 @@ class _Reader:
 
 
 def _first_target_name(schedules: list[dict[str, Any]], path: tuple[str, ...]) -> str | None:
-    """The resource name at the end of an ARN found at ``path`` in the first schedule."""
+    """The resource name at the end of an ARN found at ``path`` in the first schedule (none
+    for no path: a kind the schedules do not name)."""
+    if not path:
+        return None
     for schedule in schedules:
         value: Any = schedule
         for key in path:
@@ -462,6 +438,13 @@ def _recorded_name(group: Group | None, tag: str, suffix: str) -> str | None:
 
 def _candidates(*names: str | None) -> list[str]:
     return list(dict.fromkeys(name for name in names if name))
+
+
+def _stray(resource: LiveResource, group: str) -> LiveResource:
+    """A resource found through a stray ``group``, keyed by the group's name; one already
+    keyed (a rule's target) by the group's name and its own."""
+    keyed = resource.address.endswith("]")
+    return _rekeyed(resource, f"{group}/{resource.aws_name}" if keyed else group)
 
 
 def _rekeyed(resource: LiveResource, key: str) -> LiveResource:

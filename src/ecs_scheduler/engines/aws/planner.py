@@ -20,11 +20,7 @@ from zoneinfo import ZoneInfo
 from botocore.exceptions import BotoCoreError, ClientError
 
 from ecs_scheduler.engines.aws.adoption import Adoption, adopt_in_plan, find_adoptable
-from ecs_scheduler.engines.aws.canonical import (
-    canonical_properties,
-    comparable_live_properties,
-    diff,
-)
+from ecs_scheduler.engines.aws.canonical import diff
 from ecs_scheduler.engines.aws.clients import AwsClients
 from ecs_scheduler.engines.aws.ecs import TaskDefinitions, unreadable
 from ecs_scheduler.engines.aws.errors import AwsEngineError
@@ -40,6 +36,7 @@ from ecs_scheduler.engines.aws.live import (
     read_live_state,
 )
 from ecs_scheduler.engines.aws.region import require_stack_region
+from ecs_scheduler.engines.aws.registry import canonical_properties, comparable_live_properties
 from ecs_scheduler.engines.aws.retire import (
     JobCutover,
     RetireChange,
@@ -47,8 +44,9 @@ from ecs_scheduler.engines.aws.retire import (
     plan_cutovers,
     with_start_dates,
 )
+from ecs_scheduler.engines.aws.scheduler import ScheduleGroups
 from ecs_scheduler.kinds import DEPENDENCY_ORDER, KINDS, REPLACE_FIELDS, TAGGABLE_TYPES
-from ecs_scheduler.kinds import PARENT as _PARENT
+from ecs_scheduler.kinds import OWNING_PARENT as _PARENT
 from ecs_scheduler.naming import (
     MANAGED_BY_VALUE,
     TAG_JOB,
@@ -165,6 +163,7 @@ def plan(
     max_workers: int = 16,
     progress: ReadProgress | None = None,
     task_definitions: TaskDefinitions | None = None,
+    schedule_groups: ScheduleGroups | None = None,
     now: datetime | None = None,
 ) -> Plan:
     """The changes that make live AWS match ``desired`` (or remove the named jobs, or all).
@@ -176,13 +175,20 @@ def plan(
     ``adopt`` takes over resources under the config's names that lack this stack's ownership
     tags, instead of blocking their jobs (see :mod:`~ecs_scheduler.engines.aws.adoption`).
 
-    ``progress`` hears of the live state's read, job by job; ``task_definitions`` shares
-    the task definitions its preflight read; ``now`` (default: the clock) times the cut-over
-    of the jobs that replace something.
+    ``progress`` hears of the live state's read, job by job; ``task_definitions`` and
+    ``schedule_groups`` share what its preflight read; ``now`` (default: the clock) times the
+    cut-over of the jobs that replace something.
     """
     require_stack_region(desired, clients)
     with ThreadPoolExecutor(max_workers=max_workers) as pool:
-        live = read_live_state(desired, clients, pool, job_workers=max_workers, progress=progress)
+        live = read_live_state(
+            desired,
+            clients,
+            pool,
+            job_workers=max_workers,
+            progress=progress,
+            schedule_groups=schedule_groups,
+        )
         adoption = Adoption(live)
         if adopt and not (destroy_all or destroy_jobs is not None):
             adoption = find_adoptable(desired, live, clients, pool)

@@ -56,16 +56,19 @@ def preflight(
     *,
     schedule_group_quota: int = SCHEDULE_GROUP_QUOTA,
     task_definitions: TaskDefinitions | None = None,
+    schedule_groups: scheduler.ScheduleGroups | None = None,
 ) -> PreflightReport:
     """Check every job's references against the live account; never writes anything.
 
-    ``task_definitions`` is given to share its reads with the plan that follows.
+    ``task_definitions`` and ``schedule_groups`` are given to share their reads with the plan
+    that follows.
     """
     lookups = _Lookups(clients, task_definitions or TaskDefinitions(clients))
     jobs = sorted({resource.job for resource in desired.resources.values()})
     with ThreadPoolExecutor(max_workers=max(1, min(MAX_WORKERS, len(jobs)))) as pool:
         findings = list(pool.map(partial(_check_job, desired=desired, lookups=lookups), jobs))
-    findings.insert(0, _check_schedule_group_quota(desired, clients, schedule_group_quota))
+    groups = schedule_groups or scheduler.ScheduleGroups(clients)
+    findings.insert(0, _check_schedule_group_quota(desired, groups, schedule_group_quota))
     return PreflightReport(
         errors=tuple(error for finding in findings for error in finding.errors),
         warnings=tuple(warning for finding in findings for warning in finding.warnings),
@@ -74,7 +77,7 @@ def preflight(
 
 
 def _check_schedule_group_quota(
-    desired: DesiredState, clients: AwsClients, quota: int
+    desired: DesiredState, groups: scheduler.ScheduleGroups, quota: int
 ) -> _Findings:
     """The engine makes one schedule group per job: the new ones must fit under the quota.
 
@@ -88,11 +91,7 @@ def _check_schedule_group_quota(
     if not wanted:
         return findings
     try:
-        existing = {
-            str(group["Name"])
-            for page in clients.scheduler.get_paginator("list_schedule_groups").paginate()
-            for group in page.get("ScheduleGroups", [])
-        }
+        existing = {str(group["Name"]) for group in groups.every()}
     except ClientError as error:
         findings.errors.append(
             f"Could not count the account's schedule groups: {_error_code(error)}: "
@@ -104,10 +103,11 @@ def _check_schedule_group_quota(
             f"Preflight could not reach AWS while counting schedule groups: {error}"
         ) from error
     new = wanted - existing
+    region = groups.clients.region
     if len(existing) + len(new) > quota:
         findings.errors.append(
             f"This config needs {len(new)} new schedule group(s) (one per job), but the account "
-            f"already has {len(existing)} in {clients.region}: {len(existing) + len(new)} would "
+            f"already has {len(existing)} in {region}: {len(existing) + len(new)} would "
             f"pass EventBridge Scheduler's quota of {quota} schedule groups per account and "
             "Region."
         )

@@ -7,20 +7,27 @@ ValidationException until it is; botocore's retry modes do not treat that as ret
 
 from __future__ import annotations
 
+import json
 import re
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Final
 
 from botocore.exceptions import ClientError
 
-from ecs_scheduler.engines.aws.canonical import start_date_passed
+from ecs_scheduler.engines.aws.canonical import (
+    canonical_timestamp,
+    start_date_passed,
+    with_defaults,
+)
 from ecs_scheduler.engines.aws.clients import AwsClients
 from ecs_scheduler.engines.aws.service import (
     GROUP,
     SCHEDULE,
     LiveResource,
+    Once,
+    RecordedKind,
     ServiceOperations,
     WriteContext,
     as_json,
@@ -39,18 +46,50 @@ NOT_FOUND_CODES: Final = frozenset({"ResourceNotFoundException"})
 
 Group = tuple[str, str, dict[str, str]]  # name, ARN, tags
 
+# What Scheduler fills in for a field CreateSchedule is not given: canonical form assumes it.
+SCHEDULE_DEFAULTS: Final[Mapping[str, Any]] = {
+    "ScheduleExpressionTimezone": "UTC",
+    "State": "ENABLED",
+    "ActionAfterCompletion": "NONE",
+    "FlexibleTimeWindow": {"Mode": "OFF"},
+}
+RETRY_POLICY_DEFAULTS: Final[Mapping[str, Any]] = {
+    "MaximumEventAgeInSeconds": 86400,
+    "MaximumRetryAttempts": 185,
+}
+ECS_PARAMETERS_DEFAULTS: Final[Mapping[str, Any]] = {
+    "TaskCount": 1,
+    "EnableECSManagedTags": False,
+    "EnableExecuteCommand": False,
+}
+
 # -- reads --------------------------------------------------------------------------------
 
 
-def list_groups(clients: AwsClients) -> list[dict[str, Any]]:
-    """Every group's summary but the account's ``default`` group."""
-    paginator = clients.scheduler.get_paginator("list_schedule_groups")
-    return [
-        group
-        for page in paginator.paginate()
-        for group in page["ScheduleGroups"]
-        if group["Name"] != "default"
-    ]
+class ScheduleGroups:
+    """ListScheduleGroups, made once whichever caller asks first.
+
+    One instance serves one plan: its preflight counts the account's groups against the
+    quota, and its live read finds the stack's among them. An error is remembered and raised
+    to each caller.
+    """
+
+    def __init__(self, clients: AwsClients) -> None:
+        self.clients = clients
+        self._once = Once()
+
+    def every(self) -> list[dict[str, Any]]:
+        """Every group's summary, the account's ``default`` group and deleting ones included."""
+        listed: list[dict[str, Any]] = self._once("ListScheduleGroups", self._list)
+        return listed
+
+    def created(self) -> list[dict[str, Any]]:
+        """Every group's summary but the account's ``default`` group, which AWS makes."""
+        return [group for group in self.every() if group["Name"] != "default"]
+
+    def _list(self) -> list[dict[str, Any]]:
+        paginator = self.clients.scheduler.get_paginator("list_schedule_groups")
+        return [group for page in paginator.paginate() for group in page.get("ScheduleGroups", [])]
 
 
 def group_tags(clients: AwsClients, arn: str) -> dict[str, str]:
@@ -111,6 +150,49 @@ def kms_keys(resources: Iterable[Resource]) -> Iterable[str]:
             yield str(resource.properties["KmsKeyArn"])
 
 
+# -- canonical form -----------------------------------------------------------------------
+
+
+def canonical_schedule(fields: dict[str, Any]) -> dict[str, Any]:
+    """A schedule's own canonical form: Scheduler's defaults, dates as UTC timestamps (a
+    passed start date as none), the target's input parsed and its network lists sorted."""
+    fields = with_defaults(fields, SCHEDULE_DEFAULTS)
+    for date_field in ("StartDate", "EndDate"):
+        if fields.get(date_field) is not None:
+            fields[date_field] = canonical_timestamp(fields[date_field])
+    if start_date_passed(fields.get("StartDate")):
+        del fields["StartDate"]
+    target = dict(fields.get("Target") or {})
+    if target:
+        if isinstance(target.get("Input"), str):
+            target["Input"] = json.loads(target["Input"]) if target["Input"] else None
+        target["RetryPolicy"] = with_defaults(
+            dict(target.get("RetryPolicy") or {}), RETRY_POLICY_DEFAULTS
+        )
+        if "EcsParameters" in target:
+            target["EcsParameters"] = _canonical_ecs_parameters(target["EcsParameters"])
+        fields["Target"] = target
+    return fields
+
+
+def _canonical_ecs_parameters(parameters: Mapping[str, Any]) -> dict[str, Any]:
+    result = with_defaults(dict(parameters), ECS_PARAMETERS_DEFAULTS)
+    network = result.get("NetworkConfiguration")
+    if network and network.get("awsvpcConfiguration"):
+        vpc = dict(network["awsvpcConfiguration"])
+        vpc.setdefault("AssignPublicIp", "DISABLED")
+        for list_field in ("Subnets", "SecurityGroups"):
+            vpc[list_field] = sorted(vpc.get(list_field) or [])
+        result["NetworkConfiguration"] = {**network, "awsvpcConfiguration": vpc}
+    if result.get("Tags"):
+        # A list of one-entry maps whose order means nothing: merge into one sorted map.
+        merged: dict[str, str] = {}
+        for entry in result["Tags"]:
+            merged.update(entry)
+        result["Tags"] = [{key: merged[key]} for key in sorted(merged)]
+    return result
+
+
 # -- schedule groups ----------------------------------------------------------------------
 
 
@@ -164,11 +246,10 @@ def delete_group(clients: AwsClients, live: LiveResource) -> None:
 
 
 def _schedule_request(context: WriteContext, resource: Resource) -> dict[str, Any]:
-    group = context.sibling(resource, GROUP, "ecs")
     request: dict[str, Any] = {
         **resource.properties,
         "Name": resource.aws_name,
-        "GroupName": group.aws_name,
+        "GroupName": context.parent(resource).aws_name,
     }
     target = dict(request["Target"])
     if "Input" in target:
@@ -216,7 +297,16 @@ def retry_until_role_usable(call: Callable[[], Any]) -> Any:
         delay = min(delay * 2, 10.0)
 
 
+# Found in the account's listing (scheduler.ScheduleGroups) and inside their group.
+RECORDED: Final[tuple[RecordedKind, ...]] = ()
+
 OPERATIONS: Final = {
     GROUP: ServiceOperations(create_group, update_group, delete_group, NOT_FOUND_CODES),
-    SCHEDULE: ServiceOperations(create_schedule, update_schedule, delete_schedule, NOT_FOUND_CODES),
+    SCHEDULE: ServiceOperations(
+        create_schedule,
+        update_schedule,
+        delete_schedule,
+        NOT_FOUND_CODES,
+        canonical=canonical_schedule,
+    ),
 }

@@ -2,8 +2,10 @@
 operations a service offers for one resource kind, and the helpers every service uses.
 
 Each service module (``scheduler``, ``iam``, ``sqs``, ``cloudwatch``, ``events``) owns, for
-its kinds, the reads, the writes and the error codes that mean "not found"; ``registry`` maps
-each resource type to its :class:`ServiceOperations`.
+its kinds, the reads, the writes, the error codes that mean "not found", the canonical form
+(``OPERATIONS``: a :class:`ServiceOperations` per kind) and how the live read finds a job's
+resource by the name its group records (``RECORDED``: a :class:`RecordedKind` each);
+``registry`` collects them.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any, Final, TypeVar
 
 from botocore.exceptions import ClientError
 
+from ecs_scheduler.engines.aws.canonical import KindShape
 from ecs_scheduler.engines.aws.clients import AwsClients
 from ecs_scheduler.engines.aws.errors import AwsEngineError
 from ecs_scheduler.naming import MANAGED_BY_VALUE, TAG_JOB, TAG_MANAGED_BY, TAG_STACK
@@ -72,29 +75,43 @@ class WriteContext:
                 f"(its tags: {shown}); it is left alone"
             )
 
-    def sibling(self, resource: Resource, resource_type: ResourceType, name: str) -> Resource:
-        """The resource ``resource_type.name`` of ``resource``'s job."""
-        for candidate in self.desired.resources.values():
-            if candidate.job == resource.job and (candidate.type, candidate.name) == (
-                resource_type,
-                name,
-            ):
-                return candidate
-        raise AwsEngineError(
-            f"{resource.address}: the desired state has no {resource_type}.{name} of job "
-            f"{resource.job}."
-        )
+    def parent(self, resource: Resource) -> Resource:
+        """The resource ``resource`` lives inside (a policy's role, a target's rule)."""
+        parent = self.desired.resources.get(resource.parent or "")
+        if parent is None:
+            raise AwsEngineError(
+                f"{resource.address}: the desired state has no {resource.parent or 'parent'} "
+                "for it to live inside."
+            )
+        return parent
+
+
+def _as_it_is(fields: dict[str, Any]) -> dict[str, Any]:
+    return fields
+
+
+def _everything(live: Mapping[str, Any], _desired: Mapping[str, Any]) -> dict[str, Any]:
+    return dict(live)
 
 
 @dataclass(frozen=True)
 class ServiceOperations:
-    """How one resource kind is created, updated and deleted, and how its service says a
-    resource is gone (a delete that meets one of ``not_found_codes`` is done)."""
+    """How one resource kind is created, updated and deleted, how its service says a
+    resource is gone (a delete that meets one of ``not_found_codes`` is done), and how its
+    properties compare.
+
+    ``canonical`` is the kind's own part of the canonical form (a ``canonical.KindShape``):
+    the defaults its service fills in, lists it keeps in no order, JSON text it returns.
+    ``comparable`` leaves out of the live properties what the config has no say in, given the
+    desired ones.
+    """
 
     create: Callable[[WriteContext, Resource], None]
     update: Callable[[WriteContext, Resource, LiveResource | None], None]
     delete: Callable[[AwsClients, LiveResource], None]
     not_found_codes: frozenset[str]
+    canonical: KindShape = _as_it_is
+    comparable: Callable[[Mapping[str, Any], Mapping[str, Any]], dict[str, Any]] = _everything
 
     @classmethod
     def by_put(
@@ -102,11 +119,42 @@ class ServiceOperations:
         put: Callable[[WriteContext, Resource], None],
         delete: Callable[[AwsClients, LiveResource], None],
         not_found_codes: frozenset[str],
+        *,
+        canonical: KindShape = _as_it_is,
     ) -> ServiceOperations:
         """A kind whose one write (a Put...) both creates and updates it."""
         return cls(
-            put, lambda context, resource, _: put(context, resource), delete, not_found_codes
+            put,
+            lambda context, resource, _: put(context, resource),
+            delete,
+            not_found_codes,
+            canonical,
         )
+
+
+Wanted = Mapping[tuple[ResourceType, str], Resource]
+"""A job's desired resources by (type, Terraform resource name); empty for a job's second,
+stray schedule group, whose resources are found by what it records alone."""
+
+
+@dataclass(frozen=True)
+class RecordedKind:
+    """How the live read finds a job's one resource of a kind that its schedule group records
+    the name of (``naming.schedule_group_tags``): a role, a queue, a rule.
+
+    The names tried, in order: the configured one; the one the job's schedules name at
+    ``schedule_path`` (an ARN in their target), if they name it; the one the group records in
+    ``recorded_by`` (groups made before names were recorded: the group's name plus
+    ``legacy_suffix``). Any name but the configured one counts only if what it finds is ours.
+    ``read`` returns the resource first, then what lives inside it, or nothing.
+    """
+
+    type: ResourceType
+    name: str  # the model's Terraform resource name of the kind's one resource per job
+    recorded_by: str
+    legacy_suffix: str
+    read: Callable[[AwsClients, str, str, str, Wanted], list[LiveResource]]
+    schedule_path: tuple[str, ...] = ()
 
 
 def is_owned(tags: Mapping[str, str], stack: str, job: str) -> bool:

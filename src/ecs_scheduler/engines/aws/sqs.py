@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
-from typing import Final
+from typing import Any, Final
 
 from botocore.exceptions import ClientError
 
-from ecs_scheduler.engines.aws.canonical import SETTABLE_QUEUE_ATTRIBUTES, canonical_properties
+from ecs_scheduler.engines.aws.canonical import attribute_string, canonical_form, with_defaults
 from ecs_scheduler.engines.aws.clients import AwsClients
 from ecs_scheduler.engines.aws.service import (
     QUEUE,
     QUEUE_POLICY,
     LiveResource,
+    RecordedKind,
     ServiceOperations,
     WriteContext,
     as_json,
@@ -21,11 +23,41 @@ from ecs_scheduler.engines.aws.service import (
     parsed_policy,
     retag,
 )
+from ecs_scheduler.naming import TAG_QUEUE
 from ecs_scheduler.resources import Resource, address
 
 # A missing queue: AWS.SimpleQueueService.NonExistentQueue in SQS's query protocol,
 # QueueDoesNotExist in its JSON protocol (SQS API Reference, GetQueueUrl, "Errors").
 NOT_FOUND_CODES: Final = frozenset({"AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist"})
+# Queue attributes compared even when the config leaves them out, with the value SQS gives
+# them (CreateQueue, "Default: 0" for DelaySeconds and ReceiveMessageWaitTimeSeconds, 30 for
+# VisibilityTimeout); any other attribute is compared only when the config sets it.
+QUEUE_ATTRIBUTE_DEFAULTS: Final[Mapping[str, str]] = {
+    "DelaySeconds": "0",
+    "ReceiveMessageWaitTimeSeconds": "0",
+    "VisibilityTimeout": "30",
+}
+# Attributes CreateQueue/SetQueueAttributes accept; the rest of GetQueueAttributes is read-only.
+SETTABLE_QUEUE_ATTRIBUTES: Final = frozenset(
+    {
+        "DelaySeconds",
+        "MaximumMessageSize",
+        "MessageRetentionPeriod",
+        "ReceiveMessageWaitTimeSeconds",
+        "VisibilityTimeout",
+        "KmsMasterKeyId",
+        "KmsDataKeyReusePeriodSeconds",
+        "SqsManagedSseEnabled",
+        "RedrivePolicy",
+        "RedriveAllowPolicy",
+        "FifoQueue",
+        "ContentBasedDeduplication",
+        "DeduplicationScope",
+        "FifoThroughputLimit",
+    }
+)
+# Queue attributes whose string is a JSON document: compared as documents, not as text.
+JSON_QUEUE_ATTRIBUTES: Final = frozenset({"RedrivePolicy", "RedriveAllowPolicy"})
 QUEUE_MESSAGE_COUNTS = (
     "ApproximateNumberOfMessages",
     "ApproximateNumberOfMessagesNotVisible",
@@ -79,6 +111,18 @@ def read_queue(clients: AwsClients, stack: str, job: str, name: str) -> list[Liv
     return found
 
 
+RECORDED: Final = (
+    RecordedKind(
+        QUEUE,
+        "dlq",
+        TAG_QUEUE,
+        "-dlq",
+        lambda clients, stack, job, name, _: read_queue(clients, stack, job, name),
+        schedule_path=("Target", "DeadLetterConfig", "Arn"),
+    ),
+)
+
+
 def queue_messages(clients: AwsClients, url: str | None) -> int:
     """The queue's message count now (SQS's approximate counts, as the plan read them)."""
     try:
@@ -105,11 +149,47 @@ def kms_keys(resources: Iterable[Resource]) -> Iterable[str]:
                 yield str(attributes["KmsMasterKeyId"])
 
 
+# -- canonical form -----------------------------------------------------------------------
+
+
+def canonical_queue(fields: dict[str, Any]) -> dict[str, Any]:
+    """A queue's own canonical form: its attributes as the strings SQS keeps (JSON ones as
+    documents), with SQS's defaults; the policy is the queue policy's, not the queue's."""
+    attributes = {
+        name: attribute_string(
+            json.loads(value) if name in JSON_QUEUE_ATTRIBUTES and isinstance(value, str) else value
+        )
+        for name, value in dict(fields.pop("Attributes", None) or {}).items()
+        if name != "Policy"
+    }
+    fields["Attributes"] = with_defaults(attributes, QUEUE_ATTRIBUTE_DEFAULTS)
+    return fields
+
+
+def comparable_queue(live: Mapping[str, Any], desired: Mapping[str, Any]) -> dict[str, Any]:
+    """``live`` without the attributes the config has no say in.
+
+    SQS reports every attribute, with defaults that vary by region and over time (the maximum
+    message size grew in 2025); only those the config sets, or whose default is stable, count.
+    """
+    wanted = set(desired.get("Attributes") or {}) | set(QUEUE_ATTRIBUTE_DEFAULTS)
+    attributes = dict(live.get("Attributes") or {})
+    return {**live, "Attributes": {name: attributes[name] for name in attributes if name in wanted}}
+
+
+def canonical_queue_policy(fields: dict[str, Any]) -> dict[str, Any]:
+    """The policy of a queue-policy resource, whichever request shape carries it."""
+    attributes = fields.get("Attributes")
+    if isinstance(attributes, Mapping) and "Policy" in attributes:
+        return {"Policy": attributes["Policy"]}
+    return {"Policy": fields.get("Policy", fields.get("PolicyDocument"))}
+
+
 # -- queues -------------------------------------------------------------------------------
 
 
 def _queue_attributes(resource: Resource) -> dict[str, str]:
-    attributes: dict[str, str] = canonical_properties(QUEUE, resource.properties).get(
+    attributes: dict[str, str] = canonical_form(QUEUE, resource.properties, canonical_queue).get(
         "Attributes", {}
     )
     return attributes
@@ -169,6 +249,15 @@ def delete_queue_policy(clients: AwsClients, live: LiveResource) -> None:
 
 
 OPERATIONS: Final = {
-    QUEUE: ServiceOperations(create_queue, update_queue, delete_queue, NOT_FOUND_CODES),
-    QUEUE_POLICY: ServiceOperations.by_put(put_queue_policy, delete_queue_policy, NOT_FOUND_CODES),
+    QUEUE: ServiceOperations(
+        create_queue,
+        update_queue,
+        delete_queue,
+        NOT_FOUND_CODES,
+        canonical=canonical_queue,
+        comparable=comparable_queue,
+    ),
+    QUEUE_POLICY: ServiceOperations.by_put(
+        put_queue_policy, delete_queue_policy, NOT_FOUND_CODES, canonical=canonical_queue_policy
+    ),
 }

@@ -17,6 +17,7 @@ from ecs_scheduler.engines.aws.planner import Change, Plan, plan
 from ecs_scheduler.engines.aws.preflight import preflight
 from ecs_scheduler.engines.aws.region import stack_region
 from ecs_scheduler.engines.aws.retire import RetireChange
+from ecs_scheduler.engines.aws.scheduler import ScheduleGroups
 from ecs_scheduler.resources import DesiredState
 
 DEFAULT_PARALLELISM = 16
@@ -69,10 +70,17 @@ def plan_stack(
     not deliver stops the plan unless ``allow_unwired_alerts``, which makes it a warning.
     """
     warnings: tuple[str, ...] = ()
-    # Preflight and plan read each task definition once, between them.
+    # Preflight and plan read each task definition, and list the schedule groups, once
+    # between them.
     task_definitions = TaskDefinitions(clients)
+    schedule_groups = ScheduleGroups(clients)
     if not (destroy_jobs or destroy_all):
-        report = preflight(desired, clients, task_definitions=task_definitions)
+        report = preflight(
+            desired,
+            clients,
+            task_definitions=task_definitions,
+            schedule_groups=schedule_groups,
+        )
         unwired = () if allow_unwired_alerts else report.unwired_alerts
         if report.errors or unwired:
             hint = (
@@ -97,6 +105,7 @@ def plan_stack(
         adopt=adopt,
         progress=progress,
         task_definitions=task_definitions,
+        schedule_groups=schedule_groups,
     )
     return PlannedStack(the_plan, warnings)
 
