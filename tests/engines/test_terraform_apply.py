@@ -6,8 +6,9 @@ is exported with the emulator's prerequisites, all of them are applied from one 
 ``terraform init``, one apply in parallel), and then both the AWS engine's plan and
 ``terraform plan`` must find nothing to change: the engines agree on every resource.
 
-The provider's endpoints and credentials for the emulator live only in the test's override
-file next to each export's ``main.tf``; the exported files themselves are the user's.
+The provider's credentials for the emulator live only in the test's override file next to
+each export's ``main.tf``, and its endpoint only in terraform's environment
+(``AWS_ENDPOINT_URL``); the exported files themselves are the user's.
 """
 
 from __future__ import annotations
@@ -63,26 +64,45 @@ DATED = "daily-report-dated"
 # by hand (the export refuses them): shows what the provider sends instead.
 TAGGED = "ec2-placement-tagged"
 TASK_TAGS: Mapping[str, str] = {"Purpose": "maintenance"}  # ec2-placement's task_tags
-# The services an export talks to; every one is pointed at the emulator (``events`` is
-# EventBridge, for the task-failure rules and their targets).
-EMULATED_SERVICES = ("cloudwatch", "ecs", "events", "iam", "kms", "scheduler", "sqs", "sts")
 TIMEOUT_SECONDS = 600
+# Credentials for the emulator, merged into each export's provider block. The endpoint is not
+# here: an ``endpoints`` block makes every provider process spend seconds of CPU validating
+# its configuration (the plugin framework's validation of the endpoints' hundreds of
+# attributes, pulumi/pulumi-aws#2880), once for each module's provider in each plan and apply.
+PROVIDER_OVERRIDE = (
+    'provider "aws" {\n'
+    '  access_key                  = "testing"\n'
+    '  secret_key                  = "testing"\n'
+    "  skip_credentials_validation = true\n"
+    "  skip_metadata_api_check     = true\n"
+    "  skip_region_validation      = true\n"
+    "}\n"
+)
 
 
-def _provider_override(endpoint_url: str) -> str:
-    endpoints = "\n".join(f'    {service} = "{endpoint_url}"' for service in EMULATED_SERVICES)
-    return (
-        'provider "aws" {\n'
-        '  access_key                  = "testing"\n'
-        '  secret_key                  = "testing"\n'
-        "  skip_credentials_validation = true\n"
-        "  skip_metadata_api_check     = true\n"
-        "  skip_region_validation      = true\n"
-        "  endpoints {\n"
-        f"{endpoints}\n"
-        "  }\n"
-        "}\n"
-    )
+def terraform_environment(cli_config: Path, endpoint_url: str) -> dict[str, str]:
+    """Terraform's environment: the CLI config, no prompt, and every AWS call to the emulator.
+
+    hashicorp/aws sends every service to ``AWS_ENDPOINT_URL`` unless a service-specific
+    ``AWS_ENDPOINT_URL_<SERVICE>`` says otherwise or ``AWS_IGNORE_CONFIGURED_ENDPOINT_URLS``
+    is set (provider docs, guides/custom-service-endpoints): those are removed, so no call
+    leaves the loopback emulator. ``CHECKPOINT_DISABLE`` stops terraform's upgrade check, a
+    request to checkpoint-api.hashicorp.com on every command (hashicorp/go-checkpoint, check.go).
+    """
+    inherited = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith("AWS_ENDPOINT_URL_")
+        and name != "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"
+    }
+    return {
+        **inherited,
+        "AWS_ENDPOINT_URL": endpoint_url,
+        "CHECKPOINT_DISABLE": "1",
+        "TF_CLI_CONFIG_FILE": str(cli_config),
+        "TF_IN_AUTOMATION": "1",
+        "TF_INPUT": "0",
+    }
 
 
 @dataclass(frozen=True)
@@ -204,9 +224,7 @@ def applied(
             exported[TAGGED] = build(loads(without_task_tags(tagged), f"{TAGGED}.yaml").stack)
     for example, state in exported.items():
         export_terraform(state, root / example)
-        (root / example / "emulator_override.tf").write_text(
-            _provider_override(own_emulator), encoding="utf-8"
-        )
+        (root / example / "emulator_override.tf").write_text(PROVIDER_OVERRIDE, encoding="utf-8")
         calls.append(f'module "{example}" {{\n  source = "./{example}"\n}}\n')
     [tagged_job] = desired[TAGGED].task_definitions
     _with_provider_task_tags(root / TAGGED / "modules" / tagged_job / "main.tf", TASK_TAGS)
@@ -219,16 +237,7 @@ def applied(
         f'provider_installation {{\n  filesystem_mirror {{\n    path = "{MIRROR}"\n  }}\n}}\n',
         encoding="utf-8",
     )
-    terraform = Terraform(
-        binary,
-        root,
-        {
-            **os.environ,
-            "TF_CLI_CONFIG_FILE": str(cli_config),
-            "TF_IN_AUTOMATION": "1",
-            "TF_INPUT": "0",
-        },
-    )
+    terraform = Terraform(binary, root, terraform_environment(cli_config, own_emulator))
     for command in (
         ("init", "-backend=false", "-no-color"),
         ("apply", "-auto-approve", "-no-color", "-parallelism=16"),
