@@ -4,7 +4,9 @@ Needs ``terraform`` on PATH and hashicorp/aws in a filesystem mirror (``TF_PLUGI
 by default /opt/tf-plugins); skipped, with the reason, where either is missing. Every example
 is exported with the emulator's prerequisites, all of them are applied from one root (one
 ``terraform init``, one apply in parallel), and then both the AWS engine's plan and
-``terraform plan`` must find nothing to change: the engines agree on every resource.
+``terraform plan`` must find nothing to change: the engines agree on every resource. The
+same root applies the old module whose cut-over ``terraform state rm`` lines
+tests/migration/test_leftovers_terraform.py checks, here on a copy of the root.
 
 The provider's credentials for the emulator live only in the test's override file next to
 each export's ``main.tf``, and its endpoint only in terraform's environment
@@ -37,6 +39,13 @@ from ecs_scheduler.local import (
 from ecs_scheduler.resources import DesiredState, build
 from tests.conftest import EXAMPLES_DIR
 from tests.engines.test_terraform import desired_state, mirrored_aws_versions, without_task_tags
+from tests.migration.test_leftovers_terraform import (
+    OLD_MODULE,
+    OLD_MODULE_CALL,
+    OLD_MODULE_DIRECTORY,
+    ROOT_PROVIDER,
+    the_state_rm_lines_leave_nothing_to_recreate_or_destroy,
+)
 
 # One worker applies once for all of these tests (pytest-xdist runs with --dist loadfile).
 pytestmark = pytest.mark.slow
@@ -203,7 +212,8 @@ def own_emulator() -> Iterator[str]:
 def applied(
     own_emulator: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[AppliedExports]:
-    """Every applicable example exported to one root and applied to an empty emulator."""
+    """Every applicable example exported to one root, with the old module of the cut-over's
+    state rm lines, and applied to an empty emulator."""
     binary = _terraform_or_skip()
     emulator_clients = AwsClients.create(region="us-east-1", endpoint_url=own_emulator)
     prereqs = provision_prerequisites(emulator_clients)
@@ -228,7 +238,11 @@ def applied(
         calls.append(f'module "{example}" {{\n  source = "./{example}"\n}}\n')
     [tagged_job] = desired[TAGGED].task_definitions
     _with_provider_task_tags(root / TAGGED / "modules" / tagged_job / "main.tf", TASK_TAGS)
-    (root / "main.tf").write_text("\n".join(calls), encoding="utf-8")
+    (root / OLD_MODULE_DIRECTORY).mkdir()
+    (root / OLD_MODULE_DIRECTORY / "main.tf").write_text(OLD_MODULE, encoding="utf-8")
+    calls.append(OLD_MODULE_CALL)
+    (root / "main.tf").write_text("\n".join([ROOT_PROVIDER, *calls]), encoding="utf-8")
+    (root / "emulator_override.tf").write_text(PROVIDER_OVERRIDE, encoding="utf-8")
     cache = work / "plugin-cache"
     cache.mkdir()
     cli_config = work / "terraform.rc"
@@ -323,3 +337,23 @@ def test_the_provider_writes_task_tags_in_a_shape_the_aws_engine_does_not(
     ]
     changes = plan(applied.desired[TAGGED], applied.clients).changes
     assert [(change.address, change.action) for change in changes] == [(schedule.address, "update")]
+
+
+def test_the_state_rm_lines_leave_the_old_terraform_nothing_to_recreate_or_destroy(
+    applied: AppliedExports, tmp_path: Path
+) -> None:
+    """In a root of the old module alone, as its user has: a copy of this root's initialised
+    directory whose state and configuration keep the old module and nothing else."""
+    source = applied.terraform.root
+    root = tmp_path / "old-root"
+    root.mkdir()
+    for name in (".terraform", OLD_MODULE_DIRECTORY):
+        shutil.copytree(source / name, root / name, symlinks=True)
+    for name in (".terraform.lock.hcl", "emulator_override.tf", "terraform.tfstate"):
+        shutil.copy2(source / name, root / name)
+    (root / "main.tf").write_text(ROOT_PROVIDER + OLD_MODULE_CALL, encoding="utf-8")
+    old_terraform = Terraform(applied.terraform.binary, root, applied.terraform.environment)
+    examples = [f"module.{example}" for example in applied.desired]
+    completed = old_terraform.run("state", "rm", *examples)
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    the_state_rm_lines_leave_nothing_to_recreate_or_destroy(old_terraform, applied.clients)
