@@ -343,7 +343,15 @@ def test_the_state_rm_lines_leave_the_old_terraform_nothing_to_recreate_or_destr
     applied: AppliedExports, tmp_path: Path
 ) -> None:
     """In a root of the old module alone, as its user has: a copy of this root's initialised
-    directory whose state and configuration keep the old module and nothing else."""
+    directory whose state and configuration keep the old module and nothing else.
+
+    The printed lines run terraform twenty times, and terraform checks the 700 MB provider
+    against the lock file's checksum each time it loads it (a second of CPU, most of what a
+    ``state list`` or ``state rm`` costs). The copy's CLI configuration names the mirror's
+    provider as a development override, which runs the same executable without that check
+    ("opt out of the version number and checksum verification": hashicorp/terraform,
+    internal/command/e2etest/provider_dev_test.go); what the lines do to the state is the same.
+    """
     source = applied.terraform.root
     root = tmp_path / "old-root"
     root.mkdir()
@@ -352,7 +360,19 @@ def test_the_state_rm_lines_leave_the_old_terraform_nothing_to_recreate_or_destr
     for name in (".terraform.lock.hcl", "emulator_override.tf", "terraform.tfstate"):
         shutil.copy2(source / name, root / name)
     (root / "main.tf").write_text(ROOT_PROVIDER + OLD_MODULE_CALL, encoding="utf-8")
-    old_terraform = Terraform(applied.terraform.binary, root, applied.terraform.environment)
+    [package] = (root / ".terraform" / "providers" / "registry.terraform.io" / "hashicorp").glob(
+        "aws/*/*"
+    )
+    cli_config = tmp_path / "terraform.rc"
+    cli_config.write_text(
+        "provider_installation {\n"
+        f'  dev_overrides {{\n    "hashicorp/aws" = "{package.resolve()}"\n  }}\n'
+        f'  filesystem_mirror {{\n    path = "{MIRROR}"\n  }}\n'
+        "}\n",
+        encoding="utf-8",
+    )
+    environment = {**applied.terraform.environment, "TF_CLI_CONFIG_FILE": str(cli_config)}
+    old_terraform = Terraform(applied.terraform.binary, root, environment)
     examples = [f"module.{example}" for example in applied.desired]
     completed = old_terraform.run("state", "rm", *examples)
     assert completed.returncode == 0, completed.stdout + completed.stderr
