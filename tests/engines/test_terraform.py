@@ -539,7 +539,12 @@ def test_terraform_validate_accepts_the_exports(
         f'provider_installation {{\n  filesystem_mirror {{\n    path = "{mirror}"\n  }}\n}}\n',
         encoding="utf-8",
     )
-    environment = {**os.environ, "TF_CLI_CONFIG_FILE": str(cli_config), "TF_IN_AUTOMATION": "1"}
+    environment = {
+        **os.environ,
+        "CHECKPOINT_DISABLE": "1",  # no upgrade check at checkpoint-api.hashicorp.com
+        "TF_CLI_CONFIG_FILE": str(cli_config),
+        "TF_IN_AUTOMATION": "1",
+    }
     for command in (["init", "-backend=false", "-input=false"], ["validate", "-no-color"]):
         completed = subprocess.run(
             [terraform, *command],

@@ -4,10 +4,13 @@ Needs ``terraform`` on PATH and hashicorp/aws in a filesystem mirror (``TF_PLUGI
 by default /opt/tf-plugins); skipped, with the reason, where either is missing. Every example
 is exported with the emulator's prerequisites, all of them are applied from one root (one
 ``terraform init``, one apply in parallel), and then both the AWS engine's plan and
-``terraform plan`` must find nothing to change: the engines agree on every resource.
+``terraform plan`` must find nothing to change: the engines agree on every resource. The
+same root applies the old module whose cut-over ``terraform state rm`` lines
+tests/migration/test_leftovers_terraform.py checks, here on a copy of the root.
 
-The provider's endpoints and credentials for the emulator live only in the test's override
-file next to each export's ``main.tf``; the exported files themselves are the user's.
+The provider's credentials for the emulator live only in the test's override file next to
+each export's ``main.tf``, and its endpoint only in terraform's environment
+(``AWS_ENDPOINT_URL``); the exported files themselves are the user's.
 """
 
 from __future__ import annotations
@@ -36,6 +39,13 @@ from ecs_scheduler.local import (
 from ecs_scheduler.resources import DesiredState, build
 from tests.conftest import EXAMPLES_DIR
 from tests.engines.test_terraform import desired_state, mirrored_aws_versions, without_task_tags
+from tests.migration.test_leftovers_terraform import (
+    OLD_MODULE,
+    OLD_MODULE_CALL,
+    OLD_MODULE_DIRECTORY,
+    ROOT_PROVIDER,
+    the_state_rm_lines_leave_nothing_to_recreate_or_destroy,
+)
 
 # One worker applies once for all of these tests (pytest-xdist runs with --dist loadfile).
 pytestmark = pytest.mark.slow
@@ -63,26 +73,45 @@ DATED = "daily-report-dated"
 # by hand (the export refuses them): shows what the provider sends instead.
 TAGGED = "ec2-placement-tagged"
 TASK_TAGS: Mapping[str, str] = {"Purpose": "maintenance"}  # ec2-placement's task_tags
-# The services an export talks to; every one is pointed at the emulator (``events`` is
-# EventBridge, for the task-failure rules and their targets).
-EMULATED_SERVICES = ("cloudwatch", "ecs", "events", "iam", "kms", "scheduler", "sqs", "sts")
 TIMEOUT_SECONDS = 600
+# Credentials for the emulator, merged into each export's provider block. The endpoint is not
+# here: with an ``endpoints`` block each plan and apply provider process (one per module)
+# spent 3.2 s of CPU validating the provider configuration, 0.3 s without it (measured with
+# hashicorp/aws 5.100.0; the same slow validation of custom endpoints: pulumi/pulumi-aws#2880).
+PROVIDER_OVERRIDE = (
+    'provider "aws" {\n'
+    '  access_key                  = "testing"\n'
+    '  secret_key                  = "testing"\n'
+    "  skip_credentials_validation = true\n"
+    "  skip_metadata_api_check     = true\n"
+    "  skip_region_validation      = true\n"
+    "}\n"
+)
 
 
-def _provider_override(endpoint_url: str) -> str:
-    endpoints = "\n".join(f'    {service} = "{endpoint_url}"' for service in EMULATED_SERVICES)
-    return (
-        'provider "aws" {\n'
-        '  access_key                  = "testing"\n'
-        '  secret_key                  = "testing"\n'
-        "  skip_credentials_validation = true\n"
-        "  skip_metadata_api_check     = true\n"
-        "  skip_region_validation      = true\n"
-        "  endpoints {\n"
-        f"{endpoints}\n"
-        "  }\n"
-        "}\n"
-    )
+def terraform_environment(cli_config: Path, endpoint_url: str) -> dict[str, str]:
+    """Terraform's environment: the CLI config, no prompt, and every AWS call to the emulator.
+
+    hashicorp/aws sends every service to ``AWS_ENDPOINT_URL`` unless a service-specific
+    ``AWS_ENDPOINT_URL_<SERVICE>`` says otherwise or ``AWS_IGNORE_CONFIGURED_ENDPOINT_URLS``
+    is set (provider docs, guides/custom-service-endpoints): those are removed, so no call
+    leaves the loopback emulator. ``CHECKPOINT_DISABLE`` stops terraform's upgrade check, a
+    request to checkpoint-api.hashicorp.com on every command (hashicorp/go-checkpoint, check.go).
+    """
+    inherited = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith("AWS_ENDPOINT_URL_")
+        and name != "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"
+    }
+    return {
+        **inherited,
+        "AWS_ENDPOINT_URL": endpoint_url,
+        "CHECKPOINT_DISABLE": "1",
+        "TF_CLI_CONFIG_FILE": str(cli_config),
+        "TF_IN_AUTOMATION": "1",
+        "TF_INPUT": "0",
+    }
 
 
 @dataclass(frozen=True)
@@ -183,7 +212,8 @@ def own_emulator() -> Iterator[str]:
 def applied(
     own_emulator: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[AppliedExports]:
-    """Every applicable example exported to one root and applied to an empty emulator."""
+    """Every applicable example exported to one root, with the old module of the cut-over's
+    state rm lines, and applied to an empty emulator."""
     binary = _terraform_or_skip()
     emulator_clients = AwsClients.create(region="us-east-1", endpoint_url=own_emulator)
     prereqs = provision_prerequisites(emulator_clients)
@@ -204,13 +234,15 @@ def applied(
             exported[TAGGED] = build(loads(without_task_tags(tagged), f"{TAGGED}.yaml").stack)
     for example, state in exported.items():
         export_terraform(state, root / example)
-        (root / example / "emulator_override.tf").write_text(
-            _provider_override(own_emulator), encoding="utf-8"
-        )
+        (root / example / "emulator_override.tf").write_text(PROVIDER_OVERRIDE, encoding="utf-8")
         calls.append(f'module "{example}" {{\n  source = "./{example}"\n}}\n')
     [tagged_job] = desired[TAGGED].task_definitions
     _with_provider_task_tags(root / TAGGED / "modules" / tagged_job / "main.tf", TASK_TAGS)
-    (root / "main.tf").write_text("\n".join(calls), encoding="utf-8")
+    (root / OLD_MODULE_DIRECTORY).mkdir()
+    (root / OLD_MODULE_DIRECTORY / "main.tf").write_text(OLD_MODULE, encoding="utf-8")
+    calls.append(OLD_MODULE_CALL)
+    (root / "main.tf").write_text("\n".join([ROOT_PROVIDER, *calls]), encoding="utf-8")
+    (root / "emulator_override.tf").write_text(PROVIDER_OVERRIDE, encoding="utf-8")
     cache = work / "plugin-cache"
     cache.mkdir()
     cli_config = work / "terraform.rc"
@@ -219,16 +251,7 @@ def applied(
         f'provider_installation {{\n  filesystem_mirror {{\n    path = "{MIRROR}"\n  }}\n}}\n',
         encoding="utf-8",
     )
-    terraform = Terraform(
-        binary,
-        root,
-        {
-            **os.environ,
-            "TF_CLI_CONFIG_FILE": str(cli_config),
-            "TF_IN_AUTOMATION": "1",
-            "TF_INPUT": "0",
-        },
-    )
+    terraform = Terraform(binary, root, terraform_environment(cli_config, own_emulator))
     for command in (
         ("init", "-backend=false", "-no-color"),
         ("apply", "-auto-approve", "-no-color", "-parallelism=16"),
@@ -314,3 +337,44 @@ def test_the_provider_writes_task_tags_in_a_shape_the_aws_engine_does_not(
     ]
     changes = plan(applied.desired[TAGGED], applied.clients).changes
     assert [(change.address, change.action) for change in changes] == [(schedule.address, "update")]
+
+
+def test_the_state_rm_lines_leave_the_old_terraform_nothing_to_recreate_or_destroy(
+    applied: AppliedExports, tmp_path: Path
+) -> None:
+    """In a root of the old module alone, as its user has: a copy of this root's initialised
+    directory whose state and configuration keep the old module and nothing else.
+
+    The printed lines run terraform twenty times, and terraform checks the 700 MB provider
+    against the lock file's checksum each time it loads it (half a second of CPU, once for a
+    ``state list`` and twice for a ``state rm``: nearly all they cost). The copy's CLI
+    configuration names the mirror's provider as a development override, which runs the same
+    executable without that check ("opt out of the version number and checksum verification":
+    hashicorp/terraform, internal/command/e2etest/provider_dev_test.go); what the lines do to
+    the state is the same.
+    """
+    source = applied.terraform.root
+    root = tmp_path / "old-root"
+    root.mkdir()
+    for name in (".terraform", OLD_MODULE_DIRECTORY):
+        shutil.copytree(source / name, root / name, symlinks=True)
+    for name in (".terraform.lock.hcl", "emulator_override.tf", "terraform.tfstate"):
+        shutil.copy2(source / name, root / name)
+    (root / "main.tf").write_text(ROOT_PROVIDER + OLD_MODULE_CALL, encoding="utf-8")
+    [package] = (root / ".terraform" / "providers" / "registry.terraform.io" / "hashicorp").glob(
+        "aws/*/*"
+    )
+    cli_config = tmp_path / "terraform.rc"
+    cli_config.write_text(
+        "provider_installation {\n"
+        f'  dev_overrides {{\n    "hashicorp/aws" = "{package.resolve()}"\n  }}\n'
+        f'  filesystem_mirror {{\n    path = "{MIRROR}"\n  }}\n'
+        "}\n",
+        encoding="utf-8",
+    )
+    environment = {**applied.terraform.environment, "TF_CLI_CONFIG_FILE": str(cli_config)}
+    old_terraform = Terraform(applied.terraform.binary, root, environment)
+    examples = [f"module.{example}" for example in applied.desired]
+    completed = old_terraform.run("state", "rm", *examples)
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    the_state_rm_lines_leave_nothing_to_recreate_or_destroy(old_terraform, applied.clients)

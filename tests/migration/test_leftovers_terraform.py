@@ -4,22 +4,27 @@ A module shaped like the Terraform module v2 (tagged group, schedule, role and i
 queue and queue policy, alarm) plus an "ECS scheduled task" rule is applied to the emulator
 with the local terraform and hashicorp/aws; the lines :func:`leftovers` prints then leave the
 old state empty, and deleting the module from the configuration destroys nothing.
+
+The module is applied in the one root, init and apply of tests/engines/test_terraform_apply.py,
+which calls :func:`the_state_rm_lines_leave_nothing_to_recreate_or_destroy` in a copy of that
+root that keeps the old module alone: hashicorp/aws waits 25 s after creating a queue and 25 s
+more after setting its policy (``waitQueueAttributesPropagated``: six equal reads, five
+seconds apart, in internal/service/sqs), so an apply of its own would cost this check a
+minute of sleeping.
 """
 
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Iterator
 from datetime import UTC, datetime
-
-import pytest
+from typing import TYPE_CHECKING
 
 from ecs_scheduler.migration.cutover import Retirement
 from ecs_scheduler.migration.leftovers import OldDeployment, OldRole, leftovers
-from tests.engines.terraform_root import Terraform, own_emulator, terraform_root
 
-pytestmark = pytest.mark.slow
-__all__ = ["own_emulator"]  # the fixture, used by name
+if TYPE_CHECKING:
+    from ecs_scheduler.engines.aws import AwsClients
+    from tests.engines.test_terraform_apply import Terraform
 
 AT = datetime(2026, 6, 1, 6, 16, 1, tzinfo=UTC)
 V2_TAGS = (
@@ -95,36 +100,20 @@ resource "aws_cloudwatch_event_target" "ecs" {{
 """
 SCHEDULE = "arn:aws:scheduler:us-east-1:123456789012:schedule/legacy/nightly"
 RULE = "arn:aws:events:us-east-1:123456789012:rule/hourly"
+# The old module's directory, its call in the root, and the root's provider block.
+OLD_MODULE_DIRECTORY = "old"
+OLD_MODULE_CALL = f'module "reports" {{\n  source = "./{OLD_MODULE_DIRECTORY}"\n}}\n'
+ROOT_PROVIDER = 'provider "aws" {\n  region = "us-east-1"\n}\n'
 
 
-@pytest.fixture(scope="module")
-def old_terraform(
-    own_emulator: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Terraform]:
-    root = tmp_path_factory.mktemp("old-terraform")
-    (root / "old").mkdir()
-    (root / "old" / "main.tf").write_text(OLD_MODULE, encoding="utf-8")
-    (root / "main.tf").write_text(
-        'provider "aws" {\n  region = "us-east-1"\n}\nmodule "reports" {\n  source = "./old"\n}\n',
-        encoding="utf-8",
-    )
-    terraform = terraform_root(root, own_emulator)
-    completed = terraform.run("apply", "-auto-approve", "-no-color")
-    assert completed.returncode == 0, completed.stdout + completed.stderr
-    yield terraform
-
-
-def test_the_state_rm_lines_leave_the_old_terraform_nothing_to_recreate_or_destroy(
-    old_terraform: Terraform,
+def the_state_rm_lines_leave_nothing_to_recreate_or_destroy(
+    old_terraform: Terraform, clients: AwsClients
 ) -> None:
+    """Run the printed lines in ``old_terraform``'s root: ``ROOT_PROVIDER`` and
+    ``OLD_MODULE_CALL``, applied."""
     state = old_terraform.run("state", "list").stdout.split()
-    queue_url = next(
-        line.split('"')[1]
-        for line in old_terraform.run(
-            "state", "show", "-no-color", "module.reports.aws_sqs_queue.dlq"
-        ).stdout.splitlines()
-        if line.strip().startswith("id ")
-    )
+    # The URL the cut-over finds the old queue by (GetQueueUrl, engines/aws/replaced.py).
+    queue_url = clients.sqs.get_queue_url(QueueName="legacy-dlq")["QueueUrl"]
     role = OldRole("legacy-role", ("legacy-policy",))
     deployments = [
         OldDeployment(
@@ -167,6 +156,6 @@ def test_the_state_rm_lines_leave_the_old_terraform_nothing_to_recreate_or_destr
         assert "Removed module.reports." in completed.stdout, line
     assert old_terraform.run("state", "list").stdout.split() == []
     # The old module's block is then deleted: Terraform has nothing left to destroy.
-    (old_terraform.root / "main.tf").write_text('provider "aws" {\n  region = "us-east-1"\n}\n')
+    (old_terraform.root / "main.tf").write_text(ROOT_PROVIDER, encoding="utf-8")
     completed = old_terraform.run("plan", "-detailed-exitcode", "-no-color")
     assert completed.returncode == 0, completed.stdout + completed.stderr
