@@ -98,7 +98,6 @@ SLOWEST_FILES = (
     "tests/cli/test_local_command.py",
     "tests/cli/test_operations_commands.py",
     "tests/engines/test_terraform_apply.py",
-    "tests/migration/test_leftovers_terraform.py",
     "tests/engines/test_terraform_import_existing.py",
     "tests/engines/test_cloudformation.py",
     "tests/engines/aws/test_interrupts.py",

@@ -6,7 +6,7 @@ is exported with the emulator's prerequisites, all of them are applied from one 
 ``terraform init``, one apply in parallel), and then both the AWS engine's plan and
 ``terraform plan`` must find nothing to change: the engines agree on every resource. The
 same root applies the old module whose cut-over ``terraform state rm`` lines
-tests/migration/test_leftovers_terraform.py checks, here on a copy of the root.
+tests/migration/v2_module.py holds, here on a copy of the root.
 
 The provider's credentials for the emulator live only in the test's override file next to
 each export's ``main.tf``, and its endpoint only in terraform's environment
@@ -39,7 +39,7 @@ from ecs_scheduler.local import (
 from ecs_scheduler.resources import DesiredState, build
 from tests.conftest import EXAMPLES_DIR
 from tests.engines.test_terraform import desired_state, mirrored_aws_versions, without_task_tags
-from tests.migration.test_leftovers_terraform import (
+from tests.migration.v2_module import (
     OLD_MODULE,
     OLD_MODULE_CALL,
     OLD_MODULE_DIRECTORY,

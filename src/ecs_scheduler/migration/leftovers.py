@@ -14,7 +14,7 @@ configuration's resource addresses are unknown here, so each line finds them by 
 resource's ``id`` (``terraform state list -id=ID``: "Filters the results to include only
 instances whose resource types have an attribute named "id" whose value equals the given id
 string", Terraform CLI, state list). The ids are the hashicorp/aws provider's, as its import
-sections give them and as ``tests/migration/test_leftovers_terraform.py`` checks with
+sections give them and as ``tests/migration/v2_module.py`` checks with
 hashicorp/aws 5.100.0: ``<group>/<name>`` (``aws_scheduler_schedule``), the group's name
 (``aws_scheduler_schedule_group``), the rule's name (``aws_cloudwatch_event_rule`` on the
 default bus, the only one a scheduled rule can be on), ``<rule>-<target id>``
