@@ -11,6 +11,7 @@ import pytest
 
 from ecs_scheduler.engines.aws.clients import AwsClients
 from ecs_scheduler.local import Emulator, Prerequisites, provision_prerequisites, write_demo_config
+from tests.emulator_snapshot import EmulatorSnapshot
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES_DIR = REPO_ROOT / "examples"
@@ -68,18 +69,42 @@ def emulator_clients(emulator: Emulator) -> AwsClients:
     return AwsClients.create(region=REGION, endpoint_url=emulator.endpoint_url)
 
 
+@dataclass(frozen=True)
+class ProvisionedAccount:
+    """The prerequisites, created once per test process, and the emulator holding only them."""
+
+    prereqs: Prerequisites
+    snapshot: EmulatorSnapshot
+
+
+@pytest.fixture(scope="session")
+def provisioned_account(emulator: Emulator, emulator_clients: AwsClients) -> ProvisionedAccount:
+    """Created over HTTP once; each test then gets a copy (tests/emulator_snapshot.py)."""
+    emulator.reset()
+    prereqs = provision_prerequisites(emulator_clients)
+    return ProvisionedAccount(prereqs=prereqs, snapshot=EmulatorSnapshot.take())
+
+
 @pytest.fixture
 def emulated_account(
-    fresh_aws: str, emulator_clients: AwsClients, tmp_path: Path
+    fresh_aws: str,
+    emulator_clients: AwsClients,
+    provisioned_account: ProvisionedAccount,
+    tmp_path: Path,
 ) -> EmulatedAccount:
-    clients = emulator_clients
-    prereqs = provision_prerequisites(clients)
+    """An emptied emulator holding the prerequisites, the same ids in every test.
+
+    Every service is emptied, then the snapshot's copy put back: whatever an earlier test
+    created, changed or deleted, prerequisites included, is gone.
+    """
+    provisioned_account.snapshot.restore()  # into the emulator fresh_aws has just emptied
+    prereqs = provisioned_account.prereqs
     configs = {
         example.stem: write_demo_config(prereqs, example, tmp_path / example.name)
         for example in sorted(EXAMPLES_DIR.glob("*.yaml"))
     }
     return EmulatedAccount(
-        endpoint_url=fresh_aws, clients=clients, prereqs=prereqs, configs=configs
+        endpoint_url=fresh_aws, clients=emulator_clients, prereqs=prereqs, configs=configs
     )
 
 
