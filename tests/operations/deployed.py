@@ -9,12 +9,14 @@ from __future__ import annotations
 import json
 import urllib.request
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from ecs_scheduler.engines.aws import AwsClients, apply, plan
+import pytest
+
+from ecs_scheduler.engines.aws import AwsClients, apply, operations, plan
 from ecs_scheduler.loader import load
 from ecs_scheduler.operations.status import task_failure_rules
 from ecs_scheduler.resources import DesiredState, build, resolve_refs
@@ -118,14 +120,38 @@ def deploy_example(account: EmulatedAccount, example: str) -> Deployed:
     return Deployed(account, desired, example, task_failure_rules(stack))
 
 
-@contextmanager
-def tasks_never_stop(endpoint_url: str) -> Iterator[None]:
+def poll_quickly(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Dead-letter reads and `run --wait` in this process ask the emulator without waiting.
+
+    On SQS a receive long-polls for a second so that an empty answer means an empty queue
+    (every read ends with one); the emulator answers from one store, so a short poll sees
+    every message too. `run --wait` asks DescribeTasks every 0.1 s instead of every 5 s.
+    """
+    monkeypatch.setattr(operations, "RECEIVE_WAIT_SECONDS", 0)
+    monkeypatch.setattr(operations, "TASK_POLL_SECONDS", 0.1)
+
+
+def tasks_never_stop(endpoint_url: str) -> AbstractContextManager[None]:
     """Keep the emulator's ECS tasks RUNNING until stopped, as a long real task would be.
 
     moto moves a task one state further at each DescribeTasks unless told otherwise, through
     its state manager (moto's documentation, "State Manager").
     """
-    _moto_api(endpoint_url, "set-transition", {"progression": "manual", "times": 1_000_000})
+    return _task_transition(endpoint_url, {"progression": "manual", "times": 1_000_000})
+
+
+def tasks_stop_at_once(endpoint_url: str) -> AbstractContextManager[None]:
+    """Let the emulator's ECS tasks be STOPPED by the first DescribeTasks, as a short task is.
+
+    By default moto needs four DescribeTasks to take a task from RUNNING to STOPPED, and
+    ``run --wait`` sleeps its poll interval (5 s) between two of them.
+    """
+    return _task_transition(endpoint_url, {"progression": "immediate"})
+
+
+@contextmanager
+def _task_transition(endpoint_url: str, transition: dict[str, Any]) -> Iterator[None]:
+    _moto_api(endpoint_url, "set-transition", transition)
     try:
         yield
     finally:
