@@ -1,0 +1,236 @@
+"""Processes of a Python that has already imported the CLI: each one forked, not started anew.
+
+A command started in a fresh interpreter pays the interpreter's start and its imports (boto3,
+pydantic, rich, typer: about 0.5 s of CPU, several seconds on the shared test machine) before
+it does anything. Tests that start many such processes (the interrupt tests, `local`) start
+one parent instead, which imports all of that once and then forks a child per command.
+
+Each child is a real process in every way a test looks at: its own pid, real signals, its
+own standard streams (passed over a Unix socket), working directory, environment and
+``sys.argv``, and an exit through the interpreter's normal shutdown (atexit handlers, joins
+of non-daemon threads, a re-raised SIGINT for an uncaught KeyboardInterrupt), so its exit
+status is the one a fresh interpreter would have. What differs: state a module makes when
+it is imported comes from the parent's environment (rich's consoles read ``COLUMNS`` then).
+
+Run as a script, this file is the parent: ``python prewarmed.py SOCKET MODULE...``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import ExitStack, contextmanager, suppress
+from pathlib import Path
+from typing import IO, Any
+
+# What the CLI imports when it talks to AWS; a child imports anything else itself.
+CLI_MODULES = (
+    "ecs_scheduler.cli",
+    "ecs_scheduler.engines.aws",
+    "ecs_scheduler.engines.aws.clients",
+    "ecs_scheduler.loader",
+    "ecs_scheduler.resources",
+    "boto3",
+)
+
+
+class Child:
+    """A forked command, with the part of ``subprocess.Popen`` the tests use."""
+
+    def __init__(self, connection: socket.socket) -> None:
+        self._connection = connection
+        self._received = b""
+        self.pid = int(self._line(timeout=None))
+        self.returncode: int | None = None
+
+    def send_signal(self, signal_number: int) -> None:
+        if self.returncode is None:
+            os.kill(self.pid, signal_number)
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            with suppress(TimeoutError):  # still running
+                self._ended(self._line(timeout=0))
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        if self.returncode is None:
+            try:
+                self._ended(self._line(timeout=timeout))
+            except TimeoutError:
+                raise subprocess.TimeoutExpired(f"pid {self.pid}", timeout or 0) from None
+        assert self.returncode is not None
+        return self.returncode
+
+    def _ended(self, status: bytes) -> None:
+        self.returncode = int(status)
+        self._connection.close()
+
+    def _line(self, timeout: float | None) -> bytes:
+        """The monitor's next line: the child's pid, then its exit status."""
+        self._connection.settimeout(timeout)
+        while b"\n" not in self._received:
+            try:
+                chunk = self._connection.recv(64)
+            except BlockingIOError:
+                raise TimeoutError from None
+            assert chunk, "the forking parent's monitor ended without an answer"
+            self._received += chunk
+        line, self._received = self._received.split(b"\n", 1)
+        return line
+
+
+class Prewarmed:
+    """The forking parent, started with ``with Prewarmed(modules) as python:``."""
+
+    def __init__(self, modules: Sequence[str] = CLI_MODULES) -> None:
+        self._modules = tuple(modules)
+        self._stack = ExitStack()
+        self._socket = ""
+        self._parent: subprocess.Popen[str] | None = None
+
+    def __enter__(self) -> Prewarmed:
+        directory = self._stack.enter_context(tempfile.TemporaryDirectory())
+        self._socket = str(Path(directory, "fork.sock"))
+        self._parent = subprocess.Popen(
+            [sys.executable, __file__, self._socket, *self._modules],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self._parent.stdout is not None
+        ready = self._parent.stdout.readline()
+        assert ready == "ready\n", f"the forking parent did not start: {ready!r}"
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._parent is not None:
+            self._parent.kill()
+            self._parent.wait()
+            if self._parent.stdout is not None:
+                self._parent.stdout.close()
+        self._stack.close()
+
+    def start(
+        self,
+        argv: Sequence[str],
+        *,
+        code: str | None = None,
+        module: str | None = None,
+        stdin: IO[Any] | int,
+        stdout: IO[Any] | int,
+        stderr: IO[Any] | int,
+        cwd: Path | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> Child:
+        """Fork a child running ``python -c code *argv`` or ``python -m module *argv``."""
+        assert (code is None) != (module is None), "give either code or module"
+        request = {
+            "code": code,
+            "module": module,
+            "argv": ["-c" if code is not None else module, *argv],
+            "cwd": str(cwd or Path.cwd()),
+            "env": dict(os.environ if env is None else env),
+        }
+        streams = [s if isinstance(s, int) else s.fileno() for s in (stdin, stdout, stderr)]
+        connection = socket.socket(socket.AF_UNIX)
+        connection.connect(self._socket)
+        payload = json.dumps(request).encode()
+        socket.send_fds(connection, [len(payload).to_bytes(8, "big")], streams)
+        connection.sendall(payload)
+        return Child(connection)
+
+
+@contextmanager
+def devnull() -> Iterator[IO[bytes]]:
+    with open(os.devnull, "r+b") as stream:
+        yield stream
+
+
+# --------------------------------------------------------------------------- the parent
+
+
+def _serve(listener: socket.socket) -> socket.socket:
+    """Accept requests for ever; return (in a forked monitor) the connection to serve."""
+    while True:
+        connection, _ = listener.accept()
+        if os.fork() == 0:
+            listener.close()
+            return connection
+        connection.close()
+
+
+def _receive(connection: socket.socket) -> tuple[dict[str, Any], list[int]]:
+    header, streams, _, _ = socket.recv_fds(connection, 8, 3)
+    size = int.from_bytes(header, "big")
+    payload = b""
+    while len(payload) < size:
+        payload += connection.recv(size - len(payload))
+    return json.loads(payload), streams
+
+
+def _become(request: dict[str, Any], streams: list[int]) -> None:
+    """In the child: take the request's streams, directory, environment and arguments."""
+    for target, stream in enumerate(streams):
+        os.dup2(stream, target)
+    for stream in streams:
+        if stream > 2:
+            os.close(stream)
+    os.chdir(request["cwd"])
+    os.environ.clear()
+    os.environ.update(request["env"])
+    sys.argv = request["argv"]
+    # As `python -c` puts the working directory first on the path (`-m` its absolute path).
+    sys.path[0] = "" if request["code"] is not None else os.getcwd()
+
+
+def _main() -> None:
+    path, *modules = sys.argv[1:]
+    import importlib
+    import threading
+
+    for name in modules:
+        importlib.import_module(name)
+    # fork() copies only the calling thread: a thread started by an import would be lost.
+    assert threading.active_count() == 1, threading.enumerate()
+    listener = socket.socket(socket.AF_UNIX)
+    listener.bind(path)
+    listener.listen()
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps the monitors
+    print("ready", flush=True)
+    connection = _serve(listener)
+
+    # A monitor: forks the child, tells the test its pid, then its exit status.
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    request, streams = _receive(connection)
+    child = os.fork()
+    if child != 0:
+        for stream in streams:
+            os.close(stream)
+        connection.sendall(f"{child}\n".encode())
+        _, status = os.waitpid(child, 0)
+        connection.sendall(f"{os.waitstatus_to_exitcode(status)}\n".encode())
+        os._exit(0)
+
+    connection.close()
+    _become(request, streams)
+    if request["module"] is not None:
+        import runpy
+
+        runpy.run_module(request["module"], run_name="__main__", alter_sys=True)
+    else:
+        exec(compile(request["code"], "<string>", "exec"), {"__name__": "__main__"})
+    # Falling off the end: the interpreter shuts down as a fresh one would after its script.
+
+
+if __name__ == "__main__":
+    _main()

@@ -1,0 +1,71 @@
+"""The forking parent of tests/prewarmed.py: its children behave as fresh interpreters do."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.prewarmed import Prewarmed, devnull
+
+_REPORT = """
+import os, sys
+print(os.getcwd(), sys.argv, os.environ["PREWARMED_TEST"], sys.path[0] == "", flush=True)
+print("to stderr", file=sys.stderr)
+sys.exit(int(sys.argv[1]))
+"""
+_WAIT_FOR_CTRL_C = "import sys, time\nprint('waiting', flush=True)\ntime.sleep(60)\n"
+
+
+def _fresh(code: str, args: list[str], **streams: Any) -> subprocess.Popen[bytes]:
+    """The same code in a fresh interpreter, to compare with."""
+    return subprocess.Popen([sys.executable, "-c", code, *args], **streams)
+
+
+@pytest.fixture(scope="module")
+def python() -> Iterator[Prewarmed]:
+    with Prewarmed(modules=()) as parent:
+        yield parent
+
+
+def test_a_child_gets_its_arguments_directory_environment_streams_and_exit_code(
+    python: Prewarmed, tmp_path: Path
+) -> None:
+    env = {**os.environ, "PREWARMED_TEST": "yes"}
+    outputs = []
+    for forked in (True, False):
+        out, err = tmp_path / "out", tmp_path / "err"
+        with out.open("wb") as stdout, err.open("wb") as stderr, devnull() as stdin:
+            streams: dict[str, Any] = {"stdin": stdin, "stdout": stdout, "stderr": stderr}
+            if forked:
+                child = python.start(["3"], code=_REPORT, cwd=tmp_path, env=env, **streams)
+                code = child.wait(timeout=30)
+            else:
+                code = _fresh(_REPORT, ["3"], cwd=tmp_path, env=env, **streams).wait(timeout=30)
+        outputs.append((code, out.read_text(), err.read_text()))
+    assert outputs[0] == outputs[1]
+    assert outputs[0] == (3, f"{tmp_path} ['-c', '3'] yes True\n", "to stderr\n")
+
+
+def test_an_uncaught_ctrl_c_ends_a_child_as_it_ends_a_fresh_interpreter(
+    python: Prewarmed,
+) -> None:
+    read, write = os.pipe()
+    with os.fdopen(read, "rb") as waiting, os.fdopen(write, "wb") as output, devnull() as nothing:
+        child = python.start(
+            [], code=_WAIT_FOR_CTRL_C, stdin=nothing, stdout=output, stderr=nothing
+        )
+        fresh = _fresh(_WAIT_FOR_CTRL_C, [], stdin=nothing, stdout=output, stderr=nothing)
+        output.close()
+        assert waiting.readline() == waiting.readline() == b"waiting\n"
+        assert child.poll() is None
+        for process in (child, fresh):
+            process.send_signal(signal.SIGINT)
+        assert child.wait(timeout=30) == fresh.wait(timeout=30) == -signal.SIGINT
+    assert child.poll() == -signal.SIGINT
