@@ -12,7 +12,8 @@ of non-daemon threads, a re-raised SIGINT for an uncaught KeyboardInterrupt), so
 status is the one a fresh interpreter would have. What differs: state a module makes when
 it is imported comes from the parent's environment (rich's consoles read ``COLUMNS`` then).
 
-Run as a script, this file is the parent: ``python prewarmed.py SOCKET MODULE...``.
+Run as a script, this file is the parent (``python prewarmed.py SOCKET MODULE...``) or the
+command that asks it for a child (``python prewarmed.py --relay SOCKET ARG...``).
 """
 
 from __future__ import annotations
@@ -37,6 +38,19 @@ CLI_MODULES = (
     "ecs_scheduler.loader",
     "ecs_scheduler.resources",
     "boto3",
+)
+# ... and what `local`, `demo` and the docs' `Emulator()` import: moto's server and the
+# services the stack and its prerequisites use (each service's urls import its responses and
+# models; moto's EC2 models parse EC2's whole botocore model when imported).
+EMULATOR_MODULES = (
+    *CLI_MODULES,
+    "ecs_scheduler.local",
+    "moto.server",
+    *(
+        f"moto.{service}.urls"
+        for service in ("cloudwatch", "ec2", "ecs", "events", "iam", "kms", "scheduler", "sns")
+    ),
+    *(f"moto.{service}.urls" for service in ("sqs", "sts")),
 )
 
 
@@ -101,11 +115,18 @@ class Prewarmed:
     def __enter__(self) -> Prewarmed:
         directory = self._stack.enter_context(tempfile.TemporaryDirectory())
         self._socket = str(Path(directory, "fork.sock"))
+        import ecs_scheduler
+
+        # The children run the ecs_scheduler this test process imported (a worktree's src/
+        # wins over the editable install), as a fresh interpreter given PYTHONPATH would.
+        source = str(Path(ecs_scheduler.__file__).resolve().parents[1])
+        path = os.pathsep.join(filter(None, [source, os.environ.get("PYTHONPATH")]))
         self._parent = subprocess.Popen(
             [sys.executable, __file__, self._socket, *self._modules],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             text=True,
+            env={**os.environ, "PYTHONPATH": path},
         )
         assert self._parent.stdout is not None
         ready = self._parent.stdout.readline()
@@ -142,12 +163,50 @@ class Prewarmed:
             "env": dict(os.environ if env is None else env),
         }
         streams = [s if isinstance(s, int) else s.fileno() for s in (stdin, stdout, stderr)]
-        connection = socket.socket(socket.AF_UNIX)
-        connection.connect(self._socket)
-        payload = json.dumps(request).encode()
-        socket.send_fds(connection, [len(payload).to_bytes(8, "big")], streams)
-        connection.sendall(payload)
-        return Child(connection)
+        return _request(self._socket, request, streams)
+
+    def command(self, directory: Path, name: str = "ecs-scheduler") -> Path:
+        """Write ``directory/name``, a command that runs ``python -m ecs_scheduler "$@"`` as a
+        child of this parent: put ``directory`` first on PATH. It passes on its streams,
+        directory and environment, relays SIGINT, SIGTERM and SIGHUP to the child, and ends
+        as the child ended. It starts in about 30 ms: its Python imports nothing but this file.
+        """
+        script = directory / name
+        script.write_text(
+            f'#!/bin/sh\nexec "{sys.executable}" -I -S "{__file__}" --relay "{self._socket}" '
+            '"$@"\n',
+            encoding="utf-8",
+        )
+        script.chmod(0o755)
+        return script
+
+
+def _request(path: str, request: dict[str, Any], streams: list[int]) -> Child:
+    connection = socket.socket(socket.AF_UNIX)
+    connection.connect(path)
+    payload = json.dumps(request).encode()
+    socket.send_fds(connection, [len(payload).to_bytes(8, "big")], streams)
+    connection.sendall(payload)
+    return Child(connection)
+
+
+def _relay(path: str, argv: list[str]) -> None:
+    """The command ``Prewarmed.command`` writes: ``python -m ecs_scheduler *argv``, forked."""
+    request = {
+        "code": None,
+        "module": "ecs_scheduler",
+        "argv": ["ecs_scheduler", *argv],
+        "cwd": os.getcwd(),
+        "env": dict(os.environ),
+    }
+    child = _request(path, request, [0, 1, 2])
+    for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(number, lambda received, _: child.send_signal(received))
+    code = child.wait()
+    if code < 0:  # killed by a signal: so is this process, for its parent to see
+        signal.signal(-code, signal.SIG_DFL)
+        os.kill(os.getpid(), -code)
+    sys.exit(code)
 
 
 @contextmanager
@@ -194,6 +253,9 @@ def _become(request: dict[str, Any], streams: list[int]) -> None:
 
 
 def _main() -> None:
+    if sys.argv[1] == "--relay":
+        _relay(sys.argv[2], sys.argv[3:])
+        return
     path, *modules = sys.argv[1:]
     import importlib
     import threading

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import EXAMPLES_DIR
 from tests.prewarmed import Prewarmed, devnull
 
 _REPORT = """
@@ -69,3 +70,24 @@ def test_an_uncaught_ctrl_c_ends_a_child_as_it_ends_a_fresh_interpreter(
             process.send_signal(signal.SIGINT)
         assert child.wait(timeout=30) == fresh.wait(timeout=30) == -signal.SIGINT
     assert child.poll() == -signal.SIGINT
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["validate", "-c", str(EXAMPLES_DIR / "daily-report.yaml")], ["validate", "--no-such"]],
+    ids=["valid", "usage-error"],
+)
+def test_the_relay_command_ends_as_python_dash_m_ends(
+    python: Prewarmed, tmp_path: Path, args: list[str]
+) -> None:
+    relay = python.command(tmp_path)
+    forked = subprocess.run([relay, *args], capture_output=True, text=True, check=False)
+    fresh = subprocess.run(
+        [sys.executable, "-m", "ecs_scheduler", *args], capture_output=True, text=True, check=False
+    )
+    assert (forked.returncode, forked.stdout, forked.stderr) == (
+        fresh.returncode,
+        fresh.stdout,
+        fresh.stderr,
+    )
+    assert forked.returncode == (0 if args[-1].endswith(".yaml") else 2)
