@@ -12,7 +12,7 @@ of non-daemon threads, a re-raised SIGINT for an uncaught KeyboardInterrupt), so
 status is the one a fresh interpreter would have. What differs: state a module makes when
 it is imported comes from the parent's environment (rich's consoles read ``COLUMNS`` then).
 
-Run as a script, this file is the parent (``python prewarmed.py SOCKET MODULE...``) or the
+Run as a script, this file is the parent (``python prewarmed.py SOCKET PRELUDE MODULE...``) or the
 command that asks it for a child (``python prewarmed.py --relay SOCKET ARG...``).
 """
 
@@ -106,8 +106,10 @@ class Child:
 class Prewarmed:
     """The forking parent, started with ``with Prewarmed(modules) as python:``."""
 
-    def __init__(self, modules: Sequence[str] = CLI_MODULES) -> None:
+    def __init__(self, modules: Sequence[str] = CLI_MODULES, *, prelude: str = "") -> None:
+        """``prelude``: Python each child runs before its command (a test's monkeypatch)."""
         self._modules = tuple(modules)
+        self._prelude = prelude
         self._stack = ExitStack()
         self._socket = ""
         self._parent: subprocess.Popen[str] | None = None
@@ -122,7 +124,7 @@ class Prewarmed:
         source = str(Path(ecs_scheduler.__file__).resolve().parents[1])
         path = os.pathsep.join(filter(None, [source, os.environ.get("PYTHONPATH")]))
         self._parent = subprocess.Popen(
-            [sys.executable, __file__, self._socket, *self._modules],
+            [sys.executable, __file__, self._socket, self._prelude, *self._modules],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             text=True,
@@ -256,7 +258,7 @@ def _main() -> None:
     if sys.argv[1] == "--relay":
         _relay(sys.argv[2], sys.argv[3:])
         return
-    path, *modules = sys.argv[1:]
+    path, prelude, *modules = sys.argv[1:]
     import importlib
     import threading
 
@@ -285,6 +287,7 @@ def _main() -> None:
 
     connection.close()
     _become(request, streams)
+    exec(compile(prelude, "<prelude>", "exec"), {"__name__": "__prelude__"})
     if request["module"] is not None:
         import runpy
 

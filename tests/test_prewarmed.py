@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import EXAMPLES_DIR
-from tests.prewarmed import Prewarmed, devnull
+from tests.prewarmed import Child, Prewarmed, devnull
 
 _REPORT = """
 import os, sys
@@ -57,19 +57,24 @@ def test_a_child_gets_its_arguments_directory_environment_streams_and_exit_code(
 def test_an_uncaught_ctrl_c_ends_a_child_as_it_ends_a_fresh_interpreter(
     python: Prewarmed,
 ) -> None:
-    read, write = os.pipe()
-    with os.fdopen(read, "rb") as waiting, os.fdopen(write, "wb") as output, devnull() as nothing:
-        child = python.start(
-            [], code=_WAIT_FOR_CTRL_C, stdin=nothing, stdout=output, stderr=nothing
-        )
-        fresh = _fresh(_WAIT_FOR_CTRL_C, [], stdin=nothing, stdout=output, stderr=nothing)
-        output.close()
-        assert waiting.readline() == waiting.readline() == b"waiting\n"
-        assert child.poll() is None
-        for process in (child, fresh):
+    codes = []
+    for forked in (True, False):
+        read, write = os.pipe()
+        with os.fdopen(read, "rb") as waiting, devnull() as nothing:
+            with os.fdopen(write, "wb") as output:
+                streams: dict[str, Any] = {"stdin": nothing, "stdout": output, "stderr": nothing}
+                if forked:
+                    process: Child | subprocess.Popen[bytes] = python.start(
+                        [], code=_WAIT_FOR_CTRL_C, **streams
+                    )
+                else:
+                    process = _fresh(_WAIT_FOR_CTRL_C, [], **streams)
+            assert waiting.readline() == b"waiting\n"
+            assert process.poll() is None
             process.send_signal(signal.SIGINT)
-        assert child.wait(timeout=30) == fresh.wait(timeout=30) == -signal.SIGINT
-    assert child.poll() == -signal.SIGINT
+            codes.append(process.wait(timeout=30))
+            assert process.poll() == codes[-1]
+    assert codes == [-signal.SIGINT, -signal.SIGINT]
 
 
 @pytest.mark.parametrize(
@@ -91,3 +96,15 @@ def test_the_relay_command_ends_as_python_dash_m_ends(
         fresh.stderr,
     )
     assert forked.returncode == (0 if args[-1].endswith(".yaml") else 2)
+
+
+def test_each_child_runs_the_prelude_before_its_command(tmp_path: Path) -> None:
+    prelude = "import builtins\nbuiltins.PRELUDE_RAN = True\n"
+    out = tmp_path / "out"
+    with Prewarmed(modules=(), prelude=prelude) as python, devnull() as nothing:
+        for _ in range(2):
+            with out.open("wb") as stdout:
+                code = "import builtins\nprint(builtins.PRELUDE_RAN)"
+                child = python.start([], code=code, stdin=nothing, stdout=stdout, stderr=nothing)
+                assert child.wait(timeout=30) == 0
+            assert out.read_text() == "True\n"

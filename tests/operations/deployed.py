@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import urllib.request
 from collections.abc import Iterator, Mapping
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -131,27 +131,22 @@ def poll_quickly(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(operations, "TASK_POLL_SECONDS", 0.1)
 
 
-def tasks_never_stop(endpoint_url: str) -> AbstractContextManager[None]:
+# The same for the commands of a test, as the prelude of tests/prewarmed.py's children.
+POLL_QUICKLY = """
+from ecs_scheduler.engines.aws import operations
+operations.RECEIVE_WAIT_SECONDS = 0
+operations.TASK_POLL_SECONDS = 0.1
+"""
+
+
+@contextmanager
+def tasks_never_stop(endpoint_url: str) -> Iterator[None]:
     """Keep the emulator's ECS tasks RUNNING until stopped, as a long real task would be.
 
     moto moves a task one state further at each DescribeTasks unless told otherwise, through
     its state manager (moto's documentation, "State Manager").
     """
-    return _task_transition(endpoint_url, {"progression": "manual", "times": 1_000_000})
-
-
-def tasks_stop_at_once(endpoint_url: str) -> AbstractContextManager[None]:
-    """Let the emulator's ECS tasks be STOPPED by the first DescribeTasks, as a short task is.
-
-    By default moto needs four DescribeTasks to take a task from RUNNING to STOPPED, and
-    ``run --wait`` sleeps its poll interval (5 s) between two of them.
-    """
-    return _task_transition(endpoint_url, {"progression": "immediate"})
-
-
-@contextmanager
-def _task_transition(endpoint_url: str, transition: dict[str, Any]) -> Iterator[None]:
-    _moto_api(endpoint_url, "set-transition", transition)
+    _moto_api(endpoint_url, "set-transition", {"progression": "manual", "times": 1_000_000})
     try:
         yield
     finally:
