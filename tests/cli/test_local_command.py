@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import textwrap
 import time
 import tomllib
@@ -16,6 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import pytest
 
@@ -32,6 +34,7 @@ from ecs_scheduler.local import (
 from ecs_scheduler.resources import build
 from tests.cli.runner import run_cli_in_subprocess
 from tests.conftest import EXAMPLES_DIR, REGION, REPO_ROOT
+from tests.prewarmed import EMULATOR_MODULES, Child, Prewarmed, devnull
 
 CLI = [sys.executable, "-m", "ecs_scheduler"]
 
@@ -62,9 +65,19 @@ def test_demo_runs_from_another_directory_through_python_dash_m(tmp_path: Path) 
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.fixture(scope="module")
+def python() -> Iterator[Prewarmed]:
+    """Forks each command from a Python that imported the CLI and moto's server once
+    (tests/prewarmed.py); test_demo_runs_from_another_directory... keeps `python -m`."""
+    with Prewarmed(EMULATOR_MODULES) as parent:
+        yield parent
+
+
 @dataclass
 class Serving:
-    process: subprocess.Popen[str]
+    python: Prewarmed
+    process: Child
+    stdout: IO[str]
     lines: list[str]
 
     @property
@@ -82,43 +95,44 @@ class Serving:
         return Path(commands[0].split(" -c ", 1)[1].strip())
 
     def run(self, *args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [*CLI, *args, "-c", str(self.config)],
-            capture_output=True,
-            text=True,
-            env=self.environment,
-            timeout=120,
-            check=False,
-        )
+        return self.python.run([*args, "-c", str(self.config)], env=self.environment, timeout=120)
 
 
 @contextmanager
-def serving(*args: str) -> Iterator[Serving]:
+def serving(python: Prewarmed, *args: str) -> Iterator[Serving]:
     """Start a serving command, wait for its ready line, and always stop it afterwards."""
-    process = subprocess.Popen(
-        [*CLI, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
-    lines: list[str] = []
-    try:
-        assert process.stdout is not None
-        for line in process.stdout:
-            lines.append(line.rstrip("\n"))
-            if line.strip() == READY_LINE:
-                break
-        else:
-            pytest.fail(f"no ready line; stdout {lines}, stderr {process.communicate()[1]}")
-        yield Serving(process, lines)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+    read, write = os.pipe()
+    with (
+        os.fdopen(read, encoding="utf-8") as stdout,
+        tempfile.TemporaryFile() as stderr,
+        devnull() as stdin,
+    ):
+        with os.fdopen(write, "wb") as output:
+            process = python.start(
+                args, module="ecs_scheduler", stdin=stdin, stdout=output, stderr=stderr
+            )
+        lines: list[str] = []
+        try:
+            for line in stdout:
+                lines.append(line.rstrip("\n"))
+                if line.strip() == READY_LINE:
+                    break
+            else:
+                stderr.seek(0)
+                pytest.fail(f"no ready line; stdout {lines}, stderr {stderr.read().decode()}")
+            yield Serving(python, process, stdout, lines)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
 
 
 def interrupt(serve: Serving, signal_number: int = signal.SIGINT) -> tuple[int, str, float]:
     started = time.monotonic()
     serve.process.send_signal(signal_number)
-    stdout, _ = serve.process.communicate(timeout=60)
-    return serve.process.returncode, stdout, time.monotonic() - started
+    stdout = serve.stdout.read()
+    code = serve.process.wait(timeout=60)
+    return code, stdout, time.monotonic() - started
 
 
 def free_port() -> int:
@@ -129,10 +143,10 @@ def free_port() -> int:
 
 
 @pytest.mark.slow
-def test_local_serves_the_users_config_until_ctrl_c() -> None:
+def test_local_serves_the_users_config_until_ctrl_c(python: Prewarmed) -> None:
     port = free_port()
     config = EXAMPLES_DIR / "multi-schedule.yaml"
-    with serving("local", "-c", str(config), "--port", str(port)) as serve:
+    with serving(python, "local", "-c", str(config), "--port", str(port)) as serve:
         assert serve.environment["AWS_ENDPOINT_URL"] == f"http://127.0.0.1:{port}"
         assert serve.environment["AWS_ACCESS_KEY_ID"]
         assert serve.environment["AWS_SECRET_ACCESS_KEY"]
@@ -159,8 +173,8 @@ def test_local_serves_the_users_config_until_ctrl_c() -> None:
 
 
 @pytest.mark.slow
-def test_demo_keep_keeps_the_applied_stack_until_ctrl_c() -> None:
-    with serving("demo", "--keep") as serve:
+def test_demo_keep_keeps_the_applied_stack_until_ctrl_c(python: Prewarmed) -> None:
+    with serving(python, "demo", "--keep") as serve:
         assert not any("Destroyed." in line for line in serve.lines)
         outputs = serve.run("outputs", "--json")
         assert outputs.returncode == 0, outputs.stderr
@@ -268,10 +282,12 @@ def test_local_keeps_the_configs_names_and_creates_its_containers(
 
 
 @pytest.mark.slow
-def test_ctrl_c_right_after_the_ready_line_stops_cleanly_and_prints_it_once() -> None:
+def test_ctrl_c_right_after_the_ready_line_stops_cleanly_and_prints_it_once(
+    python: Prewarmed,
+) -> None:
     """Regression: rich re-printed its buffer when Ctrl-C landed during the ready line."""
     for _ in range(2):
-        with serving("local", "-c", str(EXAMPLES_DIR / "daily-report.yaml")) as serve:
+        with serving(python, "local", "-c", str(EXAMPLES_DIR / "daily-report.yaml")) as serve:
             code, stdout, _ = interrupt(serve)
         assert code == 0
         assert READY_LINE not in stdout  # it was read before the interrupt, and only once
@@ -279,8 +295,8 @@ def test_ctrl_c_right_after_the_ready_line_stops_cleanly_and_prints_it_once() ->
 
 
 @pytest.mark.slow
-def test_sigterm_stops_local_like_ctrl_c() -> None:
-    with serving("local", "-c", str(EXAMPLES_DIR / "daily-report.yaml")) as serve:
+def test_sigterm_stops_local_like_ctrl_c(python: Prewarmed) -> None:
+    with serving(python, "local", "-c", str(EXAMPLES_DIR / "daily-report.yaml")) as serve:
         code, stdout, _ = interrupt(serve, signal.SIGTERM)
     assert code == 0
     assert "Stopped the emulator." in stdout
