@@ -9,14 +9,16 @@ from __future__ import annotations
 import os
 import random
 import signal
-import subprocess
-import sys
+import tempfile
+import time
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from types import SimpleNamespace
+from typing import IO, Any
 
+import botocore.endpoint
 import botocore.session
 import pytest
 import yaml
@@ -30,10 +32,22 @@ from ecs_scheduler.naming import TAG_STACK
 from ecs_scheduler.resources import DesiredState, build
 from tests.conftest import REGION, REPO_ROOT, EmulatedAccount
 from tests.engines.aws.fault_proxy import FaultKind, FaultProxy
+from tests.prewarmed import Child, Prewarmed, devnull
 
 pytestmark = pytest.mark.slow
 
 _THROTTLING_CODES = frozenset(ThrottledRetryableChecker._THROTTLED_ERROR_CODES)
+
+
+@pytest.fixture(autouse=True)
+def _retries_wait_a_tenth(monkeypatch: pytest.MonkeyPatch) -> None:
+    """botocore sleeps before each retry, a random part of 1 s, 2 s, 4 s... (the jittered
+    exponential backoff of botocore.retries; the sleep itself is in botocore.endpoint). These
+    tests count attempts and check convergence: a tenth of each sleep keeps what they prove
+    and drops most of the waiting."""
+    monkeypatch.setattr(
+        botocore.endpoint, "time", SimpleNamespace(sleep=lambda seconds: time.sleep(seconds / 10))
+    )
 
 
 def _stack_config(
@@ -230,37 +244,58 @@ print("applied", flush=True)
 """
 
 
+@pytest.fixture(scope="module")
+def python() -> Iterator[Prewarmed]:
+    """Forks each applying process from a Python that imported the engine once."""
+    with Prewarmed() as parent:
+        yield parent
+
+
+def _ended(child: Child, stdout: IO[str], stderr: IO[bytes]) -> tuple[str, str]:
+    """The rest of the child's output once it has ended, as ``communicate`` returns it."""
+    rest = stdout.read()
+    child.wait(timeout=30)
+    stderr.seek(0)
+    return rest, stderr.read().decode()
+
+
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_apply_killed_at_a_random_point_converges_on_the_next_apply(
-    emulated_account: EmulatedAccount, tmp_path: Path, seed: int
+    python: Prewarmed, emulated_account: EmulatedAccount, tmp_path: Path, seed: int
 ) -> None:
     config = _stack_config(
         emulated_account, tmp_path / "stack.yaml", jobs=3, additional_schedules=12
     )
     desired = _desired(config)
-    child = subprocess.Popen(
-        [sys.executable, "-c", _APPLY_IN_CHILD, str(config), emulated_account.endpoint_url, REGION],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=REPO_ROOT,
-        env={**os.environ, "PYTHONPATH": str(REPO_ROOT / "src")},
-    )
-    assert child.stdout is not None
-    try:
-        first = child.stdout.readline().split()
-        assert first[:1] == ["changes"], child.communicate(timeout=30)
-        total = int(first[1])
-        kill_after = random.Random(seed).randrange(total)
-        done = 0
-        while done < kill_after:
-            line = child.stdout.readline()
-            assert line.startswith("done"), (line, child.communicate(timeout=30))
-            done += 1
-        child.send_signal(signal.SIGKILL)
-    finally:
-        child.kill()
-        rest, _ = child.communicate(timeout=30)
+    read, write = os.pipe()
+    with (
+        os.fdopen(read, encoding="utf-8") as stdout,
+        tempfile.TemporaryFile() as stderr,
+        devnull() as stdin,
+    ):
+        with os.fdopen(write, "wb") as output:
+            child = python.start(
+                [str(config), emulated_account.endpoint_url, REGION],
+                code=_APPLY_IN_CHILD,
+                stdin=stdin,
+                stdout=output,
+                stderr=stderr,
+                cwd=REPO_ROOT,
+            )
+        try:
+            first = stdout.readline().split()
+            assert first[:1] == ["changes"], _ended(child, stdout, stderr)
+            total = int(first[1])
+            kill_after = random.Random(seed).randrange(total)
+            done = 0
+            while done < kill_after:
+                line = stdout.readline()
+                assert line.startswith("done"), (line, _ended(child, stdout, stderr))
+                done += 1
+            child.send_signal(signal.SIGKILL)
+        finally:
+            child.kill()
+            rest, _ = _ended(child, stdout, stderr)
     assert child.returncode == -signal.SIGKILL
     assert "applied" not in rest.split()
 
