@@ -28,6 +28,7 @@ import sys
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager, suppress
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
@@ -102,6 +103,20 @@ class Child:
             self._received += chunk
         line, self._received = self._received.split(b"\n", 1)
         return line
+
+
+@dataclass(frozen=True)
+class Piped:
+    child: Child
+    stdout: IO[str]
+    stderr: IO[bytes]
+
+    def ended(self, timeout: float = 60) -> tuple[str, str]:
+        """The rest of stdout and all of stderr once the child has ended (``communicate``)."""
+        rest = self.stdout.read()
+        self.child.wait(timeout=timeout)
+        self.stderr.seek(0)
+        return rest, self.stderr.read().decode()
 
 
 class Prewarmed:
@@ -188,6 +203,42 @@ class Prewarmed:
             )
             code = child.wait(timeout=timeout)
             return subprocess.CompletedProcess([module, *argv], code, _text(stdout), _text(stderr))
+
+    @contextmanager
+    def piped(
+        self,
+        argv: Sequence[str],
+        *,
+        code: str | None = None,
+        module: str | None = None,
+        cwd: Path | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> Iterator[Piped]:
+        """A child whose stdout is a pipe to read as it writes, its stderr a file; killed on
+        leaving if it still runs."""
+        read, write = os.pipe()
+        with (
+            os.fdopen(read, encoding="utf-8") as stdout,
+            tempfile.TemporaryFile() as stderr,
+            devnull() as stdin,
+        ):
+            with os.fdopen(write, "wb") as output:
+                child = self.start(
+                    argv,
+                    code=code,
+                    module=module,
+                    stdin=stdin,
+                    stdout=output,
+                    stderr=stderr,
+                    cwd=cwd,
+                    env=env,
+                )
+            try:
+                yield Piped(child, stdout, stderr)
+            finally:
+                if child.poll() is None:
+                    child.kill()
+                    child.wait()
 
     def command(self, directory: Path, name: str = "ecs-scheduler") -> Path:
         """Write ``directory/name``, a command that runs ``python -m ecs_scheduler "$@"`` as a

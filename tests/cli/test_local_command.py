@@ -9,7 +9,6 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import textwrap
 import time
 import tomllib
@@ -17,7 +16,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
 
 import pytest
 
@@ -34,7 +32,7 @@ from ecs_scheduler.local import (
 from ecs_scheduler.resources import build
 from tests.cli.runner import run_cli_in_subprocess
 from tests.conftest import EXAMPLES_DIR, REGION, REPO_ROOT
-from tests.prewarmed import EMULATOR_MODULES, Child, Prewarmed, devnull
+from tests.prewarmed import EMULATOR_MODULES, Piped, Prewarmed
 
 CLI = [sys.executable, "-m", "ecs_scheduler"]
 
@@ -76,8 +74,7 @@ def python() -> Iterator[Prewarmed]:
 @dataclass
 class Serving:
     python: Prewarmed
-    process: Child
-    stdout: IO[str]
+    process: Piped
     lines: list[str]
 
     @property
@@ -101,38 +98,22 @@ class Serving:
 @contextmanager
 def serving(python: Prewarmed, *args: str) -> Iterator[Serving]:
     """Start a serving command, wait for its ready line, and always stop it afterwards."""
-    read, write = os.pipe()
-    with (
-        os.fdopen(read, encoding="utf-8") as stdout,
-        tempfile.TemporaryFile() as stderr,
-        devnull() as stdin,
-    ):
-        with os.fdopen(write, "wb") as output:
-            process = python.start(
-                args, module="ecs_scheduler", stdin=stdin, stdout=output, stderr=stderr
-            )
+    with python.piped(args, module="ecs_scheduler") as started:
         lines: list[str] = []
-        try:
-            for line in stdout:
-                lines.append(line.rstrip("\n"))
-                if line.strip() == READY_LINE:
-                    break
-            else:
-                stderr.seek(0)
-                pytest.fail(f"no ready line; stdout {lines}, stderr {stderr.read().decode()}")
-            yield Serving(python, process, stdout, lines)
-        finally:
-            if process.poll() is None:
-                process.kill()
-                process.wait()
+        for line in started.stdout:
+            lines.append(line.rstrip("\n"))
+            if line.strip() == READY_LINE:
+                break
+        else:
+            pytest.fail(f"no ready line; stdout {lines}, stderr {started.ended()[1]}")
+        yield Serving(python, started, lines)
 
 
 def interrupt(serve: Serving, signal_number: int = signal.SIGINT) -> tuple[int, str, float]:
     started = time.monotonic()
-    serve.process.send_signal(signal_number)
-    stdout = serve.stdout.read()
-    code = serve.process.wait(timeout=60)
-    return code, stdout, time.monotonic() - started
+    serve.process.child.send_signal(signal_number)
+    stdout, _ = serve.process.ended()
+    return serve.process.child.wait(), stdout, time.monotonic() - started
 
 
 def free_port() -> int:

@@ -6,17 +6,15 @@ it, kills are SIGKILLs of a real process applying through the library.
 
 from __future__ import annotations
 
-import os
 import random
 import signal
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import SimpleNamespace
-from typing import IO, Any
+from typing import Any
 
 import botocore.endpoint
 import botocore.session
@@ -32,7 +30,7 @@ from ecs_scheduler.naming import TAG_STACK
 from ecs_scheduler.resources import DesiredState, build
 from tests.conftest import REGION, REPO_ROOT, EmulatedAccount
 from tests.engines.aws.fault_proxy import FaultKind, FaultProxy
-from tests.prewarmed import Child, Prewarmed, devnull
+from tests.prewarmed import Prewarmed
 
 pytestmark = pytest.mark.slow
 
@@ -251,14 +249,6 @@ def python() -> Iterator[Prewarmed]:
         yield parent
 
 
-def _ended(child: Child, stdout: IO[str], stderr: IO[bytes]) -> tuple[str, str]:
-    """The rest of the child's output once it has ended, as ``communicate`` returns it."""
-    rest = stdout.read()
-    child.wait(timeout=30)
-    stderr.seek(0)
-    return rest, stderr.read().decode()
-
-
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_apply_killed_at_a_random_point_converges_on_the_next_apply(
     python: Prewarmed, emulated_account: EmulatedAccount, tmp_path: Path, seed: int
@@ -267,35 +257,20 @@ def test_apply_killed_at_a_random_point_converges_on_the_next_apply(
         emulated_account, tmp_path / "stack.yaml", jobs=3, additional_schedules=12
     )
     desired = _desired(config)
-    read, write = os.pipe()
-    with (
-        os.fdopen(read, encoding="utf-8") as stdout,
-        tempfile.TemporaryFile() as stderr,
-        devnull() as stdin,
-    ):
-        with os.fdopen(write, "wb") as output:
-            child = python.start(
-                [str(config), emulated_account.endpoint_url, REGION],
-                code=_APPLY_IN_CHILD,
-                stdin=stdin,
-                stdout=output,
-                stderr=stderr,
-                cwd=REPO_ROOT,
-            )
-        try:
-            first = stdout.readline().split()
-            assert first[:1] == ["changes"], _ended(child, stdout, stderr)
-            total = int(first[1])
-            kill_after = random.Random(seed).randrange(total)
-            done = 0
-            while done < kill_after:
-                line = stdout.readline()
-                assert line.startswith("done"), (line, _ended(child, stdout, stderr))
-                done += 1
-            child.send_signal(signal.SIGKILL)
-        finally:
-            child.kill()
-            rest, _ = _ended(child, stdout, stderr)
+    args = [str(config), emulated_account.endpoint_url, REGION]
+    with python.piped(args, code=_APPLY_IN_CHILD, cwd=REPO_ROOT) as applying:
+        child = applying.child
+        first = applying.stdout.readline().split()
+        assert first[:1] == ["changes"], applying.ended()
+        total = int(first[1])
+        kill_after = random.Random(seed).randrange(total)
+        done = 0
+        while done < kill_after:
+            line = applying.stdout.readline()
+            assert line.startswith("done"), (line, applying.ended())
+            done += 1
+        child.send_signal(signal.SIGKILL)
+        rest, _ = applying.ended()
     assert child.returncode == -signal.SIGKILL
     assert "applied" not in rest.split()
 
