@@ -13,12 +13,15 @@ status is the one a fresh interpreter would have. What differs: state a module m
 it is imported comes from the parent's environment (rich's consoles read ``COLUMNS`` then),
 and the objects the imports made are never collected (``gc.freeze``).
 
-Run as a script, this file is the parent (``python prewarmed.py SOCKET PRELUDE MODULE...``) or the
-command that asks it for a child (``python prewarmed.py --relay SOCKET ARG...``).
+``shared()`` is one parent for every test of a test process (an xdist worker), started on
+first use. Run as a script, this file is that parent (``python prewarmed.py SOCKET
+MODULE...``) or the command that asks it for a child (``python prewarmed.py --relay SOCKET
+PRELUDE_FILE ARG...``).
 """
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import signal
@@ -122,10 +125,8 @@ class Piped:
 class Prewarmed:
     """The forking parent, started with ``with Prewarmed(modules) as python:``."""
 
-    def __init__(self, modules: Sequence[str] = CLI_MODULES, *, prelude: str = "") -> None:
-        """``prelude``: Python each child runs before its command (a test's monkeypatch)."""
+    def __init__(self, modules: Sequence[str] = CLI_MODULES) -> None:
         self._modules = tuple(modules)
-        self._prelude = prelude
         self._stack = ExitStack()
         self._socket = ""
         self._parent: subprocess.Popen[str] | None = None
@@ -140,7 +141,7 @@ class Prewarmed:
         source = str(Path(ecs_scheduler.__file__).resolve().parents[1])
         path = os.pathsep.join(filter(None, [source, os.environ.get("PYTHONPATH")]))
         self._parent = subprocess.Popen(
-            [sys.executable, __file__, self._socket, self._prelude, *self._modules],
+            [sys.executable, __file__, self._socket, *self._modules],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             text=True,
@@ -170,8 +171,12 @@ class Prewarmed:
         stderr: IO[Any] | int,
         cwd: Path | None = None,
         env: Mapping[str, str] | None = None,
+        prelude: str = "",
     ) -> Child:
-        """Fork a child running ``python -c code *argv`` or ``python -m module *argv``."""
+        """Fork a child running ``python -c code *argv`` or ``python -m module *argv``.
+
+        ``prelude``: Python the child runs first (a test's monkeypatch, for a child).
+        """
         assert (code is None) != (module is None), "give either code or module"
         request = {
             "code": code,
@@ -179,6 +184,7 @@ class Prewarmed:
             "argv": ["-c" if code is not None else module, *argv],
             "cwd": str(cwd or Path.cwd()),
             "env": dict(os.environ if env is None else env),
+            "prelude": prelude,
         }
         streams = [s if isinstance(s, int) else s.fileno() for s in (stdin, stdout, stderr)]
         return _request(self._socket, request, streams)
@@ -240,16 +246,19 @@ class Prewarmed:
                     child.kill()
                     child.wait()
 
-    def command(self, directory: Path, name: str = "ecs-scheduler") -> Path:
+    def command(self, directory: Path, name: str = "ecs-scheduler", prelude: str = "") -> Path:
         """Write ``directory/name``, a command that runs ``python -m ecs_scheduler "$@"`` as a
-        child of this parent: put ``directory`` first on PATH. It passes on its streams,
-        directory and environment, relays SIGINT, SIGTERM and SIGHUP to the child, and ends
-        as the child ended. It starts in about 30 ms: its Python imports nothing but this file.
+        child of this parent (after ``prelude``): put ``directory`` first on PATH. It passes
+        on its streams, directory and environment, relays SIGINT, SIGTERM and SIGHUP to the
+        child, and ends as the child ended. It starts in about 30 ms: its Python imports
+        nothing but this file.
         """
         script = directory / name
+        prelude_file = directory / f".{name}.prelude.py"
+        prelude_file.write_text(prelude, encoding="utf-8")
         script.write_text(
             f'#!/bin/sh\nexec "{sys.executable}" -I -S "{__file__}" --relay "{self._socket}" '
-            '"$@"\n',
+            f'"{prelude_file}" "$@"\n',
             encoding="utf-8",
         )
         script.chmod(0o755)
@@ -265,7 +274,7 @@ def _request(path: str, request: dict[str, Any], streams: list[int]) -> Child:
     return Child(connection)
 
 
-def _relay(path: str, argv: list[str]) -> None:
+def _relay(path: str, prelude: Path, argv: list[str]) -> None:
     """The command ``Prewarmed.command`` writes: ``python -m ecs_scheduler *argv``, forked."""
     request = {
         "code": None,
@@ -273,6 +282,7 @@ def _relay(path: str, argv: list[str]) -> None:
         "argv": ["ecs_scheduler", *argv],
         "cwd": os.getcwd(),
         "env": dict(os.environ),
+        "prelude": prelude.read_text(encoding="utf-8"),
     }
     child = _request(path, request, [0, 1, 2])
     for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
@@ -282,6 +292,19 @@ def _relay(path: str, argv: list[str]) -> None:
         signal.signal(-code, signal.SIG_DFL)
         os.kill(os.getpid(), -code)
     sys.exit(code)
+
+
+_shared: Prewarmed | None = None
+
+
+def shared() -> Prewarmed:
+    """The test process's parent, importing ``EMULATOR_MODULES``: started on first use (a few
+    seconds, once), stopped when the test process exits."""
+    global _shared  # noqa: PLW0603 (one per process, as the emulator fixture is)
+    if _shared is None:
+        _shared = Prewarmed(EMULATOR_MODULES).__enter__()
+        atexit.register(_shared.__exit__)
+    return _shared
 
 
 @contextmanager
@@ -335,9 +358,9 @@ def _become(request: dict[str, Any], streams: list[int]) -> None:
 
 def _main() -> None:
     if sys.argv[1] == "--relay":
-        _relay(sys.argv[2], sys.argv[3:])
+        _relay(sys.argv[2], Path(sys.argv[3]), sys.argv[4:])
         return
-    path, prelude, *modules = sys.argv[1:]
+    path, *modules = sys.argv[1:]
     import importlib
     import threading
 
@@ -372,7 +395,7 @@ def _main() -> None:
 
     connection.close()
     _become(request, streams)
-    exec(compile(prelude, "<prelude>", "exec"), {"__name__": "__prelude__"})
+    exec(compile(request["prelude"], "<prelude>", "exec"), {"__name__": "__prelude__"})
     if request["module"] is not None:
         import runpy
 

@@ -49,7 +49,7 @@ from ecs_scheduler.cli import READY_LINE
 from ecs_scheduler.loader import loads
 from ecs_scheduler.local import emulator_environment
 from tests.conftest import REPO_ROOT, EmulatedAccount
-from tests.prewarmed import EMULATOR_MODULES, Prewarmed, devnull
+from tests.prewarmed import Prewarmed, devnull, shared
 
 # Pages whose examples need a deployed stack with state of its own (dead letters, running
 # tasks) run in a test that prepares it; every other page runs here.
@@ -134,11 +134,10 @@ def shell_commands(text: str, *, prompted: bool = False) -> Iterator[Command]:
 
 
 @pytest.fixture(scope="module")
-def python() -> Iterator[Prewarmed]:
+def python() -> Prewarmed:
     """Each `ecs-scheduler` and each page's Python is forked from a Python that imported the
     CLI and the emulator once (tests/prewarmed.py), not started and importing anew."""
-    with Prewarmed(EMULATOR_MODULES) as parent:
-        yield parent
+    return shared()
 
 
 @pytest.fixture

@@ -98,13 +98,14 @@ def test_the_relay_command_ends_as_python_dash_m_ends(
     assert forked.returncode == (0 if args[-1].endswith(".yaml") else 2)
 
 
-def test_each_child_runs_the_prelude_before_its_command(tmp_path: Path) -> None:
-    prelude = "import builtins\nbuiltins.PRELUDE_RAN = True\n"
+def test_a_child_runs_its_prelude_before_its_command(python: Prewarmed, tmp_path: Path) -> None:
     out = tmp_path / "out"
-    with Prewarmed(modules=(), prelude=prelude) as python, devnull() as nothing:
-        for _ in range(2):
+    code = "import builtins\nprint(getattr(builtins, 'PRELUDE_RAN', False))"
+    with devnull() as nothing:
+        for prelude in ("import builtins\nbuiltins.PRELUDE_RAN = True\n", ""):
             with out.open("wb") as stdout:
-                code = "import builtins\nprint(builtins.PRELUDE_RAN)"
-                child = python.start([], code=code, stdin=nothing, stdout=stdout, stderr=nothing)
+                child = python.start(
+                    [], code=code, prelude=prelude, stdin=nothing, stdout=stdout, stderr=nothing
+                )
                 assert child.wait(timeout=30) == 0
-            assert out.read_text() == "True\n"
+            assert out.read_text() == f"{bool(prelude)}\n"

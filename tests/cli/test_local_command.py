@@ -32,7 +32,7 @@ from ecs_scheduler.local import (
 from ecs_scheduler.resources import build
 from tests.cli.runner import run_cli_in_subprocess
 from tests.conftest import EXAMPLES_DIR, REGION, REPO_ROOT
-from tests.prewarmed import EMULATOR_MODULES, Piped, Prewarmed
+from tests.prewarmed import Piped, Prewarmed, shared
 
 CLI = [sys.executable, "-m", "ecs_scheduler"]
 
@@ -64,11 +64,10 @@ def test_demo_runs_from_another_directory_through_python_dash_m(tmp_path: Path) 
 
 
 @pytest.fixture(scope="module")
-def python() -> Iterator[Prewarmed]:
+def python() -> Prewarmed:
     """Forks each command from a Python that imported the CLI and moto's server once
     (tests/prewarmed.py); test_demo_runs_from_another_directory... keeps `python -m`."""
-    with Prewarmed(EMULATOR_MODULES) as parent:
-        yield parent
+    return shared()
 
 
 @dataclass

@@ -14,7 +14,7 @@ import pytest
 
 from tests.conftest import REPO_ROOT, EmulatedAccount
 from tests.operations.deployed import POLL_QUICKLY, deploy_example
-from tests.prewarmed import Prewarmed
+from tests.prewarmed import shared
 
 pytestmark = pytest.mark.slow
 
@@ -42,9 +42,8 @@ def test_every_code_block_runs(
     # (tests/prewarmed.py), and polls quickly: `run --wait` polls every 0.1 s, not 5 s
     # (moto stops a task at the fourth DescribeTasks), and a dead-letter read ends with a
     # short poll, not a one-second long poll.
-    with Prewarmed(prelude=POLL_QUICKLY) as python:
-        python.command(relay)
-        run_blocks(blocks, tmp_path, env)
+    shared().command(relay, prelude=POLL_QUICKLY)
+    run_blocks(blocks, tmp_path, env)
     assert deployed.visible_messages("daily-report") == 0
 
 

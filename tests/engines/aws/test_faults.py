@@ -30,7 +30,7 @@ from ecs_scheduler.naming import TAG_STACK
 from ecs_scheduler.resources import DesiredState, build
 from tests.conftest import REGION, REPO_ROOT, EmulatedAccount
 from tests.engines.aws.fault_proxy import FaultKind, FaultProxy
-from tests.prewarmed import Prewarmed
+from tests.prewarmed import Prewarmed, shared
 
 pytestmark = pytest.mark.slow
 
@@ -243,10 +243,9 @@ print("applied", flush=True)
 
 
 @pytest.fixture(scope="module")
-def python() -> Iterator[Prewarmed]:
+def python() -> Prewarmed:
     """Forks each applying process from a Python that imported the engine once."""
-    with Prewarmed() as parent:
-        yield parent
+    return shared()
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])

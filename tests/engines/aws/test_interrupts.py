@@ -12,7 +12,6 @@ import random
 import re
 import signal
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,7 +23,7 @@ from ecs_scheduler.loader import load
 from ecs_scheduler.resources import DesiredState, build
 from tests.conftest import REGION, REPO_ROOT, EmulatedAccount
 from tests.engines.aws.slow_proxy import SlowProxy
-from tests.prewarmed import Child, Prewarmed, devnull
+from tests.prewarmed import Child, Prewarmed, devnull, shared
 
 pytestmark = pytest.mark.slow
 
@@ -52,10 +51,9 @@ def _desired(config: Path) -> DesiredState:
 
 
 @pytest.fixture(scope="module")
-def python() -> Iterator[Prewarmed]:
+def python() -> Prewarmed:
     """Forks each command from a Python that imported the CLI once (see tests/prewarmed.py)."""
-    with Prewarmed() as parent:
-        yield parent
+    return shared()
 
 
 def _start(python: Prewarmed, code: str, args: list[str], logs: Path) -> tuple[Child, Path]:
