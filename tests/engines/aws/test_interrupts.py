@@ -177,7 +177,8 @@ def test_ctrl_c_while_reading_changes_nothing(
     python: Prewarmed, emulated_account: EmulatedAccount, tmp_path: Path
 ) -> None:
     config = _stack_config(emulated_account, tmp_path / "stack.yaml")
-    with SlowProxy(emulated_account.endpoint_url, write_delay=0, read_delay=1) as proxy:
+    # Each read held 0.3 s: the plan reads for seconds, so the interrupt lands among its reads.
+    with SlowProxy(emulated_account.endpoint_url, write_delay=0, read_delay=0.3) as proxy:
         child, log = _start(python, _MAIN, _cli("apply", config, proxy.endpoint_url), tmp_path)
         try:
             deadline = time.monotonic() + 60
