@@ -154,8 +154,12 @@ class Prewarmed:
 
     def __exit__(self, *exc_info: object) -> None:
         if self._parent is not None:
-            self._parent.kill()
-            self._parent.wait()
+            self._parent.terminate()
+            try:
+                self._parent.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._parent.kill()
+                self._parent.wait()
             if self._parent.stdout is not None:
                 self._parent.stdout.close()
         self._stack.close()
@@ -323,13 +327,29 @@ def _text(output: IO[bytes]) -> str:
 
 
 def _serve(listener: socket.socket) -> socket.socket:
-    """Accept requests for ever; return (in a forked monitor) the connection to serve."""
+    """Accept requests until SIGTERM; return (in a forked monitor) the connection to serve."""
+    signal.signal(signal.SIGTERM, _stop)
     while True:
         connection, _ = listener.accept()
+        _reap()
         if os.fork() == 0:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
             listener.close()
             return connection
         connection.close()
+
+
+def _reap() -> None:
+    """Wait for the monitors that ended: their CPU time then counts in this process's
+    children's, and in the test process's once it has waited for this one (``time``)."""
+    with suppress(ChildProcessError):
+        while os.waitpid(-1, os.WNOHANG)[0] != 0:
+            pass
+
+
+def _stop(signum: int, frame: object) -> None:
+    _reap()
+    os._exit(0)
 
 
 def _receive(connection: socket.socket) -> tuple[dict[str, Any], list[int]]:
@@ -377,12 +397,10 @@ def _main() -> None:
     listener = socket.socket(socket.AF_UNIX)
     listener.bind(path)
     listener.listen()
-    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps the monitors
     print("ready", flush=True)
     connection = _serve(listener)
 
     # A monitor: forks the child, tells the test its pid, then its exit status.
-    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     request, streams = _receive(connection)
     child = os.fork()
     if child != 0:
