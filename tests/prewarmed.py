@@ -2,8 +2,9 @@
 
 A command started in a fresh interpreter pays the interpreter's start and its imports (boto3,
 pydantic, rich, typer: about 0.5 s of CPU, several seconds on the shared test machine) before
-it does anything. Tests that start many such processes (the interrupt tests, `local`) start
-one parent instead, which imports all of that once and then forks a child per command.
+it does anything. Tests that start many such processes (the interrupt tests, `local`, the
+docs' commands) share one parent instead, which imports all of that once and then forks a
+child per command.
 
 Each child is a real process in every way a test looks at: its own pid, real signals, its
 own standard streams (passed over a Unix socket), working directory, environment and
@@ -47,15 +48,12 @@ CLI_MODULES = (
 # ... and what `local`, `demo` and the docs' `Emulator()` import: moto's server and the
 # services the stack and its prerequisites use (each service's urls import its responses and
 # models; moto's EC2 models parse EC2's whole botocore model when imported).
+_SERVICES = ("cloudwatch", "ec2", "ecs", "events", "iam", "kms", "scheduler", "sns", "sqs", "sts")
 EMULATOR_MODULES = (
     *CLI_MODULES,
     "ecs_scheduler.local",
     "moto.server",
-    *(
-        f"moto.{service}.urls"
-        for service in ("cloudwatch", "ec2", "ecs", "events", "iam", "kms", "scheduler", "sns")
-    ),
-    *(f"moto.{service}.urls" for service in ("sqs", "sts")),
+    *(f"moto.{service}.urls" for service in _SERVICES),
 )
 
 
