@@ -39,10 +39,10 @@ _THROTTLING_CODES = frozenset(ThrottledRetryableChecker._THROTTLED_ERROR_CODES)
 
 @pytest.fixture(autouse=True)
 def _retries_wait_a_tenth(monkeypatch: pytest.MonkeyPatch) -> None:
-    """botocore sleeps before each retry, a random part of 1 s, 2 s, 4 s... (the jittered
-    exponential backoff of botocore.retries; the sleep itself is in botocore.endpoint). These
-    tests count attempts and check convergence: a tenth of each sleep keeps what they prove
-    and drops most of the waiting."""
+    """botocore sleeps before each retry, a random part of 1 s, 2 s, 4 s... after a throttle
+    (of 50 ms, 100 ms... after other errors: ExponentialBackoff in botocore.retries.standard;
+    the sleep itself is in botocore.endpoint). These tests count attempts and check
+    convergence: a tenth of each sleep keeps what they prove and drops most of the waiting."""
     monkeypatch.setattr(
         botocore.endpoint, "time", SimpleNamespace(sleep=lambda seconds: time.sleep(seconds / 10))
     )
