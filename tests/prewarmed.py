@@ -25,6 +25,7 @@ from __future__ import annotations
 import atexit
 import json
 import os
+import selectors
 import signal
 import socket
 import subprocess
@@ -140,7 +141,7 @@ class Prewarmed:
         path = os.pathsep.join(filter(None, [source, os.environ.get("PYTHONPATH")]))
         self._parent = subprocess.Popen(
             [sys.executable, __file__, self._socket, *self._modules],
-            stdin=subprocess.DEVNULL,
+            stdin=subprocess.PIPE,  # its end tells the parent this process has ended
             stdout=subprocess.PIPE,
             text=True,
             env={**os.environ, "PYTHONPATH": path},
@@ -158,8 +159,9 @@ class Prewarmed:
             except subprocess.TimeoutExpired:
                 self._parent.kill()
                 self._parent.wait()
-            if self._parent.stdout is not None:
-                self._parent.stdout.close()
+            for stream in (self._parent.stdin, self._parent.stdout):
+                if stream is not None:
+                    stream.close()
         self._stack.close()
 
     def start(
@@ -325,16 +327,22 @@ def _text(output: IO[bytes]) -> str:
 
 
 def _serve(listener: socket.socket) -> socket.socket:
-    """Accept requests until SIGTERM; return (in a forked monitor) the connection to serve."""
+    """Accept requests until SIGTERM or the end of stdin (the test process ended, however it
+    ended: an xdist worker may skip atexit); return, in a forked monitor, its connection."""
     signal.signal(signal.SIGTERM, _stop)
-    while True:
-        connection, _ = listener.accept()
-        _reap()
-        if os.fork() == 0:
-            signal.signal(signal.SIGTERM, signal.SIG_DFL)
-            listener.close()
-            return connection
-        connection.close()
+    with selectors.DefaultSelector() as selector:
+        selector.register(listener, selectors.EVENT_READ)
+        selector.register(sys.stdin, selectors.EVENT_READ)
+        while True:
+            if any(key.fileobj is sys.stdin for key, _ in selector.select()):
+                _stop()
+            connection, _ = listener.accept()
+            _reap()
+            if os.fork() == 0:
+                signal.signal(signal.SIGTERM, signal.SIG_DFL)
+                listener.close()
+                return connection
+            connection.close()
 
 
 def _reap() -> None:
@@ -345,7 +353,7 @@ def _reap() -> None:
             pass
 
 
-def _stop(signum: int, frame: object) -> None:
+def _stop(signum: int = signal.SIGTERM, frame: object = None) -> None:
     _reap()
     os._exit(0)
 

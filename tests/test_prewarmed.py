@@ -6,13 +6,14 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import EXAMPLES_DIR
+from tests.conftest import EXAMPLES_DIR, REPO_ROOT
 from tests.prewarmed import Child, Prewarmed, devnull
 
 _REPORT = """
@@ -109,3 +110,34 @@ def test_a_child_runs_its_prelude_before_its_command(python: Prewarmed, tmp_path
                 )
                 assert child.wait(timeout=30) == 0
             assert out.read_text() == f"{bool(prelude)}\n"
+
+
+_LEAVE_WITHOUT_CLEANING_UP = """
+import os, sys
+sys.path.insert(0, sys.argv[1])
+from tests.prewarmed import Prewarmed
+print(Prewarmed(modules=()).__enter__()._parent.pid, flush=True)
+os._exit(0)  # as an xdist worker may end: no atexit, no __exit__
+"""
+
+
+def test_the_parent_ends_when_the_test_process_ends_however_it_ends() -> None:
+    left = subprocess.run(
+        [sys.executable, "-c", _LEAVE_WITHOUT_CLEANING_UP, str(REPO_ROOT)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    deadline = time.monotonic() + 30
+    while _running(int(left.stdout)):
+        assert time.monotonic() < deadline, "the forking parent outlived its test process"
+        time.sleep(0.05)
+
+
+def _running(pid: int) -> bool:
+    """Not gone, nor a zombie left to an init that does not reap (``man 5 proc``: stat)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1][0]
+    except FileNotFoundError:
+        return False
+    return state not in "ZX"
