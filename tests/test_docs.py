@@ -2,8 +2,8 @@
 
 The convention (also in docs/local.md, "Code blocks in the docs"), by the block's info string:
 
-- ``python``: the python blocks of one page run as one script, in order, in a fresh
-  interpreter, after the page's shell blocks.
+- ``python``: the python blocks of one page run as one script, in order, in a process of
+  their own, after the page's shell blocks.
 - ``sh``, ``shell``, ``bash``, ``console``: each command (``\\`` continuations joined, comments
   dropped, ``&&`` split) in order; in ``console`` blocks only the ``$ `` lines are commands,
   the rest is their output. ``ecs-scheduler …`` runs and must exit 0, or 0 or 2 with
@@ -33,7 +33,7 @@ import shlex
 import shutil
 import signal
 import subprocess
-import sys
+import tempfile
 import threading
 import tomllib
 from collections.abc import Iterator
@@ -49,6 +49,7 @@ from ecs_scheduler.cli import READY_LINE
 from ecs_scheduler.loader import loads
 from ecs_scheduler.local import emulator_environment
 from tests.conftest import REPO_ROOT, EmulatedAccount
+from tests.prewarmed import Prewarmed, devnull, shared
 
 # Pages whose examples need a deployed stack with state of its own (dead letters, running
 # tasks) run in a test that prepares it; every other page runs here.
@@ -132,8 +133,17 @@ def shell_commands(text: str, *, prompted: bool = False) -> Iterator[Command]:
             yield Command(part.strip(), frozenset(codes))
 
 
+@pytest.fixture(scope="module")
+def python() -> Prewarmed:
+    """Each `ecs-scheduler` and each page's Python is forked from a Python that imported the
+    CLI and the emulator once (tests/prewarmed.py), not started and importing anew."""
+    return shared()
+
+
 @pytest.fixture
-def sandbox(emulated_account: EmulatedAccount, tmp_path: Path) -> tuple[Path, dict[str, str]]:
+def sandbox(
+    emulated_account: EmulatedAccount, tmp_path: Path, python: Prewarmed
+) -> tuple[Path, dict[str, str]]:
     """A directory and environment where every documented command works on the emulator."""
     work = tmp_path / "work"
     (work / "examples").mkdir(parents=True)
@@ -142,9 +152,7 @@ def sandbox(emulated_account: EmulatedAccount, tmp_path: Path) -> tuple[Path, di
     shutil.copy(emulated_account.configs["daily-report"], work / "ecs-scheduler.yaml")
     shim = tmp_path / "bin"
     shim.mkdir()
-    script = shim / "ecs-scheduler"
-    script.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m ecs_scheduler "$@"\n')
-    script.chmod(0o755)
+    python.command(shim)
     source = str(Path(ecs_scheduler.__file__).resolve().parents[1])
     environment = {
         **os.environ,
@@ -245,35 +253,36 @@ def check_yaml_block(block: Block) -> None:
         loads(block.text, filename=str(block))
 
 
-def run_python_blocks(blocks: list[Block], work: Path, environment: dict[str, str]) -> None:
+def run_python_blocks(
+    python: Prewarmed, blocks: list[Block], work: Path, environment: dict[str, str]
+) -> None:
     script = "\n".join(f"# {block}\n{block.text}" for block in blocks)
-    completed = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=work,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=COMMAND_TIMEOUT,
-        check=False,
-    )
-    assert completed.returncode == 0, (
-        f"the python blocks of {blocks[0].path.name} failed:\n{completed.stderr}"
-    )
+    with tempfile.TemporaryFile() as stderr, devnull() as nothing:
+        child = python.start(
+            [], code=script, stdin=nothing, stdout=nothing, stderr=stderr, cwd=work, env=environment
+        )
+        code = child.wait(timeout=COMMAND_TIMEOUT)
+        stderr.seek(0)
+        assert code == 0, (
+            f"the python blocks of {blocks[0].path.name} failed:\n{stderr.read().decode()}"
+        )
 
 
 @pytest.mark.parametrize("page", DOCS, ids=lambda path: path.name)
-def test_every_code_block_runs(page: Path, sandbox: tuple[Path, dict[str, str]]) -> None:
+def test_every_code_block_runs(
+    page: Path, sandbox: tuple[Path, dict[str, str]], python: Prewarmed
+) -> None:
     work, environment = sandbox
-    python: list[Block] = []
+    python_blocks: list[Block] = []
     for block in code_blocks(page):
         if block.language == "python":
-            python.append(block)
+            python_blocks.append(block)
         elif block.language in SHELL:
             run_shell_block(block, work, environment)
         elif block.language in {"yaml", "yml"}:
             check_yaml_block(block)
-    if python:
-        run_python_blocks(python, work, environment)
+    if python_blocks:
+        run_python_blocks(python, python_blocks, work, environment)
 
 
 @pytest.mark.parametrize("page", sorted(OWN_RUNNERS))

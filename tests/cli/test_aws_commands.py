@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.runner import run_cli, run_cli_in_subprocess
+from tests.cli.runner import run_cli
 from tests.conftest import EmulatedAccount
+from tests.prewarmed import shared
 
 pytestmark = pytest.mark.slow
 
@@ -96,7 +97,10 @@ def test_region_flag_must_agree_with_the_config(emulated_account: EmulatedAccoun
 
 
 def test_demo_runs_the_whole_cycle() -> None:
-    result = run_cli_in_subprocess("demo")
+    # A process of its own (its emulator's moto state is its own), forked from a Python that
+    # imported the CLI and moto once (tests/prewarmed.py); test_local_command runs the demo
+    # through a fresh `python -m` too.
+    result = shared().run(["demo"])
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     for step in (
         "1. ecs-scheduler validate",

@@ -32,6 +32,7 @@ from ecs_scheduler.local import (
 from ecs_scheduler.resources import build
 from tests.cli.runner import run_cli_in_subprocess
 from tests.conftest import EXAMPLES_DIR, REGION, REPO_ROOT
+from tests.prewarmed import Piped, Prewarmed, shared
 
 CLI = [sys.executable, "-m", "ecs_scheduler"]
 
@@ -62,9 +63,17 @@ def test_demo_runs_from_another_directory_through_python_dash_m(tmp_path: Path) 
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.fixture(scope="module")
+def python() -> Prewarmed:
+    """Forks each command from a Python that imported the CLI and moto's server once
+    (tests/prewarmed.py); test_demo_runs_from_another_directory... keeps `python -m`."""
+    return shared()
+
+
 @dataclass
 class Serving:
-    process: subprocess.Popen[str]
+    python: Prewarmed
+    process: Piped
     lines: list[str]
 
     @property
@@ -82,43 +91,28 @@ class Serving:
         return Path(commands[0].split(" -c ", 1)[1].strip())
 
     def run(self, *args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [*CLI, *args, "-c", str(self.config)],
-            capture_output=True,
-            text=True,
-            env=self.environment,
-            timeout=120,
-            check=False,
-        )
+        return self.python.run([*args, "-c", str(self.config)], env=self.environment, timeout=120)
 
 
 @contextmanager
-def serving(*args: str) -> Iterator[Serving]:
+def serving(python: Prewarmed, *args: str) -> Iterator[Serving]:
     """Start a serving command, wait for its ready line, and always stop it afterwards."""
-    process = subprocess.Popen(
-        [*CLI, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
-    lines: list[str] = []
-    try:
-        assert process.stdout is not None
-        for line in process.stdout:
+    with python.piped(args, module="ecs_scheduler") as started:
+        lines: list[str] = []
+        for line in started.stdout:
             lines.append(line.rstrip("\n"))
             if line.strip() == READY_LINE:
                 break
         else:
-            pytest.fail(f"no ready line; stdout {lines}, stderr {process.communicate()[1]}")
-        yield Serving(process, lines)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+            pytest.fail(f"no ready line; stdout {lines}, stderr {started.ended()[1]}")
+        yield Serving(python, started, lines)
 
 
 def interrupt(serve: Serving, signal_number: int = signal.SIGINT) -> tuple[int, str, float]:
     started = time.monotonic()
-    serve.process.send_signal(signal_number)
-    stdout, _ = serve.process.communicate(timeout=60)
-    return serve.process.returncode, stdout, time.monotonic() - started
+    serve.process.child.send_signal(signal_number)
+    stdout, _ = serve.process.ended()
+    return serve.process.child.wait(), stdout, time.monotonic() - started
 
 
 def free_port() -> int:
@@ -129,10 +123,10 @@ def free_port() -> int:
 
 
 @pytest.mark.slow
-def test_local_serves_the_users_config_until_ctrl_c() -> None:
+def test_local_serves_the_users_config_until_ctrl_c(python: Prewarmed) -> None:
     port = free_port()
     config = EXAMPLES_DIR / "multi-schedule.yaml"
-    with serving("local", "-c", str(config), "--port", str(port)) as serve:
+    with serving(python, "local", "-c", str(config), "--port", str(port)) as serve:
         assert serve.environment["AWS_ENDPOINT_URL"] == f"http://127.0.0.1:{port}"
         assert serve.environment["AWS_ACCESS_KEY_ID"]
         assert serve.environment["AWS_SECRET_ACCESS_KEY"]
@@ -159,8 +153,8 @@ def test_local_serves_the_users_config_until_ctrl_c() -> None:
 
 
 @pytest.mark.slow
-def test_demo_keep_keeps_the_applied_stack_until_ctrl_c() -> None:
-    with serving("demo", "--keep") as serve:
+def test_demo_keep_keeps_the_applied_stack_until_ctrl_c(python: Prewarmed) -> None:
+    with serving(python, "demo", "--keep") as serve:
         assert not any("Destroyed." in line for line in serve.lines)
         outputs = serve.run("outputs", "--json")
         assert outputs.returncode == 0, outputs.stderr
@@ -268,10 +262,12 @@ def test_local_keeps_the_configs_names_and_creates_its_containers(
 
 
 @pytest.mark.slow
-def test_ctrl_c_right_after_the_ready_line_stops_cleanly_and_prints_it_once() -> None:
+def test_ctrl_c_right_after_the_ready_line_stops_cleanly_and_prints_it_once(
+    python: Prewarmed,
+) -> None:
     """Regression: rich re-printed its buffer when Ctrl-C landed during the ready line."""
     for _ in range(2):
-        with serving("local", "-c", str(EXAMPLES_DIR / "daily-report.yaml")) as serve:
+        with serving(python, "local", "-c", str(EXAMPLES_DIR / "daily-report.yaml")) as serve:
             code, stdout, _ = interrupt(serve)
         assert code == 0
         assert READY_LINE not in stdout  # it was read before the interrupt, and only once
@@ -279,8 +275,8 @@ def test_ctrl_c_right_after_the_ready_line_stops_cleanly_and_prints_it_once() ->
 
 
 @pytest.mark.slow
-def test_sigterm_stops_local_like_ctrl_c() -> None:
-    with serving("local", "-c", str(EXAMPLES_DIR / "daily-report.yaml")) as serve:
+def test_sigterm_stops_local_like_ctrl_c(python: Prewarmed) -> None:
+    with serving(python, "local", "-c", str(EXAMPLES_DIR / "daily-report.yaml")) as serve:
         code, stdout, _ = interrupt(serve, signal.SIGTERM)
     assert code == 0
     assert "Stopped the emulator." in stdout

@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
 from tests.cli.runner import run_cli
 from tests.conftest import EXAMPLES_DIR, EmulatedAccount
-from tests.operations.deployed import Deployed, deploy_example, tasks_never_stop
+from tests.operations.deployed import Deployed, deploy_example, poll_quickly, tasks_never_stop
 
 pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(autouse=True)
+def _poll_quickly(monkeypatch: pytest.MonkeyPatch) -> None:
+    poll_quickly(monkeypatch)
 
 
 def aws_args(deployed: Deployed) -> list[str]:
@@ -123,27 +127,23 @@ def test_run_waits_until_the_task_stops_and_prints_each_container(
 ) -> None:
     deployed = deploy_example(emulated_account, "multi-schedule")
     cluster = emulated_account.prereqs.cluster_name
-    command = [sys.executable, "-c", "from ecs_scheduler.cli import main; main()"]
     args = ["run", "sync-orders/weekend", "--wait", "--timeout", "2m", *aws_args(deployed)]
-    with (
-        tasks_never_stop(emulated_account.endpoint_url),
-        subprocess.Popen(
-            [*command, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-        ) as process,
-    ):
+    # In a thread of this process, polling every 0.1 s (the fixture above), not every 5 s.
+    with tasks_never_stop(emulated_account.endpoint_url), ThreadPoolExecutor(1) as command:
+        running = command.submit(run_cli, *args)
         for _ in range(600):
-            if deployed.running_tasks() or process.poll() is not None:
+            if deployed.running_tasks() or running.done():
                 break
             time.sleep(0.1)
         (task_arn,) = deployed.running_tasks()
-        time.sleep(1)
-        assert process.poll() is None  # still waiting: the task runs
+        time.sleep(0.5)
+        assert not running.done()  # still waiting, five polls later: the task runs
         deployed.clients.ecs.stop_task(cluster=cluster, task=task_arn, reason="done by test")
-        stdout, stderr = process.communicate(timeout=60)
-    assert process.returncode == 0, stderr
-    assert f"started {task_arn}" in stdout
-    assert f"succeeded {task_arn} — stopped: done by test" in stdout
-    assert "app (essential): exit 0" in stdout
+        result = running.result(timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert f"started {task_arn}" in result.stdout
+    assert f"succeeded {task_arn} — stopped: done by test" in result.stdout
+    assert "app (essential): exit 0" in result.stdout
 
 
 def test_run_json_and_a_disabled_or_unknown_schedule(emulated_account: EmulatedAccount) -> None:

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO_ROOT, EmulatedAccount
-from tests.operations.deployed import deploy_example
+from tests.operations.deployed import POLL_QUICKLY, deploy_example
+from tests.prewarmed import shared
 
 pytestmark = pytest.mark.slow
 
@@ -28,13 +29,25 @@ def test_every_code_block_runs(
     shutil.copy(emulated_account.configs["daily-report"], tmp_path / "ecs-scheduler.yaml")
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("AWS_ENDPOINT_URL", emulated_account.endpoint_url)
+    relay = tmp_path / "bin"
+    relay.mkdir()
     env = {
         **os.environ,
-        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+        "PATH": os.pathsep.join([str(relay), str(Path(sys.executable).parent), os.environ["PATH"]]),
         "PYTHONPATH": str(REPO_ROOT / "src"),
     }
     blocks = BLOCK.findall(DOC.read_text(encoding="utf-8"))
     assert [kind for kind, _ in blocks].count("bash") >= 3
+    # Each `ecs-scheduler` is forked from a Python that imported the CLI once
+    # (tests/prewarmed.py), and polls quickly: `run --wait` polls every 0.1 s, not 5 s
+    # (moto stops a task at the fourth DescribeTasks), and a dead-letter read ends with a
+    # short poll, not a one-second long poll.
+    shared().command(relay, prelude=POLL_QUICKLY)
+    run_blocks(blocks, tmp_path, env)
+    assert deployed.visible_messages("daily-report") == 0
+
+
+def run_blocks(blocks: list[tuple[str, str]], tmp_path: Path, env: dict[str, str]) -> None:
     for kind, code in blocks:
         if kind == "python":
             script = tmp_path / "block.py"
@@ -50,4 +63,3 @@ def test_every_code_block_runs(
             check=False,
         )
         assert result.returncode == 0, f"{code}\n{result.stdout}\n{result.stderr}"
-    assert deployed.visible_messages("daily-report") == 0

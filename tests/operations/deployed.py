@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from ecs_scheduler.engines.aws import AwsClients, apply, plan
+import pytest
+
+from ecs_scheduler.engines.aws import AwsClients, apply, operations, plan
 from ecs_scheduler.loader import load
 from ecs_scheduler.operations.status import task_failure_rules
 from ecs_scheduler.resources import DesiredState, build, resolve_refs
@@ -116,6 +118,25 @@ def deploy_example(account: EmulatedAccount, example: str) -> Deployed:
     desired = build(stack)
     apply(plan(desired, account.clients), account.clients)
     return Deployed(account, desired, example, task_failure_rules(stack))
+
+
+def poll_quickly(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Dead-letter reads and `run --wait` in this process ask the emulator without waiting.
+
+    On SQS a receive long-polls for a second so that an empty answer means an empty queue
+    (every read ends with one); the emulator answers from one store, so a short poll sees
+    every message too. `run --wait` asks DescribeTasks every 0.1 s instead of every 5 s.
+    """
+    monkeypatch.setattr(operations, "RECEIVE_WAIT_SECONDS", 0)
+    monkeypatch.setattr(operations, "TASK_POLL_SECONDS", 0.1)
+
+
+# The same for the commands of a test, as the prelude of tests/prewarmed.py's children.
+POLL_QUICKLY = """
+from ecs_scheduler.engines.aws import operations
+operations.RECEIVE_WAIT_SECONDS = 0
+operations.TASK_POLL_SECONDS = 0.1
+"""
 
 
 @contextmanager

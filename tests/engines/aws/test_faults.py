@@ -6,17 +6,17 @@ it, kills are SIGKILLs of a real process applying through the library.
 
 from __future__ import annotations
 
-import os
 import random
 import signal
-import subprocess
-import sys
+import time
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
+import botocore.endpoint
 import botocore.session
 import pytest
 import yaml
@@ -30,10 +30,22 @@ from ecs_scheduler.naming import TAG_STACK
 from ecs_scheduler.resources import DesiredState, build
 from tests.conftest import REGION, REPO_ROOT, EmulatedAccount
 from tests.engines.aws.fault_proxy import FaultKind, FaultProxy
+from tests.prewarmed import Prewarmed, shared
 
 pytestmark = pytest.mark.slow
 
 _THROTTLING_CODES = frozenset(ThrottledRetryableChecker._THROTTLED_ERROR_CODES)
+
+
+@pytest.fixture(autouse=True)
+def _retries_wait_a_tenth(monkeypatch: pytest.MonkeyPatch) -> None:
+    """botocore sleeps before each retry, a random part of 1 s, 2 s, 4 s... after a throttle
+    (of 50 ms, 100 ms... after other errors: ExponentialBackoff in botocore.retries.standard;
+    the sleep itself is in botocore.endpoint). These tests count attempts and check
+    convergence: a tenth of each sleep keeps what they prove and drops most of the waiting."""
+    monkeypatch.setattr(
+        botocore.endpoint, "time", SimpleNamespace(sleep=lambda seconds: time.sleep(seconds / 10))
+    )
 
 
 def _stack_config(
@@ -230,37 +242,34 @@ print("applied", flush=True)
 """
 
 
+@pytest.fixture(scope="module")
+def python() -> Prewarmed:
+    """Forks each applying process from a Python that imported the engine once."""
+    return shared()
+
+
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_apply_killed_at_a_random_point_converges_on_the_next_apply(
-    emulated_account: EmulatedAccount, tmp_path: Path, seed: int
+    python: Prewarmed, emulated_account: EmulatedAccount, tmp_path: Path, seed: int
 ) -> None:
     config = _stack_config(
         emulated_account, tmp_path / "stack.yaml", jobs=3, additional_schedules=12
     )
     desired = _desired(config)
-    child = subprocess.Popen(
-        [sys.executable, "-c", _APPLY_IN_CHILD, str(config), emulated_account.endpoint_url, REGION],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=REPO_ROOT,
-        env={**os.environ, "PYTHONPATH": str(REPO_ROOT / "src")},
-    )
-    assert child.stdout is not None
-    try:
-        first = child.stdout.readline().split()
-        assert first[:1] == ["changes"], child.communicate(timeout=30)
+    args = [str(config), emulated_account.endpoint_url, REGION]
+    with python.piped(args, code=_APPLY_IN_CHILD, cwd=REPO_ROOT) as applying:
+        child = applying.child
+        first = applying.stdout.readline().split()
+        assert first[:1] == ["changes"], applying.ended()
         total = int(first[1])
         kill_after = random.Random(seed).randrange(total)
         done = 0
         while done < kill_after:
-            line = child.stdout.readline()
-            assert line.startswith("done"), (line, child.communicate(timeout=30))
+            line = applying.stdout.readline()
+            assert line.startswith("done"), (line, applying.ended())
             done += 1
         child.send_signal(signal.SIGKILL)
-    finally:
-        child.kill()
-        rest, _ = child.communicate(timeout=30)
+        rest, _ = applying.ended()
     assert child.returncode == -signal.SIGKILL
     assert "applied" not in rest.split()
 

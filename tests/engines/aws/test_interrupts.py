@@ -11,8 +11,6 @@ import os
 import random
 import re
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -25,6 +23,7 @@ from ecs_scheduler.loader import load
 from ecs_scheduler.resources import DesiredState, build
 from tests.conftest import REGION, REPO_ROOT, EmulatedAccount
 from tests.engines.aws.slow_proxy import SlowProxy
+from tests.prewarmed import Child, Prewarmed, devnull, shared
 
 pytestmark = pytest.mark.slow
 
@@ -51,14 +50,21 @@ def _desired(config: Path) -> DesiredState:
     return build(load(config).stack)
 
 
-def _start(args: list[str], logs: Path) -> tuple[subprocess.Popen[bytes], Path]:
-    """The entry point in a fresh interpreter; output goes to a file, never a full pipe."""
+@pytest.fixture(scope="module")
+def python() -> Prewarmed:
+    """Forks each command from a Python that imported the CLI once (see tests/prewarmed.py)."""
+    return shared()
+
+
+def _start(python: Prewarmed, code: str, args: list[str], logs: Path) -> tuple[Child, Path]:
+    """``python -c code *args`` as a process of its own; output goes to a file, never a pipe."""
     log = logs / f"run-{time.monotonic_ns()}.log"
-    with log.open("wb") as output:
-        child = subprocess.Popen(
+    with log.open("wb") as output, devnull() as nothing:
+        child = python.start(
             args,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
+            code=code,
+            stdin=nothing,
+            stdout=nothing,
             stderr=output,
             cwd=REPO_ROOT,
             env={**os.environ, "PYTHONPATH": str(REPO_ROOT / "src")},
@@ -66,7 +72,7 @@ def _start(args: list[str], logs: Path) -> tuple[subprocess.Popen[bytes], Path]:
     return child, log
 
 
-def _interrupt(child: subprocess.Popen[bytes]) -> tuple[float, float]:
+def _interrupt(child: Child) -> tuple[float, float]:
     """Send SIGINT and wait for the exit: (when the signal went, seconds until the exit)."""
     interrupted_at = time.monotonic()
     child.send_signal(signal.SIGINT)
@@ -74,7 +80,7 @@ def _interrupt(child: subprocess.Popen[bytes]) -> tuple[float, float]:
     return interrupted_at, time.monotonic() - interrupted_at
 
 
-def _wait_for_writes(proxy: SlowProxy, child: subprocess.Popen[bytes], count: int) -> None:
+def _wait_for_writes(proxy: SlowProxy, child: Child, count: int) -> None:
     deadline = time.monotonic() + 60
     while proxy.writes() < count:
         assert child.poll() is None, "the command ended before it started writing"
@@ -82,11 +88,12 @@ def _wait_for_writes(proxy: SlowProxy, child: subprocess.Popen[bytes], count: in
         time.sleep(0.02)
 
 
+_MAIN = "from ecs_scheduler.cli import main; main()"
+
+
 def _cli(command: str, config: Path, endpoint: str) -> list[str]:
+    """The arguments of ``python -c _MAIN``: the CLI's entry point."""
     return [
-        sys.executable,
-        "-c",
-        "from ecs_scheduler.cli import main; main()",
         command,
         "--auto-approve",
         "-c",
@@ -99,7 +106,7 @@ def _cli(command: str, config: Path, endpoint: str) -> list[str]:
 
 
 def test_ctrl_c_mid_batch_stops_cleanly_every_time(
-    emulated_account: EmulatedAccount, tmp_path: Path
+    python: Prewarmed, emulated_account: EmulatedAccount, tmp_path: Path
 ) -> None:
     config = _stack_config(emulated_account, tmp_path / "stack.yaml")
     desired = _desired(config)
@@ -110,7 +117,7 @@ def test_ctrl_c_mid_batch_stops_cleanly_every_time(
             # Apply starts from nothing, destroy from everything; both have a long batch to do.
             command = "apply" if iteration % 2 == 0 else "destroy"
             before = len(proxy.snapshot())
-            child, log = _start(_cli(command, config, proxy.endpoint_url), tmp_path)
+            child, log = _start(python, _MAIN, _cli(command, config, proxy.endpoint_url), tmp_path)
             try:
                 _wait_for_writes(proxy, child, proxy.writes() + chance.randint(1, 12))
                 time.sleep(chance.uniform(0, WRITE_DELAY_SECONDS))
@@ -143,11 +150,13 @@ def test_ctrl_c_mid_batch_stops_cleanly_every_time(
         assert proxy.most_concurrent_writes <= PARALLELISM
 
 
-def test_a_second_ctrl_c_exits_at_once(emulated_account: EmulatedAccount, tmp_path: Path) -> None:
+def test_a_second_ctrl_c_exits_at_once(
+    python: Prewarmed, emulated_account: EmulatedAccount, tmp_path: Path
+) -> None:
     config = _stack_config(emulated_account, tmp_path / "stack.yaml")
     # Writes that take far longer than the test may wait: only the second interrupt ends it.
     with SlowProxy(emulated_account.endpoint_url, write_delay=30) as proxy:
-        child, log = _start(_cli("apply", config, proxy.endpoint_url), tmp_path)
+        child, log = _start(python, _MAIN, _cli("apply", config, proxy.endpoint_url), tmp_path)
         try:
             _wait_for_writes(proxy, child, 1)
             child.send_signal(signal.SIGINT)
@@ -165,12 +174,12 @@ def test_a_second_ctrl_c_exits_at_once(emulated_account: EmulatedAccount, tmp_pa
 
 
 def test_ctrl_c_while_reading_changes_nothing(
-    emulated_account: EmulatedAccount, tmp_path: Path
+    python: Prewarmed, emulated_account: EmulatedAccount, tmp_path: Path
 ) -> None:
     config = _stack_config(emulated_account, tmp_path / "stack.yaml")
-    with SlowProxy(emulated_account.endpoint_url, write_delay=0, read_delay=1) as proxy:
-        args = _cli("apply", config, proxy.endpoint_url)
-        child, log = _start(args, tmp_path)
+    # Each read held 0.3 s: the plan reads for seconds, so the interrupt lands among its reads.
+    with SlowProxy(emulated_account.endpoint_url, write_delay=0, read_delay=0.3) as proxy:
+        child, log = _start(python, _MAIN, _cli("apply", config, proxy.endpoint_url), tmp_path)
         try:
             deadline = time.monotonic() + 60
             while len(proxy.snapshot()) < 3:
@@ -208,14 +217,17 @@ except ApplyInterruptedError as stopped:
 
 
 def test_ctrl_c_stops_a_library_apply_too(
-    emulated_account: EmulatedAccount, tmp_path: Path
+    python: Prewarmed, emulated_account: EmulatedAccount, tmp_path: Path
 ) -> None:
     config = _stack_config(emulated_account, tmp_path / "stack.yaml")
     with SlowProxy(emulated_account.endpoint_url, write_delay=WRITE_DELAY_SECONDS) as proxy:
-        args = [sys.executable, "-c", _APPLY_IN_CHILD, str(config), proxy.endpoint_url, REGION]
-        child, log = _start(args, tmp_path)
+        args = [str(config), proxy.endpoint_url, REGION]
+        child, log = _start(python, _APPLY_IN_CHILD, args, tmp_path)
         try:
-            _wait_for_writes(proxy, child, 5)
+            # At the first write: the library's 16 workers take the rest of a batch at once,
+            # so a later signal (after 5 writes, it used to be) could come once the last
+            # batch was already started, and the apply then ended with everything done.
+            _wait_for_writes(proxy, child, 1)
             interrupted_at, took = _interrupt(child)
         finally:
             child.kill()

@@ -50,6 +50,9 @@ REDRIVE_HOLD_SECONDS: Final = 300
 # asks all of them, so that an empty answer means an empty queue ("Amazon SQS short and long
 # polling", Amazon SQS Developer Guide).
 RECEIVE_WAIT_SECONDS: Final = 1
+# How often `run --wait` asks DescribeTasks whether its tasks stopped; the AWS CLI's
+# tasks-stopped waiter asks every 6 s (botocore's ecs waiters-2.json, TasksStopped).
+TASK_POLL_SECONDS: Final = 5
 SQS_BATCH: Final = 10
 STARTED_BY: Final = "ecs-scheduler"
 _NO_QUEUE_CODES: Final = {"AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist"}
@@ -393,10 +396,14 @@ def run_schedule(
     *,
     wait: bool = False,
     timeout_seconds: float = 3600,
-    poll_seconds: float = 5,
+    poll_seconds: float | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> RunResult:
-    """Start the schedule's task now, with exactly the parameters the schedule would use."""
+    """Start the schedule's task now, with exactly the parameters the schedule would use.
+
+    With ``wait``, DescribeTasks is asked every ``poll_seconds`` (``TASK_POLL_SECONDS`` when
+    not given, read at each call).
+    """
     located = locate_job(desired, clients, job)
     schedule = located.schedule(key)
     enabled = schedule.properties.get("State") == "ENABLED"
@@ -420,7 +427,7 @@ def run_schedule(
         request["cluster"],
         arns,
         timeout_seconds=timeout_seconds,
-        poll_seconds=poll_seconds,
+        poll_seconds=TASK_POLL_SECONDS if poll_seconds is None else poll_seconds,
         sleep=sleep,
     )
     return dataclasses.replace(result, tasks=tasks)

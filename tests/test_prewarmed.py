@@ -1,0 +1,143 @@
+"""The forking parent of tests/prewarmed.py: its children behave as fresh interpreters do."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import EXAMPLES_DIR, REPO_ROOT
+from tests.prewarmed import Child, Prewarmed, devnull
+
+_REPORT = """
+import os, sys
+print(os.getcwd(), sys.argv, os.environ["PREWARMED_TEST"], sys.path[0] == "", flush=True)
+print("to stderr", file=sys.stderr)
+sys.exit(int(sys.argv[1]))
+"""
+_WAIT_FOR_CTRL_C = "import sys, time\nprint('waiting', flush=True)\ntime.sleep(60)\n"
+
+
+def _fresh(code: str, args: list[str], **streams: Any) -> subprocess.Popen[bytes]:
+    """The same code in a fresh interpreter, to compare with."""
+    return subprocess.Popen([sys.executable, "-c", code, *args], **streams)
+
+
+@pytest.fixture(scope="module")
+def python() -> Iterator[Prewarmed]:
+    with Prewarmed(modules=()) as parent:
+        yield parent
+
+
+def test_a_child_gets_its_arguments_directory_environment_streams_and_exit_code(
+    python: Prewarmed, tmp_path: Path
+) -> None:
+    env = {**os.environ, "PREWARMED_TEST": "yes"}
+    outputs = []
+    for forked in (True, False):
+        out, err = tmp_path / "out", tmp_path / "err"
+        with out.open("wb") as stdout, err.open("wb") as stderr, devnull() as stdin:
+            streams: dict[str, Any] = {"stdin": stdin, "stdout": stdout, "stderr": stderr}
+            if forked:
+                child = python.start(["3"], code=_REPORT, cwd=tmp_path, env=env, **streams)
+                code = child.wait(timeout=30)
+            else:
+                code = _fresh(_REPORT, ["3"], cwd=tmp_path, env=env, **streams).wait(timeout=30)
+        outputs.append((code, out.read_text(), err.read_text()))
+    assert outputs[0] == outputs[1]
+    assert outputs[0] == (3, f"{tmp_path} ['-c', '3'] yes True\n", "to stderr\n")
+
+
+def test_an_uncaught_ctrl_c_ends_a_child_as_it_ends_a_fresh_interpreter(
+    python: Prewarmed,
+) -> None:
+    codes = []
+    for forked in (True, False):
+        read, write = os.pipe()
+        with os.fdopen(read, "rb") as waiting, devnull() as nothing:
+            with os.fdopen(write, "wb") as output:
+                streams: dict[str, Any] = {"stdin": nothing, "stdout": output, "stderr": nothing}
+                if forked:
+                    process: Child | subprocess.Popen[bytes] = python.start(
+                        [], code=_WAIT_FOR_CTRL_C, **streams
+                    )
+                else:
+                    process = _fresh(_WAIT_FOR_CTRL_C, [], **streams)
+            assert waiting.readline() == b"waiting\n"
+            assert process.poll() is None
+            process.send_signal(signal.SIGINT)
+            codes.append(process.wait(timeout=30))
+            assert process.poll() == codes[-1]
+    assert codes == [-signal.SIGINT, -signal.SIGINT]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["validate", "-c", str(EXAMPLES_DIR / "daily-report.yaml")], ["validate", "--no-such"]],
+    ids=["valid", "usage-error"],
+)
+def test_the_relay_command_ends_as_python_dash_m_ends(
+    python: Prewarmed, tmp_path: Path, args: list[str]
+) -> None:
+    relay = python.command(tmp_path)
+    forked = subprocess.run([relay, *args], capture_output=True, text=True, check=False)
+    fresh = subprocess.run(
+        [sys.executable, "-m", "ecs_scheduler", *args], capture_output=True, text=True, check=False
+    )
+    assert (forked.returncode, forked.stdout, forked.stderr) == (
+        fresh.returncode,
+        fresh.stdout,
+        fresh.stderr,
+    )
+    assert forked.returncode == (0 if args[-1].endswith(".yaml") else 2)
+
+
+def test_a_child_runs_its_prelude_before_its_command(python: Prewarmed, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    code = "import builtins\nprint(getattr(builtins, 'PRELUDE_RAN', False))"
+    with devnull() as nothing:
+        for prelude in ("import builtins\nbuiltins.PRELUDE_RAN = True\n", ""):
+            with out.open("wb") as stdout:
+                child = python.start(
+                    [], code=code, prelude=prelude, stdin=nothing, stdout=stdout, stderr=nothing
+                )
+                assert child.wait(timeout=30) == 0
+            assert out.read_text() == f"{bool(prelude)}\n"
+
+
+_LEAVE_WITHOUT_CLEANING_UP = """
+import os, sys
+sys.path.insert(0, sys.argv[1])
+from tests.prewarmed import Prewarmed
+print(Prewarmed(modules=()).__enter__()._parent.pid, flush=True)
+os._exit(0)  # as an xdist worker may end: no atexit, no __exit__
+"""
+
+
+def test_the_parent_ends_when_the_test_process_ends_however_it_ends() -> None:
+    left = subprocess.run(
+        [sys.executable, "-c", _LEAVE_WITHOUT_CLEANING_UP, str(REPO_ROOT)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    deadline = time.monotonic() + 30
+    while _running(int(left.stdout)):
+        assert time.monotonic() < deadline, "the forking parent outlived its test process"
+        time.sleep(0.05)
+
+
+def _running(pid: int) -> bool:
+    """Not gone, nor a zombie left to an init that does not reap (``man 5 proc``: stat)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1][0]
+    except FileNotFoundError:
+        return False
+    return state not in "ZX"
