@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 import boto3
+import botocore.loaders
+import botocore.session
 from botocore.config import Config
 from botocore.exceptions import (
     ConnectionClosedError,
@@ -205,6 +207,28 @@ def _check_endpoint(endpoint: str) -> None:
         )
 
 
+# botocore reads each service's model, endpoint rules and paginators (JSON files, some of them
+# megabytes) once per session, which is most of what making a client costs. Every session this
+# module makes shares one loader, so a process that makes clients more than once (a library
+# caller planning several stacks, a test suite running every command) reads each file once.
+_SHARED_LOADER: Final = botocore.loaders.create_loader()
+_SHARED_LOADER_LOCK: Final = threading.Lock()
+
+
+def _session(profile: str | None, region: str) -> boto3.session.Session:
+    """A boto3 session reading through the shared loader (raises ProfileNotFound)."""
+    with _SHARED_LOADER_LOCK:
+        core = botocore.session.get_session()
+        core.register_component("data_loader", _SHARED_LOADER)
+        session = boto3.session.Session(
+            botocore_session=core, profile_name=profile, region_name=region
+        )
+        # boto3 appends its own data directory to the loader's search paths for each session.
+        _SHARED_LOADER.search_paths[:] = dict.fromkeys(_SHARED_LOADER.search_paths)
+    core.get_scoped_config()  # a profile that does not exist fails here, not at a first call
+    return session
+
+
 class _LazyClient:
     """An :class:`AwsClients` attribute: the boto3 client of the service of its name."""
 
@@ -277,7 +301,7 @@ class AwsClients:
         if endpoint is not None:
             _check_endpoint(endpoint)
         try:
-            session = boto3.session.Session(profile_name=profile, region_name=region)
+            session = _session(profile, region)
         except ProfileNotFound as error:
             # Without --profile, boto3 takes the name from AWS_PROFILE (or AWS_DEFAULT_PROFILE).
             source = "" if profile is not None else " (from the environment)"
