@@ -119,15 +119,18 @@ def prerequisites(emulated_account: EmulatedAccount) -> EmulatedAccount:
 # xdist's reordering by test count off), so a long file collected last would keep one worker
 # busy after the other has finished; started first, the short files fill in around them.
 SLOWEST_FILES = (
-    "tests/engines/aws/test_scenarios.py",
-    "tests/cli/test_local_command.py",
-    "tests/cli/test_operations_commands.py",
     "tests/engines/test_terraform_apply.py",
-    "tests/engines/test_terraform_import_existing.py",
-    "tests/engines/test_cloudformation.py",
+    "tests/engines/aws/test_scenarios.py",
     "tests/engines/aws/test_interrupts.py",
-    "tests/engines/test_terraform.py",
+    "tests/cli/test_local_command.py",
     "tests/test_docs.py",
+    "tests/engines/aws/test_faults.py",
+    "tests/engines/test_terraform_import_existing.py",
+    "tests/engines/test_terraform.py",
+    "tests/operations/test_dead_letter_queue.py",
+    "tests/engines/test_cloudformation.py",
+    "tests/engines/aws/test_parallelism.py",
+    "tests/config/test_hostile_yaml.py",
     "tests/engines/aws/test_plan_apply.py",
     "tests/cli/test_operations_docs.py",
 )
