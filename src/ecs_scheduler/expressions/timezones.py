@@ -18,7 +18,8 @@ _NOT_ZONE_PREFIXES = ("posix/", "right/")
 # a half of the year (PST is winter, PDT summer); the IANA zone covers both halves, which is
 # what a schedule wants. Some abbreviations are also legacy tz database names (EST, MST,
 # HST, CET, EET, WET, MET): those load as they are, with a fixed offset or rules of their
-# own; the map only serves the suggestion when a name does not load (``pst``, ``Est``).
+# own; the map serves the suggestion when a name does not load (``pst``, ``Est``), and
+# fixed_offset_warning when one of those legacy names does.
 _ABBREVIATIONS: dict[str, tuple[str, ...]] = {
     "PST": ("America/Los_Angeles",),
     "PDT": ("America/Los_Angeles",),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from botocore.loaders import JSONFileLoader
 
@@ -39,3 +41,16 @@ def test_the_shared_search_path_does_not_grow_with_each_session() -> None:
 
     assert _SHARED_LOADER.search_paths == paths
     assert len(paths) == len(set(paths))
+
+
+def test_a_users_own_model_directory_keeps_its_own_loader(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """AWS_DATA_PATH (botocore's data_path) is searched first, as a plain boto3 session does."""
+    monkeypatch.setenv("AWS_DATA_PATH", str(tmp_path))
+
+    clients = AwsClients.create(region=REGION, endpoint_url="http://127.0.0.1:9")
+
+    loader = clients.sqs._loader
+    assert loader is not _SHARED_LOADER
+    assert loader.search_paths[0] == str(tmp_path)

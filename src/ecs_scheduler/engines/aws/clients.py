@@ -218,8 +218,11 @@ _SHARED_LOADER_LOCK: Final = threading.Lock()
 def _session(profile: str | None, region: str) -> boto3.session.Session:
     """A boto3 session reading through the shared loader (raises ProfileNotFound)."""
     with _SHARED_LOADER_LOCK:
-        core = botocore.session.get_session()
-        core.register_component("data_loader", _SHARED_LOADER)
+        core = botocore.session.Session(profile=profile)
+        # A user's own model directory (AWS_DATA_PATH, a profile's data_path) keeps the
+        # loader botocore makes for it.
+        if core.get_config_variable("data_path") is None:
+            core.register_component("data_loader", _SHARED_LOADER)
         session = boto3.session.Session(
             botocore_session=core, profile_name=profile, region_name=region
         )

@@ -186,7 +186,8 @@ def delete_alarm(clients: AwsClients, live: LiveResource) -> None:
     clients.cloudwatch.delete_alarms(AlarmNames=[live.aws_name])
 
 
-# Found in the account's listing (scheduler.ScheduleGroups) and inside their group.
+# No alarm name is recorded on the group: alarms are found by their names and by the queue they
+# watch (read_alarms).
 RECORDED: Final[tuple[RecordedKind, ...]] = ()
 
 OPERATIONS: Final = {

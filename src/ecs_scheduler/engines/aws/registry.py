@@ -26,10 +26,12 @@ def _operations() -> dict[ResourceType, ServiceOperations]:
     found: dict[ResourceType, ServiceOperations] = {}
     for service in SERVICES:
         for resource_type, operations in service.OPERATIONS.items():
-            assert resource_type not in found, f"{resource_type} is in two service modules"
+            if resource_type in found:
+                raise TypeError(f"{resource_type} is in two service modules")
             found[resource_type] = operations
     missing = set(KINDS) - set(found)
-    assert not missing, f"no service module writes {sorted(missing)}"
+    if missing:
+        raise TypeError(f"no service module writes {sorted(missing)}")
     return found
 
 
