@@ -31,6 +31,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass
@@ -114,11 +115,21 @@ class Piped:
     stderr: IO[bytes]
 
     def ended(self, timeout: float = 60) -> tuple[str, str]:
-        """The rest of stdout and all of stderr once the child has ended (``communicate``)."""
-        rest = self.stdout.read()
-        self.child.wait(timeout=timeout)
+        """The rest of stdout and all of stderr once the child has ended (``communicate``);
+        a child still running after ``timeout`` seconds is killed and TimeoutExpired raised."""
+        rest: list[str] = []
+        reader = threading.Thread(target=lambda: rest.append(self.stdout.read()), daemon=True)
+        reader.start()
+        reader.join(timeout)
+        try:
+            self.child.wait(timeout=0 if reader.is_alive() else timeout)
+        except subprocess.TimeoutExpired:
+            self.child.kill()
+            self.child.wait()
+            raise
+        reader.join()
         self.stderr.seek(0)
-        return rest, self.stderr.read().decode()
+        return "".join(rest), self.stderr.read().decode()
 
 
 class Prewarmed:
@@ -198,21 +209,37 @@ class Prewarmed:
         argv: Sequence[str],
         *,
         module: str = "ecs_scheduler",
+        code: str | None = None,
         cwd: Path | None = None,
         env: Mapping[str, str] | None = None,
         timeout: float = 300,
     ) -> subprocess.CompletedProcess[str]:
-        """``python -m module *argv`` with its output captured, as ``subprocess.run`` does."""
+        """``python -m module *argv`` (or ``python -c code *argv``) with its output captured,
+        as ``subprocess.run`` does."""
         with (
             tempfile.TemporaryFile() as stdout,
             tempfile.TemporaryFile() as stderr,
             devnull() as stdin,
         ):
             child = self.start(
-                argv, module=module, stdin=stdin, stdout=stdout, stderr=stderr, cwd=cwd, env=env
+                argv,
+                code=code,
+                module=module if code is None else None,
+                stdin=stdin,
+                stdout=stdout,
+                stderr=stderr,
+                cwd=cwd,
+                env=env,
             )
-            code = child.wait(timeout=timeout)
-            return subprocess.CompletedProcess([module, *argv], code, _text(stdout), _text(stderr))
+            try:
+                returncode = child.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                child.kill()  # as subprocess.run does
+                child.wait()
+                raise
+            return subprocess.CompletedProcess(
+                [module if code is None else "-c", *argv], returncode, _text(stdout), _text(stderr)
+            )
 
     @contextmanager
     def piped(
@@ -288,9 +315,13 @@ def _relay(path: str, prelude: Path, argv: list[str]) -> None:
         "env": dict(os.environ),
         "prelude": prelude.read_text(encoding="utf-8"),
     }
+    passed_on = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
+    # Held back until the handlers below know the child: none may end the relay alone.
+    signal.pthread_sigmask(signal.SIG_BLOCK, passed_on)
     child = _request(path, request, [0, 1, 2])
-    for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+    for number in passed_on:
         signal.signal(number, lambda received, _: child.send_signal(received))
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, passed_on)
     code = child.wait()
     if code < 0:  # killed by a signal: so is this process, for its parent to see
         signal.signal(-code, signal.SIG_DFL)
@@ -345,6 +376,29 @@ def _serve(listener: socket.socket) -> socket.socket:
             connection.close()
 
 
+def _monitor(child: int, connection: socket.socket) -> None:
+    """Tell the requester the child's pid, then its exit status; kill the child if the
+    requester goes first (a test that timed out, a killed relay): it must not outlive it."""
+    with suppress(OSError):
+        connection.sendall(f"{child}\n".encode())
+    pidfd = os.pidfd_open(child)
+    with selectors.DefaultSelector() as selector:
+        selector.register(pidfd, selectors.EVENT_READ)
+        selector.register(connection, selectors.EVENT_READ)
+        ended = False
+        while not ended:
+            for key, _ in selector.select():
+                if key.fd == pidfd:
+                    ended = True
+                elif not connection.recv(64):  # the requester closed its end
+                    os.kill(child, signal.SIGKILL)
+                    selector.unregister(connection)
+    _, status = os.waitpid(child, 0)
+    with suppress(OSError):
+        connection.sendall(f"{os.waitstatus_to_exitcode(status)}\n".encode())
+    os._exit(0)
+
+
 def _reap() -> None:
     """Wait for the monitors that ended: their CPU time then counts in this process's
     children's, and in the test process's once it has waited for this one (``time``)."""
@@ -378,6 +432,9 @@ def _become(request: dict[str, Any], streams: list[int]) -> None:
     os.environ.clear()
     os.environ.update(request["env"])
     sys.argv = request["argv"]
+    moto_random = sys.modules.get("moto.moto_api._internal")
+    if moto_random is not None:  # seeded at import, in the parent: ids would repeat
+        moto_random.mock_random.seed()
     # As `python -c` puts the working directory first on the path (`-m` its absolute path).
     sys.path[0] = "" if request["code"] is not None else os.getcwd()
 
@@ -388,7 +445,6 @@ def _main() -> None:
         return
     path, *modules = sys.argv[1:]
     import importlib
-    import threading
 
     for name in modules:
         importlib.import_module(name)
@@ -400,6 +456,9 @@ def _main() -> None:
     # would otherwise touch, and so copy, every page of the parent's objects (gc.freeze's
     # documentation); the exit of a child that ran `local` took twice as long.
     gc.freeze()
+    # Ctrl-C at a terminal reaches the whole process group; the parent and its monitors end
+    # with the test process instead (each child takes Python's own handler back).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     listener = socket.socket(socket.AF_UNIX)
     listener.bind(path)
     listener.listen()
@@ -412,12 +471,10 @@ def _main() -> None:
     if child != 0:
         for stream in streams:
             os.close(stream)
-        connection.sendall(f"{child}\n".encode())
-        _, status = os.waitpid(child, 0)
-        connection.sendall(f"{os.waitstatus_to_exitcode(status)}\n".encode())
-        os._exit(0)
+        _monitor(child, connection)
 
     connection.close()
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a fresh interpreter
     _become(request, streams)
     exec(compile(request["prelude"], "<prelude>", "exec"), {"__name__": "__prelude__"})
     if request["module"] is not None:

@@ -141,3 +141,62 @@ def _running(pid: int) -> bool:
     except FileNotFoundError:
         return False
     return state not in "ZX"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def _gone_within(pid: int, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while _alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return not _alive(pid)
+
+
+def test_a_run_that_times_out_kills_its_child_as_subprocess_run_does(
+    python: Prewarmed, tmp_path: Path
+) -> None:
+    pid_file = tmp_path / "pid"
+    code = f"import os, time; open({str(pid_file)!r}, 'w').write(str(os.getpid())); time.sleep(60)"
+
+    with pytest.raises(subprocess.TimeoutExpired):
+        python.run([], code=code, timeout=2)
+
+    assert not _alive(int(pid_file.read_text()))
+
+
+def test_a_child_whose_requester_went_away_is_killed(python: Prewarmed) -> None:
+    """A test that timed out, or a relay killed outright, leaves no command running."""
+    with devnull() as nothing:
+        child = python.start(
+            [], code=_WAIT_FOR_CTRL_C, stdin=nothing, stdout=nothing, stderr=nothing
+        )
+    assert _alive(child.pid)
+
+    child._connection.close()  # what the requester's end does when its process dies
+
+    assert _gone_within(child.pid, 10)
+
+
+def test_ended_kills_a_child_still_running_after_its_timeout(python: Prewarmed) -> None:
+    with python.piped([], code=_WAIT_FOR_CTRL_C) as piped:
+        assert piped.stdout.readline() == "waiting\n"
+        began = time.monotonic()
+        with pytest.raises(subprocess.TimeoutExpired):
+            piped.ended(timeout=0.5)
+        assert time.monotonic() - began < 10
+        assert piped.child.poll() == -signal.SIGKILL
+
+
+def test_children_draw_different_moto_ids() -> None:
+    """moto seeds its own generator at import, in the parent; each child reseeds it, as a
+    fresh interpreter would have."""
+    code = "from moto.moto_api._internal import mock_random; print(mock_random.get_random_hex())"
+    with Prewarmed(modules=("moto.moto_api._internal",)) as parent:
+        ids = {parent.run([], code=code).stdout for _ in range(3)}
+    assert len(ids) == 3
