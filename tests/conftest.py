@@ -13,6 +13,9 @@ from ecs_scheduler.engines.aws.clients import AwsClients
 from ecs_scheduler.local import Emulator, Prerequisites, provision_prerequisites, write_demo_config
 from tests.emulator_snapshot import EmulatorSnapshot
 
+# Starts the Terraform export's apply in the background as soon as the run needs it.
+pytest_plugins = ["tests.engines.background_apply"]
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES_DIR = REPO_ROOT / "examples"
 REGION = "us-east-1"
@@ -119,7 +122,6 @@ def prerequisites(emulated_account: EmulatedAccount) -> EmulatedAccount:
 # xdist's reordering by test count off), so a long file collected last would keep one worker
 # busy after the other has finished; started first, the short files fill in around them.
 SLOWEST_FILES = (
-    "tests/engines/test_terraform_apply.py",
     "tests/engines/aws/test_scenarios.py",
     "tests/engines/aws/test_interrupts.py",
     "tests/cli/test_local_command.py",
@@ -133,6 +135,9 @@ SLOWEST_FILES = (
     "tests/config/test_hostile_yaml.py",
     "tests/engines/aws/test_plan_apply.py",
     "tests/cli/test_operations_docs.py",
+    # After the others: its apply runs in the background from the start of the session
+    # (tests/engines/background_apply.py) and is done, a minute later, when a worker gets here.
+    "tests/engines/test_terraform_apply.py",
 )
 
 

@@ -8,6 +8,11 @@ is exported with the emulator's prerequisites, all of them are applied from one 
 same root applies the old module whose cut-over ``terraform state rm`` lines
 tests/migration/v2_module.py holds, here on a copy of the root.
 
+The apply runs in the background, in a process of its own started as soon as the session
+knows these tests will run (tests/engines/background_apply.py): ``python -m
+tests.engines.test_terraform_apply DIRECTORY`` applies, writes DIRECTORY/ready.json, and then
+serves its emulator; the ``applied`` fixture waits for it.
+
 The provider's credentials for the emulator live only in the test's override file next to
 each export's ``main.tf``, and its endpoint only in terraform's environment
 (``AWS_ENDPOINT_URL``); the exported files themselves are the user's.
@@ -15,11 +20,15 @@ each export's ``main.tf``, and its endpoint only in terraform's environment
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import threading
+import traceback
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -32,12 +41,19 @@ from ecs_scheduler.engines.aws import AwsClients, plan
 from ecs_scheduler.engines.terraform import export_terraform, render_terraform
 from ecs_scheduler.loader import loads
 from ecs_scheduler.local import (
+    Emulator,
     Prerequisites,
     provision_prerequisites,
     write_demo_config,
 )
 from ecs_scheduler.resources import DesiredState, build
 from tests.conftest import EXAMPLES_DIR
+from tests.engines.background_apply import (
+    BackgroundApply,
+    started_directory,
+    wait_until_applied,
+    write_ready,
+)
 from tests.engines.test_terraform import desired_state, mirrored_aws_versions, without_task_tags
 from tests.migration.v2_module import (
     OLD_MODULE,
@@ -47,7 +63,7 @@ from tests.migration.v2_module import (
     the_state_rm_lines_leave_nothing_to_recreate_or_destroy,
 )
 
-# One worker applies once for all of these tests (pytest-xdist runs with --dist loadfile).
+# These tests run on one worker, in order (--dist loadfile): some change what was applied.
 pytestmark = pytest.mark.slow
 
 MIRROR = Path(os.environ.get("TF_PLUGIN_MIRROR", "/opt/tf-plugins"))
@@ -179,9 +195,9 @@ def _with_provider_task_tags(module_main: Path, tags: Mapping[str, str]) -> None
     )
 
 
-# An emulator of its own, in a process of its own: moto keeps its state per process, so the
-# applied stacks outlive the other tests a worker runs in between (each of which empties the
-# worker's emulator), and the fixture is made once per worker, whatever the test order.
+# For the roots of other tests (terraform_root.py), as for the one here: an emulator of its
+# own, in a process of its own. moto keeps its state per process, so the applied stacks
+# outlive the other tests a worker runs in between (each of which empties the worker's emulator).
 _SERVE_EMULATOR = (
     "import sys\n"
     "from ecs_scheduler.local import Emulator\n"
@@ -208,57 +224,137 @@ def own_emulator() -> Iterator[str]:
         child.wait(timeout=30)
 
 
-@pytest.fixture(scope="session")
-def applied(
-    own_emulator: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[AppliedExports]:
+def _apply_every_example(directory: Path, endpoint_url: str) -> Mapping[str, object]:
     """Every applicable example exported to one root, with the old module of the cut-over's
-    state rm lines, and applied to an empty emulator."""
-    binary = _terraform_or_skip()
-    emulator_clients = AwsClients.create(region="us-east-1", endpoint_url=own_emulator)
-    prereqs = provision_prerequisites(emulator_clients)
-    work = tmp_path_factory.mktemp("terraform-apply")
-    root = work / "root"
+    state rm lines, and applied to the empty emulator at ``endpoint_url``.
+
+    Returns what the tests read back (``ready.json``): the prerequisites, and the apply's
+    exit code and output. Each config the AWS engine's plan is compared with is written to
+    ``desired/NAME.yaml``: the dated one holds dates computed here, once.
+    """
+    binary = shutil.which("terraform")
+    assert binary is not None
+    prereqs = provision_prerequisites(
+        AwsClients.create(region="us-east-1", endpoint_url=endpoint_url)
+    )
+    work = directory / "work"
+    root = directory / "root"
     calls: list[str] = []
-    desired: dict[str, DesiredState] = {}
-    exported: dict[str, DesiredState] = {}
+    desired: dict[str, str] = {}
+    exported: dict[str, str] = {}
     for example in APPLIED:
         config = write_demo_config(prereqs, EXAMPLES_DIR / f"{example}.yaml", work / example)
-        text = without_task_tags(config.read_text(encoding="utf-8"))
-        exported[example] = desired[example] = build(loads(text, config.name).stack)
+        exported[example] = desired[example] = without_task_tags(config.read_text(encoding="utf-8"))
         if example == "daily-report":
-            exported[DATED] = desired[DATED] = build(loads(_dated(text), f"{DATED}.yaml").stack)
+            exported[DATED] = desired[DATED] = _dated(desired[example])
         if example == "ec2-placement":
-            tagged = _renamed(config.read_text(encoding="utf-8"), "maintenance-tagged")
-            desired[TAGGED] = build(loads(tagged, f"{TAGGED}.yaml").stack)
-            exported[TAGGED] = build(loads(without_task_tags(tagged), f"{TAGGED}.yaml").stack)
-    for example, state in exported.items():
-        export_terraform(state, root / example)
-        (root / example / "emulator_override.tf").write_text(PROVIDER_OVERRIDE, encoding="utf-8")
-        calls.append(f'module "{example}" {{\n  source = "./{example}"\n}}\n')
-    [tagged_job] = desired[TAGGED].task_definitions
+            desired[TAGGED] = _renamed(config.read_text(encoding="utf-8"), "maintenance-tagged")
+            exported[TAGGED] = without_task_tags(desired[TAGGED])
+    (directory / "desired").mkdir()
+    for name, text in desired.items():
+        (directory / "desired" / f"{name}.yaml").write_text(text, encoding="utf-8")
+    for name, text in exported.items():
+        export_terraform(build(loads(text, f"{name}.yaml").stack), root / name)
+        (root / name / "emulator_override.tf").write_text(PROVIDER_OVERRIDE, encoding="utf-8")
+        calls.append(f'module "{name}" {{\n  source = "./{name}"\n}}\n')
+    [tagged_job] = build(loads(desired[TAGGED], f"{TAGGED}.yaml").stack).task_definitions
     _with_provider_task_tags(root / TAGGED / "modules" / tagged_job / "main.tf", TASK_TAGS)
     (root / OLD_MODULE_DIRECTORY).mkdir()
     (root / OLD_MODULE_DIRECTORY / "main.tf").write_text(OLD_MODULE, encoding="utf-8")
     calls.append(OLD_MODULE_CALL)
     (root / "main.tf").write_text("\n".join([ROOT_PROVIDER, *calls]), encoding="utf-8")
     (root / "emulator_override.tf").write_text(PROVIDER_OVERRIDE, encoding="utf-8")
-    cache = work / "plugin-cache"
+    cache = directory / "plugin-cache"
     cache.mkdir()
-    cli_config = work / "terraform.rc"
-    cli_config.write_text(
+    _cli_config(directory).write_text(
         f'plugin_cache_dir = "{cache}"\n'
         f'provider_installation {{\n  filesystem_mirror {{\n    path = "{MIRROR}"\n  }}\n}}\n',
         encoding="utf-8",
     )
-    terraform = Terraform(binary, root, terraform_environment(cli_config, own_emulator))
+    terraform = Terraform(binary, root, terraform_environment(_cli_config(directory), endpoint_url))
+    output = ""
     for command in (
         ("init", "-backend=false", "-no-color"),
         ("apply", "-auto-approve", "-no-color", "-parallelism=16"),
     ):
         completed = terraform.run(*command)
-        assert completed.returncode == 0, completed.stdout + completed.stderr
-    yield AppliedExports(terraform, emulator_clients, prereqs, desired)
+        output += completed.stdout + completed.stderr
+        if completed.returncode != 0:
+            break
+    return {
+        "endpoint_url": endpoint_url,
+        "prereqs": dataclasses.asdict(prereqs),
+        "returncode": completed.returncode,
+        "output": output,
+    }
+
+
+def _cli_config(directory: Path) -> Path:
+    return directory / "terraform.rc"
+
+
+def _serve_applied_exports(directory: Path) -> None:
+    """The background apply's process (tests/engines/background_apply.py): an emulator of its
+    own, every example applied to it, then served until stdin closes."""
+    if not (MIRROR / "registry.terraform.io" / "hashicorp" / "aws").is_dir():
+        write_ready(directory, {"returncode": -1, "output": f"no hashicorp/aws in {MIRROR}"})
+        return  # the tests skip (_terraform_or_skip)
+    emulator = Emulator().start()
+
+    def stop_when_stdin_closes() -> None:
+        sys.stdin.buffer.read()
+        os.killpg(0, signal.SIGKILL)  # this process, and terraform if it still runs
+
+    # A group of its own, which terraform and its providers join: stopping it stops them
+    # all, and a Ctrl-C at the terminal leaves it to the process that started it.
+    os.setpgrp()
+    threading.Thread(target=stop_when_stdin_closes, daemon=True).start()
+    try:
+        ready = _apply_every_example(directory, emulator.endpoint_url)
+    except BaseException:
+        ready = {"returncode": -1, "output": traceback.format_exc()}
+    write_ready(directory, ready)
+    threading.Event().wait()
+
+
+@pytest.fixture(scope="session")
+def applied(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[AppliedExports]:
+    """The background apply, waited for (started by the session where the collected tests
+    need it; started here otherwise, as when this file is run by a plain ``pytest`` call that
+    collected it late)."""
+    binary = _terraform_or_skip()
+    directory = started_directory(request.config)
+    own = None
+    if directory is None:
+        own = BackgroundApply(tmp_path_factory.mktemp("terraform-apply"))
+        own.start()
+        directory = own.directory
+    try:
+        ready = wait_until_applied(directory, TIMEOUT_SECONDS)
+        assert ready["returncode"] == 0, ready["output"]
+        endpoint_url = ready["endpoint_url"]
+        prereqs = Prerequisites(
+            **{
+                field: tuple(value) if isinstance(value, list) else value
+                for field, value in ready["prereqs"].items()
+            }
+        )
+        desired = {
+            path.stem: build(loads(path.read_text(encoding="utf-8"), path.name).stack)
+            for path in sorted((directory / "desired").glob("*.yaml"))
+        }
+        environment = terraform_environment(_cli_config(directory), endpoint_url)
+        yield AppliedExports(
+            Terraform(binary, directory / "root", environment),
+            AwsClients.create(region="us-east-1", endpoint_url=endpoint_url),
+            prereqs,
+            desired,
+        )
+    finally:
+        if own is not None:
+            own.stop()
 
 
 @pytest.mark.parametrize("example", NOT_APPLIED)
@@ -378,3 +474,7 @@ def test_the_state_rm_lines_leave_the_old_terraform_nothing_to_recreate_or_destr
     completed = old_terraform.run("state", "rm", *examples)
     assert completed.returncode == 0, completed.stdout + completed.stderr
     the_state_rm_lines_leave_nothing_to_recreate_or_destroy(old_terraform, applied.clients)
+
+
+if __name__ == "__main__":
+    _serve_applied_exports(Path(sys.argv[1]))

@@ -1,0 +1,158 @@
+"""The Terraform export's apply (tests/engines/test_terraform_apply.py), run in the background.
+
+That apply takes a minute, nearly all of it asleep: hashicorp/aws waits 25 s after creating a
+queue and 25 s more after setting its policy (``waitQueueAttributesPropagated``: six equal
+reads, five seconds apart, in internal/service/sqs). Run by the worker whose tests need it,
+that minute keeps one of the two workers idle. So it runs in a process of its own, with an
+emulator of its own, started by the process that runs the session (pytest-xdist's controller,
+or pytest itself without ``-n``) as soon as the collected tests show it is needed; the workers
+run other tests meanwhile, and the tests that need the apply wait for it to be ready.
+
+This module is a pytest plugin (tests/conftest.py names it) and imports nothing heavy: the
+controller loads it and never imports the project.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+TEST_FILE = "tests/engines/test_terraform_apply.py"
+READY = "ready.json"
+_PID = "pid"
+_LOG = "log"
+_WORKER_INPUT = "terraform_apply_directory"
+
+
+class BackgroundApply:
+    """The apply's process: ``python -m tests.engines.test_terraform_apply DIRECTORY``.
+
+    It writes ``ready.json`` into the directory once applied, then serves its emulator until
+    its stdin closes (:meth:`stop`, or the death of the process that started it).
+    """
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self._child: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        if self._child is not None:
+            return
+        with (self.directory / _LOG).open("wb") as log:
+            self._child = subprocess.Popen(
+                [sys.executable, "-m", "tests.engines.test_terraform_apply", str(self.directory)],
+                cwd=REPO_ROOT,
+                stdin=subprocess.PIPE,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        (self.directory / _PID).write_text(str(self._child.pid), encoding="utf-8")
+
+    def stop(self) -> None:
+        if self._child is None:
+            return
+        assert self._child.stdin is not None
+        self._child.stdin.close()
+        try:
+            self._child.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self._child.kill()
+            self._child.wait()
+        self._child = None
+
+
+def started_directory(config: pytest.Config) -> Path | None:
+    """The directory of the apply this session started, if it started one."""
+    if hasattr(config, "workerinput"):
+        directory = Path(config.workerinput[_WORKER_INPUT])
+    else:
+        background = config.stash.get(_BACKGROUND, None)
+        if background is None:
+            return None
+        directory = background.directory
+    return directory if (directory / _PID).exists() else None
+
+
+def wait_until_applied(directory: Path, timeout_seconds: float) -> Mapping[str, Any]:
+    """``ready.json`` of the apply in ``directory``; fails with the apply's output if it died."""
+    pid = int((directory / _PID).read_text(encoding="utf-8"))
+    deadline = time.monotonic() + timeout_seconds
+    while not (directory / READY).exists():
+        if not _alive(pid):
+            # It may have written the file just before it ended.
+            if (directory / READY).exists():
+                break
+            log = (directory / _LOG).read_text(encoding="utf-8", errors="replace")
+            raise AssertionError(f"the background terraform apply ended early:\n{log}")
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the background terraform apply took over {timeout_seconds} s")
+        time.sleep(0.2)
+    ready: Mapping[str, Any] = json.loads((directory / READY).read_text(encoding="utf-8"))
+    return ready
+
+
+def write_ready(directory: Path, ready: Mapping[str, Any]) -> None:
+    """Written whole, then renamed: a waiting test never reads half of it."""
+    partial = directory / f"{READY}.partial"
+    partial.write_text(json.dumps(ready), encoding="utf-8")
+    partial.replace(directory / READY)
+
+
+def _alive(pid: int) -> bool:
+    """Whether the process runs: an ended child of the controller stays a zombie ("Z" in
+    /proc/PID/stat, proc(5)) until the controller reaps it at the end of the session."""
+    if not Path("/proc/self/stat").exists():  # no procfs: the deadline finds a crash
+        return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+_BACKGROUND = pytest.StashKey[BackgroundApply]()
+
+
+def _start_if_needed(config: pytest.Config, node_ids: Iterable[str]) -> None:
+    if config.option.collectonly or shutil.which("terraform") is None:
+        return
+    if any(node_id.startswith(f"{TEST_FILE}::") for node_id in node_ids):
+        config.stash[_BACKGROUND].start()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if not hasattr(config, "workerinput"):  # a worker waits for its controller's apply
+        directory = Path(tempfile.mkdtemp(prefix="terraform-apply-"))
+        config.stash[_BACKGROUND] = BackgroundApply(directory)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    node.workerinput[_WORKER_INPUT] = str(node.config.stash[_BACKGROUND].directory)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_node_collection_finished(node: Any, ids: Iterable[str]) -> None:
+    _start_if_needed(node.config, ids)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    if not hasattr(session.config, "workerinput"):  # pytest without -n
+        _start_if_needed(session.config, (item.nodeid for item in session.items))
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    background = config.stash.get(_BACKGROUND, None)
+    if background is not None:
+        background.stop()
+        shutil.rmtree(background.directory, ignore_errors=True)
