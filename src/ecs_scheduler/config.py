@@ -8,7 +8,9 @@ obtained from the loader is therefore valid as a whole, and the properties below
 account, resolved schedules) can be trusted without checking again.
 """
 
-from __future__ import annotations
+# No ``from __future__ import annotations``: pydantic would evaluate each of the models'
+# field annotations from its text when the class is made, which took 2 ms of every start-up
+# (benchmarks/startup.py).
 
 import json
 import re
@@ -16,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property, partial
-from typing import Annotated, Any, Final, Literal
+from typing import Annotated, Any, Final, Literal, Self
 
 from pydantic import (
     AwareDatetime,
@@ -719,7 +721,7 @@ class TaskOverrides(StrictModel):
     )
 
     @model_validator(mode="after")
-    def _fits_ecs(self) -> TaskOverrides:
+    def _fits_ecs(self) -> Self:
         length = len(self.as_json())
         if length > OVERRIDES_MAX_JSON_LENGTH:
             raise refusal(

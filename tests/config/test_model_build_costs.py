@@ -38,3 +38,13 @@ def test_an_empty_default_is_new_for_each_value() -> None:
     first, second = config.empty_list(), config.empty_list()
     assert first == [] and first is not second
     assert config.empty_mapping() == {} and config.empty_mapping() is not config.empty_mapping()
+
+
+@pytest.mark.parametrize("model", config_models(), ids=lambda model: model.__name__)
+def test_no_field_annotation_is_text(model: type[BaseModel]) -> None:
+    # Under ``from __future__ import annotations`` every annotation is text, which pydantic
+    # evaluates when it builds the model.
+    as_text = [
+        name for name, value in vars(model)["__annotations__"].items() if isinstance(value, str)
+    ]
+    assert not as_text, f"{model.__name__}: {as_text}"
