@@ -100,6 +100,15 @@ def _wait_for_calls(
         assert time.monotonic() < deadline, "the calls did not reach the proxy within 60 s"
 
 
+def _wait_for_text(log: Path, child: Child, text: str) -> None:
+    """Return once the command has written ``text`` to its log (stderr)."""
+    deadline = time.monotonic() + 30
+    while text not in log.read_text(encoding="utf-8"):
+        assert child.poll() is None, f"the command ended before writing {text!r}"
+        assert time.monotonic() < deadline, f"the command did not write {text!r} within 30 s"
+        time.sleep(0.01)
+
+
 _MAIN = "from ecs_scheduler.cli import main; main()"
 
 
@@ -190,7 +199,10 @@ def test_a_second_ctrl_c_exits_at_once(
         try:
             _wait_for_calls(proxy, child, 1)
             child.send_signal(signal.SIGINT)
-            time.sleep(0.5)
+            _wait_for_text(log, child, "Interrupt received: starting no new AWS calls")
+            # Handled, the first interrupt leaves the command waiting for the held write; one
+            # that ended on it would be gone within milliseconds of its message.
+            time.sleep(0.1)
             assert child.poll() is None, log.read_text(encoding="utf-8")
             _, took = _interrupt(child)
         finally:
