@@ -31,7 +31,7 @@ pytestmark = pytest.mark.slow
 # A write is held long enough that the interrupt, sent at a random instant within a write's
 # hold, finds calls in flight; and longer than the command takes to act on the signal (stop
 # starting calls: 0.5 to 5 ms after the signal was sent, measured at load 5), so that no worker
-# ends a held call and starts another before it has. Every write of an apply pays it.
+# ends a held call and starts another before it has. Every write of a round pays it.
 WRITE_DELAY_SECONDS = 0.05
 PARALLELISM = 4
 EXIT_WITHIN_SECONDS = 5.0
