@@ -13,6 +13,7 @@ import textwrap
 import time
 import tomllib
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -266,12 +267,20 @@ def test_ctrl_c_right_after_the_ready_line_stops_cleanly_and_prints_it_once(
     python: Prewarmed,
 ) -> None:
     """Regression: rich re-printed its buffer when Ctrl-C landed during the ready line."""
-    for _ in range(2):
+
+    def serve_and_interrupt() -> tuple[int, str, float]:
         with serving(python, "local", "-c", str(EXAMPLES_DIR / "daily-report.yaml")) as serve:
-            code, stdout, _ = interrupt(serve)
-        assert code == 0
-        assert READY_LINE not in stdout  # it was read before the interrupt, and only once
-        assert stdout.strip() == "Stopped the emulator."
+            return interrupt(serve)
+
+    # Two rounds at once: each `local` has its own emulator on its own free port, and its own
+    # config in its own temporary directory; neither waits for the other to stop.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        rounds = [pool.submit(serve_and_interrupt) for _ in range(2)]
+        for finished in rounds:
+            code, stdout, _ = finished.result()
+            assert code == 0
+            assert READY_LINE not in stdout  # it was read before the interrupt, and only once
+            assert stdout.strip() == "Stopped the emulator."
 
 
 @pytest.mark.slow

@@ -97,7 +97,11 @@ class LoopbackServer:
     def __init__(self, handler: type[ForwardingHandler]) -> None:
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        # shutdown() returns once serve_forever has seen its flag, which it looks at once per
+        # poll interval (0.5 s by default): every proxy's exit waited that long for nothing.
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
+        )
 
     @property
     def endpoint_url(self) -> str:

@@ -38,6 +38,8 @@ class SlowProxy(LoopbackServer):
         self.most_concurrent_writes = 0
         self._writes_in_flight = 0
         self.lock = threading.Lock()
+        # Notified at each call's arrival: a test waits for calls without polling the log.
+        self._arrival = threading.Condition(self.lock)
         # Set on exit: a request still held then is dropped, never forwarded late, so a
         # write held past its test cannot reach the emulator during the next test.
         self.closed = threading.Event()
@@ -49,6 +51,14 @@ class SlowProxy(LoopbackServer):
 
     def writes(self) -> int:
         return sum(call.write for call in self.snapshot())
+
+    def wait_for_calls(self, count: int, *, only_writes: bool, timeout: float) -> bool:
+        """Whether ``count`` calls (writes, with ``only_writes``) have arrived, waiting up to
+        ``timeout`` seconds for them; it returns as the last of them arrives."""
+        with self._arrival:
+            return self._arrival.wait_for(
+                lambda: sum(call.write or not only_writes for call in self.calls) >= count, timeout
+            )
 
     def __exit__(
         self,
@@ -85,6 +95,7 @@ def _handler_for(proxy: SlowProxy, upstream: tuple[str, int]) -> type[Forwarding
             call = Call(operation, write, time.monotonic())
             with proxy.lock:
                 proxy.calls.append(call)
+                proxy._arrival.notify_all()
                 if write:
                     proxy._writes_in_flight += 1
                     proxy.most_concurrent_writes = max(

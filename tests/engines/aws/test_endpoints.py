@@ -79,7 +79,11 @@ def answering_endpoint(body: bytes, content_type: str) -> Iterator[str]:
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # shutdown() returns once serve_forever has seen its flag, which it looks at once per poll
+    # interval (0.5 s by default): each test here waited that long for nothing on leaving.
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
+    )
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}"

@@ -12,6 +12,7 @@ import random
 import re
 import signal
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -27,16 +28,25 @@ from tests.prewarmed import Child, Prewarmed, devnull, shared
 
 pytestmark = pytest.mark.slow
 
-WRITE_DELAY_SECONDS = 0.2
+# A write is held long enough that the interrupt, sent at a random instant within a write's
+# hold, finds calls in flight; and longer than the command takes to act on the signal (stop
+# starting calls: 0.5 to 5 ms after the signal was sent, measured at load 5), so that no worker
+# ends a held call and starts another before it has. Every write of a round pays it.
+WRITE_DELAY_SECONDS = 0.05
 PARALLELISM = 4
 EXIT_WITHIN_SECONDS = 5.0
 ITERATIONS = 10
+# The rounds run in lanes at once, each on its own stack (its own names and tags: a plan reads
+# only its stack's) through its own proxy (whose log holds only its lane's calls); they share
+# the emulator. A lane's rounds follow one another, each starting where the last converged.
+LANES = 2
 _SUMMARY = re.compile(r"Interrupted: (\d+) of (\d+) changes applied; run (apply|destroy) again")
 
 
-def _stack_config(account: EmulatedAccount, target: Path) -> Path:
+def _stack_config(account: EmulatedAccount, target: Path, stack: str = "reporting") -> Path:
     """The quickstart job with 20 schedules: a batch five times longer than the pool."""
     document = yaml.safe_load(account.configs["daily-report"].read_text(encoding="utf-8"))
+    document["stack"] = stack
     job = document["jobs"]["daily-report"]
     job["additional_schedules"] = [
         {"name": f"every-{minutes}m", "schedule_expression": f"rate({minutes} minutes)"}
@@ -80,12 +90,23 @@ def _interrupt(child: Child) -> tuple[float, float]:
     return interrupted_at, time.monotonic() - interrupted_at
 
 
-def _wait_for_writes(proxy: SlowProxy, child: Child, count: int) -> None:
+def _wait_for_calls(
+    proxy: SlowProxy, child: Child, count: int, *, only_writes: bool = True
+) -> None:
+    """Return as the ``count``-th call (write) reaches the proxy: its hold has just begun."""
     deadline = time.monotonic() + 60
-    while proxy.writes() < count:
-        assert child.poll() is None, "the command ended before it started writing"
-        assert time.monotonic() < deadline, "no write reached the proxy within 60 s"
-        time.sleep(0.02)
+    while not proxy.wait_for_calls(count, only_writes=only_writes, timeout=0.1):
+        assert child.poll() is None, "the command ended before making its calls"
+        assert time.monotonic() < deadline, "the calls did not reach the proxy within 60 s"
+
+
+def _wait_for_text(log: Path, child: Child, text: str) -> None:
+    """Return once the command has written ``text`` to its log (stderr)."""
+    deadline = time.monotonic() + 30
+    while text not in log.read_text(encoding="utf-8"):
+        assert child.poll() is None, f"the command ended before writing {text!r}"
+        assert time.monotonic() < deadline, f"the command did not write {text!r} within 30 s"
+        time.sleep(0.01)
 
 
 _MAIN = "from ecs_scheduler.cli import main; main()"
@@ -108,18 +129,36 @@ def _cli(command: str, config: Path, endpoint: str) -> list[str]:
 def test_ctrl_c_mid_batch_stops_cleanly_every_time(
     python: Prewarmed, emulated_account: EmulatedAccount, tmp_path: Path
 ) -> None:
-    config = _stack_config(emulated_account, tmp_path / "stack.yaml")
+    with ThreadPoolExecutor(max_workers=LANES) as pool:
+        lanes = [
+            pool.submit(_interrupted_rounds, python, emulated_account, tmp_path, lane)
+            for lane in range(LANES)
+        ]
+        for lane in lanes:
+            lane.result()  # a lane's failed assertion is raised here
+
+
+def _interrupted_rounds(
+    python: Prewarmed, emulated_account: EmulatedAccount, tmp_path: Path, lane: int
+) -> None:
+    """One lane's share of the rounds; apply and destroy take turns, lane by lane too."""
+    logs = tmp_path / f"lane-{lane}"
+    logs.mkdir()
+    config = _stack_config(emulated_account, logs / "stack.yaml", stack=f"reporting{lane}")
     desired = _desired(config)
     clients = emulated_account.clients
-    chance = random.Random(10)
+    first = lane % 2  # 0: the lane starts with apply, from nothing; 1: with destroy
+    if first == 1:
+        apply(plan(desired, clients), clients)  # everything, for its first destroy
+    chance = random.Random(10 + lane)
     with SlowProxy(emulated_account.endpoint_url, write_delay=WRITE_DELAY_SECONDS) as proxy:
-        for iteration in range(ITERATIONS):
+        for iteration in range(first, first + ITERATIONS // LANES):
             # Apply starts from nothing, destroy from everything; both have a long batch to do.
             command = "apply" if iteration % 2 == 0 else "destroy"
             before = len(proxy.snapshot())
-            child, log = _start(python, _MAIN, _cli(command, config, proxy.endpoint_url), tmp_path)
+            child, log = _start(python, _MAIN, _cli(command, config, proxy.endpoint_url), logs)
             try:
-                _wait_for_writes(proxy, child, proxy.writes() + chance.randint(1, 12))
+                _wait_for_calls(proxy, child, proxy.writes() + chance.randint(1, 12))
                 time.sleep(chance.uniform(0, WRITE_DELAY_SECONDS))
                 interrupted_at, took = _interrupt(child)
             finally:
@@ -158,9 +197,12 @@ def test_a_second_ctrl_c_exits_at_once(
     with SlowProxy(emulated_account.endpoint_url, write_delay=30) as proxy:
         child, log = _start(python, _MAIN, _cli("apply", config, proxy.endpoint_url), tmp_path)
         try:
-            _wait_for_writes(proxy, child, 1)
+            _wait_for_calls(proxy, child, 1)
             child.send_signal(signal.SIGINT)
-            time.sleep(0.5)
+            _wait_for_text(log, child, "Interrupt received: starting no new AWS calls")
+            # Handled, the first interrupt leaves the command waiting for the held write; one
+            # that ended on it would be gone within milliseconds of its message.
+            time.sleep(0.1)
             assert child.poll() is None, log.read_text(encoding="utf-8")
             _, took = _interrupt(child)
         finally:
@@ -177,14 +219,12 @@ def test_ctrl_c_while_reading_changes_nothing(
     python: Prewarmed, emulated_account: EmulatedAccount, tmp_path: Path
 ) -> None:
     config = _stack_config(emulated_account, tmp_path / "stack.yaml")
-    # Each read held 0.3 s: the plan reads for seconds, so the interrupt lands among its reads.
-    with SlowProxy(emulated_account.endpoint_url, write_delay=0, read_delay=0.3) as proxy:
+    # Each read held 0.1 s: the plan reads in about ten steps, one after another, so the
+    # interrupt, sent as the third read arrives, lands among its reads.
+    with SlowProxy(emulated_account.endpoint_url, write_delay=0, read_delay=0.1) as proxy:
         child, log = _start(python, _MAIN, _cli("apply", config, proxy.endpoint_url), tmp_path)
         try:
-            deadline = time.monotonic() + 60
-            while len(proxy.snapshot()) < 3:
-                assert child.poll() is None and time.monotonic() < deadline
-                time.sleep(0.02)
+            _wait_for_calls(proxy, child, 3, only_writes=False)
             _, took = _interrupt(child)
         finally:
             child.kill()
@@ -227,7 +267,7 @@ def test_ctrl_c_stops_a_library_apply_too(
             # At the first write: the library's 16 workers take the rest of a batch at once,
             # so a later signal (after 5 writes, it used to be) could come once the last
             # batch was already started, and the apply then ended with everything done.
-            _wait_for_writes(proxy, child, 1)
+            _wait_for_calls(proxy, child, 1)
             interrupted_at, took = _interrupt(child)
         finally:
             child.kill()

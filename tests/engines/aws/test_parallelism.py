@@ -16,7 +16,10 @@ def test_apply_and_destroy_make_at_most_n_writes_at_once(
     emulated_account: EmulatedAccount, parallelism: int
 ) -> None:
     config = str(emulated_account.configs["multi-schedule"])
-    with SlowProxy(emulated_account.endpoint_url, write_delay=0.1) as proxy:
+    # A write is held only long enough for the batch's other writes to arrive while it waits
+    # (the three schedules reached the proxy within 2 ms of each other at load 6); apply and
+    # destroy make 23 writes, one after another at --parallelism 1, each paying the delay.
+    with SlowProxy(emulated_account.endpoint_url, write_delay=0.05) as proxy:
         for command in ("apply", "destroy"):
             result = run_cli(
                 command,
