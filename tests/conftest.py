@@ -117,7 +117,8 @@ def prerequisites(emulated_account: EmulatedAccount) -> EmulatedAccount:
     return emulated_account
 
 
-# The files that take longest, slowest first (their summed ``pytest -n 2 --durations``).
+# The files that take longest, slowest first (their summed ``pytest -n 2 --durations``), then
+# the Terraform apply's tests.
 # ``--dist loadfile`` hands whole files to the workers in collection order (pyproject.toml turns
 # xdist's reordering by test count off), so a long file collected last would keep one worker
 # busy after the other has finished; started first, the short files fill in around them.
@@ -135,7 +136,7 @@ SLOWEST_FILES = (
     "tests/config/test_hostile_yaml.py",
     "tests/engines/aws/test_plan_apply.py",
     "tests/cli/test_operations_docs.py",
-    # After the others: its apply runs in the background from the start of the session
+    # After these: its apply runs in the background from the start of the session
     # (tests/engines/background_apply.py) and is done, a minute later, when a worker gets here.
     "tests/engines/test_terraform_apply.py",
 )

@@ -8,17 +8,22 @@ emulator of its own, started by the process that runs the session (pytest-xdist'
 or pytest itself without ``-n``) as soon as the collected tests show it is needed; the workers
 run other tests meanwhile, and the tests that need the apply wait for it to be ready.
 
-This module is a pytest plugin (tests/conftest.py names it) and imports nothing heavy: the
-controller loads it and never imports the project.
+This module is a pytest plugin (tests/conftest.py names it). Only with ``--dist loadfile`` or
+``loadscope`` (make test's) do the workers share the one apply: those run the file's tests
+on one worker, in order, as they need (some change what was applied). Under another ``--dist``
+each worker applies on its own, as before.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -38,23 +43,29 @@ class BackgroundApply:
     """The apply's process: ``python -m tests.engines.test_terraform_apply DIRECTORY``.
 
     It writes ``ready.json`` into the directory once applied, then serves its emulator until
-    its stdin closes (:meth:`stop`, or the death of the process that started it).
+    its stdin closes (:meth:`stop`, or the death of the process that started it). It runs in a
+    process group of its own, which terraform and its providers join: a Ctrl-C at the
+    terminal leaves it to the process that started it, and stopping it stops them all.
     """
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         self._child: subprocess.Popen[bytes] | None = None
 
-    def start(self) -> None:
+    def start(
+        self, command: tuple[str, ...] = ("-m", "tests.engines.test_terraform_apply")
+    ) -> None:
+        """Start ``python COMMAND DIRECTORY`` (tests stand another program in for the apply)."""
         if self._child is not None:
             return
         with (self.directory / _LOG).open("wb") as log:
             self._child = subprocess.Popen(
-                [sys.executable, "-m", "tests.engines.test_terraform_apply", str(self.directory)],
+                [sys.executable, *command, str(self.directory)],
                 cwd=REPO_ROOT,
                 stdin=subprocess.PIPE,
                 stdout=log,
                 stderr=subprocess.STDOUT,
+                process_group=0,
             )
         (self.directory / _PID).write_text(str(self._child.pid), encoding="utf-8")
 
@@ -66,15 +77,29 @@ class BackgroundApply:
         try:
             self._child.wait(timeout=30)
         except subprocess.TimeoutExpired:
-            self._child.kill()
+            os.killpg(self._child.pid, signal.SIGKILL)
             self._child.wait()
         self._child = None
+
+
+def stop_group_when_stdin_closes() -> None:
+    """In the apply's process: when the process that started it closes its stdin (or ends),
+    kill the process group, this process and terraform's if it still runs."""
+
+    def wait_for_end_of_input() -> None:
+        sys.stdin.buffer.read()
+        os.killpg(0, signal.SIGKILL)
+
+    threading.Thread(target=wait_for_end_of_input, daemon=True).start()
 
 
 def started_directory(config: pytest.Config) -> Path | None:
     """The directory of the apply this session started, if it started one."""
     if hasattr(config, "workerinput"):
-        directory = Path(config.workerinput[_WORKER_INPUT])
+        shared = config.workerinput.get(_WORKER_INPUT)
+        if shared is None:  # another --dist, or this plugin not loaded in the controller
+            return None
+        directory = Path(shared)
     else:
         background = config.stash.get(_BACKGROUND, None)
         if background is None:
@@ -88,7 +113,7 @@ def wait_until_applied(directory: Path, timeout_seconds: float) -> Mapping[str, 
     pid = int((directory / _PID).read_text(encoding="utf-8"))
     deadline = time.monotonic() + timeout_seconds
     while not (directory / READY).exists():
-        if not _alive(pid):
+        if not alive(pid):
             # It may have written the file just before it ended.
             if (directory / READY).exists():
                 break
@@ -108,7 +133,7 @@ def write_ready(directory: Path, ready: Mapping[str, Any]) -> None:
     partial.replace(directory / READY)
 
 
-def _alive(pid: int) -> bool:
+def alive(pid: int) -> bool:
     """Whether the process runs: an ended child of the controller stays a zombie ("Z" in
     /proc/PID/stat, proc(5)) until the controller reaps it at the end of the session."""
     if not Path("/proc/self/stat").exists():  # no procfs: the deadline finds a crash
@@ -123,11 +148,16 @@ def _alive(pid: int) -> bool:
 _BACKGROUND = pytest.StashKey[BackgroundApply]()
 
 
-def _start_if_needed(config: pytest.Config, node_ids: Iterable[str]) -> None:
-    if config.option.collectonly or shutil.which("terraform") is None:
-        return
-    if any(node_id.startswith(f"{TEST_FILE}::") for node_id in node_ids):
-        config.stash[_BACKGROUND].start()
+def needs_the_apply(config: pytest.Config, node_ids: Iterable[str]) -> bool:
+    """Whether tests of the file are to run (collected ids are relative to the rootdir)."""
+    if config.option.collectonly or config.option.setupplan or shutil.which("terraform") is None:
+        return False
+    test_file = REPO_ROOT / TEST_FILE
+    return any(config.rootpath / node_id.split("::", 1)[0] == test_file for node_id in node_ids)
+
+
+def _shared_by_workers(config: pytest.Config) -> bool:
+    return config.getoption("dist", "no") in ("loadfile", "loadscope")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -138,17 +168,22 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_configure_node(node: Any) -> None:
-    node.workerinput[_WORKER_INPUT] = str(node.config.stash[_BACKGROUND].directory)
+    if _shared_by_workers(node.config):
+        node.workerinput[_WORKER_INPUT] = str(node.config.stash[_BACKGROUND].directory)
 
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_node_collection_finished(node: Any, ids: Iterable[str]) -> None:
-    _start_if_needed(node.config, ids)
+    if _shared_by_workers(node.config) and needs_the_apply(node.config, ids):
+        node.config.stash[_BACKGROUND].start()
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
-    if not hasattr(session.config, "workerinput"):  # pytest without -n
-        _start_if_needed(session.config, (item.nodeid for item in session.items))
+    config = session.config
+    if not hasattr(config, "workerinput") and needs_the_apply(  # pytest without -n
+        config, (item.nodeid for item in session.items)
+    ):
+        config.stash[_BACKGROUND].start()
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -24,7 +24,6 @@ import dataclasses
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import threading
@@ -33,6 +32,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 import pytest
 import yaml
@@ -51,6 +51,7 @@ from tests.conftest import EXAMPLES_DIR
 from tests.engines.background_apply import (
     BackgroundApply,
     started_directory,
+    stop_group_when_stdin_closes,
     wait_until_applied,
     write_ready,
 )
@@ -195,8 +196,8 @@ def _with_provider_task_tags(module_main: Path, tags: Mapping[str, str]) -> None
     )
 
 
-# For the roots of other tests (terraform_root.py), as for the one here: an emulator of its
-# own, in a process of its own. moto keeps its state per process, so the applied stacks
+# For the roots of other tests (terraform_root.py): an emulator of its own, in a process of its
+# own. moto keeps its state per process, so the applied stacks
 # outlive the other tests a worker runs in between (each of which empties the worker's emulator).
 _SERVE_EMULATOR = (
     "import sys\n"
@@ -299,16 +300,8 @@ def _serve_applied_exports(directory: Path) -> None:
     if not (MIRROR / "registry.terraform.io" / "hashicorp" / "aws").is_dir():
         write_ready(directory, {"returncode": -1, "output": f"no hashicorp/aws in {MIRROR}"})
         return  # the tests skip (_terraform_or_skip)
+    stop_group_when_stdin_closes()
     emulator = Emulator().start()
-
-    def stop_when_stdin_closes() -> None:
-        sys.stdin.buffer.read()
-        os.killpg(0, signal.SIGKILL)  # this process, and terraform if it still runs
-
-    # A group of its own, which terraform and its providers join: stopping it stops them
-    # all, and a Ctrl-C at the terminal leaves it to the process that started it.
-    os.setpgrp()
-    threading.Thread(target=stop_when_stdin_closes, daemon=True).start()
     try:
         ready = _apply_every_example(directory, emulator.endpoint_url)
     except BaseException:
@@ -321,9 +314,8 @@ def _serve_applied_exports(directory: Path) -> None:
 def applied(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[AppliedExports]:
-    """The background apply, waited for (started by the session where the collected tests
-    need it; started here otherwise, as when this file is run by a plain ``pytest`` call that
-    collected it late)."""
+    """The background apply, waited for: the session's (tests/engines/background_apply.py), or
+    this worker's own where the session shares none (another ``--dist``)."""
     binary = _terraform_or_skip()
     directory = started_directory(request.config)
     own = None
@@ -335,12 +327,11 @@ def applied(
         ready = wait_until_applied(directory, TIMEOUT_SECONDS)
         assert ready["returncode"] == 0, ready["output"]
         endpoint_url = ready["endpoint_url"]
-        prereqs = Prerequisites(
-            **{
-                field: tuple(value) if isinstance(value, list) else value
-                for field, value in ready["prereqs"].items()
-            }
-        )
+        fields: dict[str, Any] = {
+            field: tuple(value) if isinstance(value, list) else value
+            for field, value in ready["prereqs"].items()
+        }
+        prereqs = Prerequisites(**fields)
         desired = {
             path.stem: build(loads(path.read_text(encoding="utf-8"), path.name).stack)
             for path in sorted((directory / "desired").glob("*.yaml"))
