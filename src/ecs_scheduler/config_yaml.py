@@ -131,6 +131,8 @@ class Document:
         # them is a cycle, and a chain of merges is as deep as the nesting it stands for.
         self._merging: list[yaml.MappingNode] = []
         self._loader: _Loader | None = None
+        # The position of each YAML mark, made once: merges read the same keys again and again.
+        self._marks: dict[yaml.Mark, Mark] = {}
 
     def read(self, text: str) -> Any:
         """The document's value; ``None`` for an empty document or one YAML cannot read."""
@@ -216,6 +218,12 @@ class Document:
             self._unreadable(node, loc, _unconstructible(node))
         return node.value
 
+    def _mark(self, mark: yaml.Mark) -> Mark:
+        made = self._marks.get(mark)
+        if made is None:
+            made = self._marks[mark] = Mark.of(mark)
+        return made
+
     def _unsupported_tag(self, node: yaml.Node, loc: Loc) -> None:
         self._unreadable(node, loc, f"unsupported YAML tag {node.tag!r}")
 
@@ -254,7 +262,7 @@ class Document:
                 )
                 continue
             own[key] = value_node
-            self.keys[(*loc, key)] = Mark.of(key_node.start_mark)
+            self.keys[(*loc, key)] = self._mark(key_node.start_mark)
         for key, merged_node in merged.items():
             own.setdefault(key, merged_node)
         return own
