@@ -124,7 +124,9 @@ def provisioned_account(emulator: Emulator, emulator_clients: AwsClients) -> Pro
     """Created over HTTP once; each test then gets a copy (tests/emulator_snapshot.py)."""
     emulator.reset()
     prereqs = provision_prerequisites(emulator_clients)
-    return ProvisionedAccount(prereqs=prereqs, snapshot=EmulatorSnapshot.take())
+    account = ProvisionedAccount(prereqs=prereqs, snapshot=EmulatorSnapshot.take())
+    _freeze_what_lives_on()  # the snapshot, and the clients and their classes, stay too
+    return account
 
 
 @pytest.fixture
