@@ -58,6 +58,36 @@ class _Loader(yaml.SafeLoader):
             self._composing_depth -= 1
         return node
 
+    # PyYAML's scanner keeps one possible simple key per flow level and walks all of them
+    # before each token (yaml/scanner.py, these two methods), so a line of n '[' costs n²
+    # steps before the composer reaches MAX_DEPTH: 2 s for "[" * 1500. A key is only ever
+    # saved at the innermost level, and leaving a level drops its key, so the dict holds its
+    # keys in the order of their levels, which is also the order of their token numbers and
+    # positions: the nearest key is the first one, and the stale ones (on an earlier line, or
+    # more than 1024 characters back) are the first few. These walk only those; the tokens
+    # and errors are PyYAML's (tests/config/test_yaml_scanner.py).
+
+    def next_possible_simple_key(self) -> int | None:
+        for key in self.possible_simple_keys.values():
+            return int(key.token_number)
+        return None
+
+    def stale_possible_simple_keys(self) -> None:
+        stale: list[int] = []
+        for level, key in self.possible_simple_keys.items():
+            if key.line == self.line and self.index - key.index <= 1024:
+                break
+            if key.required:
+                raise yaml.scanner.ScannerError(
+                    "while scanning a simple key",
+                    key.mark,
+                    "could not find expected ':'",
+                    self.get_mark(),
+                )
+            stale.append(level)
+        for level in stale:
+            del self.possible_simple_keys[level]
+
 
 _Loader.yaml_implicit_resolvers = {
     first: [(tag, regexp) for tag, regexp in resolvers if tag not in (_BOOL_TAG, _TIMESTAMP_TAG)]
@@ -101,6 +131,8 @@ class Document:
         # them is a cycle, and a chain of merges is as deep as the nesting it stands for.
         self._merging: list[yaml.MappingNode] = []
         self._loader: _Loader | None = None
+        # The position of each YAML mark, made once: merges read the same keys again and again.
+        self._marks: dict[yaml.Mark, Mark] = {}
 
     def read(self, text: str) -> Any:
         """The document's value; ``None`` for an empty document or one YAML cannot read."""
@@ -186,6 +218,12 @@ class Document:
             self._unreadable(node, loc, _unconstructible(node))
         return node.value
 
+    def _mark(self, mark: yaml.Mark) -> Mark:
+        made = self._marks.get(mark)
+        if made is None:
+            made = self._marks[mark] = Mark.of(mark)
+        return made
+
     def _unsupported_tag(self, node: yaml.Node, loc: Loc) -> None:
         self._unreadable(node, loc, f"unsupported YAML tag {node.tag!r}")
 
@@ -224,7 +262,7 @@ class Document:
                 )
                 continue
             own[key] = value_node
-            self.keys[(*loc, key)] = Mark.of(key_node.start_mark)
+            self.keys[(*loc, key)] = self._mark(key_node.start_mark)
         for key, merged_node in merged.items():
             own.setdefault(key, merged_node)
         return own

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar
+import functools
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from itertools import islice
@@ -24,6 +25,12 @@ class Field:
 
     aws: str
     unix: str
+
+
+# Strategies made once: hypothesis checks each new strategy object on its first draw, which
+# cost more than drawing from it when these were made again for every field of every example.
+ITEM_KINDS = st.sampled_from(["value", "range", "from-step", "range-step"])
+FIELD_SHAPES = st.sampled_from(["*", "*/n", "item", "list"])
 
 
 @st.composite
@@ -50,7 +57,7 @@ def numeric_field(
         return aws, str(value - unix_shift)
 
     def item() -> Field:
-        kind = draw(st.sampled_from(["value", "range", "from-step", "range-step"]))
+        kind = draw(ITEM_KINDS)
         if kind in ("range", "range-step") or not steps:
             start = draw(st.integers(low, high))
             end = draw(st.integers(start, high))
@@ -77,7 +84,7 @@ def numeric_field(
         )
         return Field(f"{start}/{step}", unix_to_end)
 
-    shape = draw(st.sampled_from(["*", "*/n", "item", "list"]))
+    shape = draw(FIELD_SHAPES)
     if shape == "*":
         return Field("*", "*")
     if shape == "*/n" and steps:
@@ -89,15 +96,22 @@ def numeric_field(
     return item()
 
 
+MINUTE_FIELDS = numeric_field(0, 59)
+HOUR_FIELDS = numeric_field(0, 23)
+# Days 29-31 are left out: croniter gives up on month/day combinations that never occur.
+DAY_OF_MONTH_FIELDS = numeric_field(1, 28, field_high=31)
+MONTH_FIELDS = numeric_field(1, 12, names=MONTH_NAMES)
+DAY_OF_WEEK_FIELDS = numeric_field(1, 7, unix_shift=1, names=DAY_NAMES, steps=False)
+
+
 @st.composite
 def shared_cron(draw: st.DrawFn) -> tuple[str, str]:
     """An AWS cron expression and the croniter expression that means the same."""
-    minutes = draw(numeric_field(0, 59))
-    hours = draw(numeric_field(0, 23))
-    # Days 29-31 are left out: croniter gives up on month/day combinations that never occur.
-    day_of_month = draw(numeric_field(1, 28, field_high=31))
-    month = draw(numeric_field(1, 12, names=MONTH_NAMES))
-    day_of_week = draw(numeric_field(1, 7, unix_shift=1, names=DAY_NAMES, steps=False))
+    minutes = draw(MINUTE_FIELDS)
+    hours = draw(HOUR_FIELDS)
+    day_of_month = draw(DAY_OF_MONTH_FIELDS)
+    month = draw(MONTH_FIELDS)
+    day_of_week = draw(DAY_OF_WEEK_FIELDS)
     if draw(st.booleans()):
         aws_days, unix_days = (day_of_month.aws, "?"), (day_of_month.unix, "*")
     else:
@@ -254,6 +268,28 @@ def transitions_in_2026(zone_name: str) -> list[datetime]:
 TRANSITIONS = [(zone, moment) for zone in DST_ZONES for moment in transitions_in_2026(zone)]
 
 
+WALK = timedelta(hours=30)
+
+
+@functools.cache
+def first_sightings(zone_name: str, moment: datetime) -> tuple[tuple[datetime, datetime], ...]:
+    """Each wall time of the walk around ``moment``, at the UTC minute it is first seen.
+
+    The same for every expression: walked once per transition, then filtered by each one.
+    """
+    zone = ZoneInfo(zone_name)
+    begin, end = moment - WALK, moment + WALK
+    sightings, seen = [], set()
+    instant = begin + timedelta(minutes=1)
+    while instant <= end:
+        wall = instant.astimezone(zone).replace(tzinfo=None)
+        if wall not in seen:
+            seen.add(wall)
+            sightings.append((instant, wall))
+        instant += timedelta(minutes=1)
+    return tuple(sightings)
+
+
 @settings(max_examples=120, deadline=None)
 @given(
     transition=st.sampled_from(TRANSITIONS),
@@ -271,16 +307,10 @@ def test_dst_rules_match_a_minute_by_minute_oracle(
     zone_name, moment = transition
     expression = parse(f"cron({minutes.aws} {hours.aws} * * ? *)")
     assert isinstance(expression, CronExpression)
-    zone = ZoneInfo(zone_name)
-    begin, end = moment - timedelta(hours=30), moment + timedelta(hours=30)
-    expected, seen = [], set()
-    instant = begin + timedelta(minutes=1)
-    while instant <= end:
-        wall = instant.astimezone(zone).replace(tzinfo=None)
-        if wall not in seen:
-            seen.add(wall)
-            if wall.minute in expression.minutes and wall.hour in expression.hours:
-                expected.append(instant)
-        instant += timedelta(minutes=1)
-    fired = list(fire_times(expression, zone_name, after=begin, end_date=end))
+    expected = [
+        instant
+        for instant, wall in first_sightings(zone_name, moment)
+        if wall.minute in expression.minutes and wall.hour in expression.hours
+    ]
+    fired = list(fire_times(expression, zone_name, after=moment - WALK, end_date=moment + WALK))
     assert fired == expected

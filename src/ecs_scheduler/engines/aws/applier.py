@@ -17,8 +17,9 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from queue import Empty, SimpleQueue
 from typing import Final
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -207,8 +208,16 @@ def _run(
     progress: Callable[[Change], None] | None,
     guard: CallGuard,
 ) -> list[Change]:
-    futures = {pool.submit(action, change): change for change in changes}
-    pending: set[Future[None]] = set(futures)
+    # Each change reports its end in ``completions``: waiting on the set of pending futures
+    # (concurrent.futures.wait) visits every one of them each time one ends, n² steps for a
+    # batch of n (an apply of 1,000 schedules spent a tenth of its CPU there).
+    completions: SimpleQueue[Future[None]] = SimpleQueue()
+    futures: dict[Future[None], Change] = {}
+    for change in changes:
+        future = pool.submit(action, change)
+        futures[future] = change
+        future.add_done_callback(completions.put)
+    pending = set(futures)
     done: list[Change] = []
     failures: list[str] = []
     while pending:
@@ -217,8 +226,15 @@ def _run(
                 # Changes not begun are dropped; the running ones make no new call (the guard
                 # refuses them) and end when their call in flight answers or times out.
                 pending = {future for future in pending if not future.cancel()}
-            finished, pending = wait(pending, _STOP_POLL_SECONDS, FIRST_COMPLETED)
+            try:
+                finished = [completions.get(timeout=_STOP_POLL_SECONDS)]
+            except Empty:
+                # Also what a Ctrl-C took from the queue before it was handled below.
+                finished = [future for future in pending if future.done()]
             for future in finished:
+                if future not in pending:  # cancelled above
+                    continue
+                pending.discard(future)
                 change = futures[future]
                 error = future.exception()
                 if error is None:

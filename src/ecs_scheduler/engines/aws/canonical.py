@@ -142,7 +142,8 @@ def _prune(value: Any) -> Any:
         pruned = {key: _prune(item) for key, item in value.items()}
         return {key: item for key, item in pruned.items() if not _is_empty(item)}
     if isinstance(value, list | tuple):
-        return [_prune(item) for item in value if not _is_empty(_prune(item))]
+        pruned_items = [_prune(item) for item in value]  # once each: twice doubled per level
+        return [item for item in pruned_items if not _is_empty(item)]
     if isinstance(value, datetime):
         return canonical_timestamp(value)
     return value
