@@ -97,7 +97,11 @@ class LoopbackServer:
     def __init__(self, handler: type[ForwardingHandler]) -> None:
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        # serve_forever looks for a shutdown request between polls, every 0.5 s by default;
+        # leaving the ``with`` block then waits for the next one.
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
 
     @property
     def endpoint_url(self) -> str:
