@@ -63,6 +63,14 @@ SHELL = {"sh", "shell", "bash", "console"}
 NO_RUN = "no-run"
 FRAGMENT = "fragment"
 COMMAND_TIMEOUT = 120
+# Run first in each command and page script: the emulators they start (`local`, a page's
+# `with Emulator()`) stop within 20 ms of being told, not 0.5 s (werkzeug's server loop looks
+# for a shutdown request once per poll interval: BaseWSGIServer.serve_forever).
+EMULATOR_STOPS_QUICKLY = """
+from werkzeug.serving import BaseWSGIServer
+_serve = BaseWSGIServer.serve_forever
+BaseWSGIServer.serve_forever = lambda server, poll_interval=0.02: _serve(server, poll_interval)
+"""
 FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})(?P<info>[^`]*)$")
 
 
@@ -152,7 +160,7 @@ def sandbox(
     shutil.copy(emulated_account.configs["daily-report"], work / "ecs-scheduler.yaml")
     shim = tmp_path / "bin"
     shim.mkdir()
-    python.command(shim)
+    python.command(shim, prelude=EMULATOR_STOPS_QUICKLY)
     source = str(Path(ecs_scheduler.__file__).resolve().parents[1])
     environment = {
         **os.environ,
@@ -259,7 +267,14 @@ def run_python_blocks(
     script = "\n".join(f"# {block}\n{block.text}" for block in blocks)
     with tempfile.TemporaryFile() as stderr, devnull() as nothing:
         child = python.start(
-            [], code=script, stdin=nothing, stdout=nothing, stderr=stderr, cwd=work, env=environment
+            [],
+            code=script,
+            stdin=nothing,
+            stdout=nothing,
+            stderr=stderr,
+            cwd=work,
+            env=environment,
+            prelude=EMULATOR_STOPS_QUICKLY,
         )
         code = child.wait(timeout=COMMAND_TIMEOUT)
         stderr.seek(0)
