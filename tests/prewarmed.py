@@ -439,6 +439,17 @@ def _become(request: dict[str, Any], streams: list[int]) -> None:
     sys.path[0] = "" if request["code"] is not None else os.getcwd()
 
 
+def _read_client_models() -> None:
+    """Make a client of each service and drop it: what botocore read to make it (the
+    service's model and endpoint rules) stays in the loader every session of a process
+    shares (ecs_scheduler.engines.aws.clients), so each child has it instead of reading it."""
+    from ecs_scheduler.engines.aws.clients import AwsClients
+
+    clients = AwsClients.create(region="us-east-1", endpoint_url="http://127.0.0.1:9")
+    for service in _SERVICES:
+        clients.client(service)
+
+
 def _main() -> None:
     if sys.argv[1] == "--relay":
         _relay(sys.argv[2], Path(sys.argv[3]), sys.argv[4:])
@@ -448,6 +459,8 @@ def _main() -> None:
 
     for name in modules:
         importlib.import_module(name)
+    if "ecs_scheduler.engines.aws.clients" in modules:
+        _read_client_models()
     # fork() copies only the calling thread: a thread started by an import would be lost.
     assert threading.active_count() == 1, threading.enumerate()
     import gc
