@@ -49,7 +49,7 @@ from ecs_scheduler.cli import READY_LINE
 from ecs_scheduler.loader import loads
 from ecs_scheduler.local import emulator_environment
 from tests.conftest import REPO_ROOT, EmulatedAccount
-from tests.prewarmed import Prewarmed, devnull, shared
+from tests.prewarmed import EMULATOR_STOPS_QUICKLY, Prewarmed, devnull, shared
 
 # Pages whose examples need a deployed stack with state of its own (dead letters, running
 # tasks) run in a test that prepares it; every other page runs here.
@@ -63,14 +63,6 @@ SHELL = {"sh", "shell", "bash", "console"}
 NO_RUN = "no-run"
 FRAGMENT = "fragment"
 COMMAND_TIMEOUT = 120
-# Run first in each command and page script: the emulators they start (`local`, a page's
-# `with Emulator()`) stop within 20 ms of being told, not 0.5 s (werkzeug's server loop looks
-# for a shutdown request once per poll interval: BaseWSGIServer.serve_forever).
-EMULATOR_STOPS_QUICKLY = """
-from werkzeug.serving import BaseWSGIServer
-_serve = BaseWSGIServer.serve_forever
-BaseWSGIServer.serve_forever = lambda server, poll_interval=0.02: _serve(server, poll_interval)
-"""
 FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})(?P<info>[^`]*)$")
 
 
