@@ -142,8 +142,7 @@ def test_run_waits_until_the_task_stops_and_prints_each_container(
         return wait_for_tasks(*args, sleep=between_polls, **kwargs)
 
     monkeypatch.setattr(operations, "wait_for_tasks", counting_polls)
-    # In a thread of this process, polling every 0.02 s, not every 5 s: the polls are counted.
-    monkeypatch.setattr(operations, "TASK_POLL_SECONDS", 0.02)
+    # In a thread of this process, polling every 0.02 s (the fixture above), not every 5 s.
     with tasks_never_stop(emulated_account.endpoint_url), ThreadPoolExecutor(1) as command:
         running = command.submit(run_cli, *args)
         for _ in range(5):
