@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
-import time
+import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from ecs_scheduler.engines.aws import operations
 from tests.cli.runner import run_cli
 from tests.conftest import EXAMPLES_DIR, EmulatedAccount
 from tests.operations.deployed import Deployed, deploy_example, poll_quickly, tasks_never_stop
@@ -123,20 +126,29 @@ def test_bad_input_is_one_sentence_and_exit_1(
 
 
 def test_run_waits_until_the_task_stops_and_prints_each_container(
-    emulated_account: EmulatedAccount,
+    emulated_account: EmulatedAccount, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     deployed = deploy_example(emulated_account, "multi-schedule")
     cluster = emulated_account.prereqs.cluster_name
     args = ["run", "sync-orders/weekend", "--wait", "--timeout", "2m", *aws_args(deployed)]
-    # In a thread of this process, polling every 0.1 s (the fixture above), not every 5 s.
+    still_running = threading.Semaphore(0)  # released at each poll that finds the task running
+    wait_for_tasks = operations.wait_for_tasks
+
+    def counting_polls(*args: Any, sleep: Callable[[float], None], **kwargs: Any) -> Any:
+        def between_polls(seconds: float) -> None:
+            still_running.release()
+            sleep(seconds)
+
+        return wait_for_tasks(*args, sleep=between_polls, **kwargs)
+
+    monkeypatch.setattr(operations, "wait_for_tasks", counting_polls)
+    # In a thread of this process, polling every 0.02 s (the fixture above), not every 5 s.
     with tasks_never_stop(emulated_account.endpoint_url), ThreadPoolExecutor(1) as command:
         running = command.submit(run_cli, *args)
-        for _ in range(600):
-            if deployed.running_tasks() or running.done():
-                break
-            time.sleep(0.1)
+        for _ in range(5):
+            if not still_running.acquire(timeout=60):
+                pytest.fail(f"run --wait stopped polling: {running.result(timeout=0)}")
         (task_arn,) = deployed.running_tasks()
-        time.sleep(0.5)
         assert not running.done()  # still waiting, five polls later: the task runs
         deployed.clients.ecs.stop_task(cluster=cluster, task=task_arn, reason="done by test")
         result = running.result(timeout=60)

@@ -39,7 +39,7 @@ def test_every_code_block_runs(
     blocks = BLOCK.findall(DOC.read_text(encoding="utf-8"))
     assert [kind for kind, _ in blocks].count("bash") >= 3
     # Each `ecs-scheduler` is forked from a Python that imported the CLI once
-    # (tests/prewarmed.py), and polls quickly: `run --wait` polls every 0.1 s, not 5 s
+    # (tests/prewarmed.py), and polls quickly: `run --wait` polls every 0.02 s, not 5 s
     # (moto stops a task at the fourth DescribeTasks), and a dead-letter read ends with a
     # short poll, not a one-second long poll.
     shared().command(relay, prelude=POLL_QUICKLY)

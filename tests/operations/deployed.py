@@ -125,17 +125,17 @@ def poll_quickly(monkeypatch: pytest.MonkeyPatch) -> None:
 
     On SQS a receive long-polls for a second so that an empty answer means an empty queue
     (every read ends with one); the emulator answers from one store, so a short poll sees
-    every message too. `run --wait` asks DescribeTasks every 0.1 s instead of every 5 s.
+    every message too. `run --wait` asks DescribeTasks every 0.02 s instead of every 5 s.
     """
     monkeypatch.setattr(operations, "RECEIVE_WAIT_SECONDS", 0)
-    monkeypatch.setattr(operations, "TASK_POLL_SECONDS", 0.1)
+    monkeypatch.setattr(operations, "TASK_POLL_SECONDS", 0.02)
 
 
 # The same for the commands of a test, as the prelude of tests/prewarmed.py's children.
 POLL_QUICKLY = """
 from ecs_scheduler.engines.aws import operations
 operations.RECEIVE_WAIT_SECONDS = 0
-operations.TASK_POLL_SECONDS = 0.1
+operations.TASK_POLL_SECONDS = 0.02
 """
 
 

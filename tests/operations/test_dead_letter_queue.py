@@ -7,8 +7,15 @@ import pytest
 from ecs_scheduler.engines.aws.operations import purge, read_dead_letters, redrive
 from ecs_scheduler.operations import OperationError
 from tests.operations.conftest import DeployFactory
+from tests.operations.deployed import poll_quickly
 
 pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(autouse=True)
+def _poll_quickly(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each read ends with an empty receive: a short poll, not a one-second long poll."""
+    poll_quickly(monkeypatch)
 
 
 def test_listing_decodes_every_attribute_and_leaves_messages_visible(

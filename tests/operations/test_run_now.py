@@ -60,6 +60,12 @@ def test_wait_reports_each_container_once_the_task_stopped(deploy: DeployFactory
     deployed = deploy("daily-report")
     cluster = deployed.account.prereqs.cluster_name
     results: list[RunResult] = []
+    still_running = threading.Semaphore(0)  # released at each poll that finds the task running
+
+    def between_polls(seconds: float) -> None:
+        still_running.release()
+        time.sleep(seconds)
+
     waiting = threading.Thread(
         target=lambda: results.append(
             run_schedule(
@@ -68,16 +74,15 @@ def test_wait_reports_each_container_once_the_task_stopped(deploy: DeployFactory
                 "daily-report",
                 wait=True,
                 timeout_seconds=60,
-                poll_seconds=0.2,
+                poll_seconds=0.05,
+                sleep=between_polls,
             )
         )
     )
     waiting.start()
-    deadline = time.monotonic() + 30
-    while not deployed.running_tasks() and time.monotonic() < deadline:
-        time.sleep(0.1)
+    for _ in range(2):
+        assert still_running.acquire(timeout=30)
     (task_arn,) = deployed.running_tasks()
-    time.sleep(0.5)
     assert waiting.is_alive()  # moto's tasks never stop by themselves: still waiting
     deployed.clients.ecs.stop_task(cluster=cluster, task=task_arn, reason="stopped by the test")
     waiting.join(timeout=30)

@@ -3,6 +3,7 @@ task-failure rule matches: a task started by hand is watched like a scheduled on
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 import pytest
@@ -12,21 +13,32 @@ from hypothesis import strategies as st
 from ecs_scheduler.engines.aws.live import SCHEDULE
 from ecs_scheduler.engines.aws.operations import redrive, run_schedule, run_task_request
 from ecs_scheduler.loader import load
-from ecs_scheduler.resources import address, build
+from ecs_scheduler.resources import DesiredState, address, build
 from ecs_scheduler.task_failures import TASK_GROUP_RULE, task_group
 from tests.conftest import EXAMPLES_DIR
 from tests.operations.conftest import DeployFactory
-from tests.operations.deployed import Deployed
+from tests.operations.deployed import Deployed, poll_quickly
 
 STACK = "orders-sync"
 JOB = "sync-orders"
 
 
+@pytest.fixture(autouse=True)
+def _poll_quickly(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A redrive's read ends with an empty receive: a short poll, not a one-second long poll."""
+    poll_quickly(monkeypatch)
+
+
+@cache
+def _multi_schedule() -> DesiredState:
+    """Built once: hypothesis asks for a target in each of its examples."""
+    return build(load(EXAMPLES_DIR / "multi-schedule.yaml").stack)
+
+
 def model_target(key: str) -> dict[str, Any]:
     """The schedule's Target as the model builds it for the multi-schedule example."""
-    desired = build(load(EXAMPLES_DIR / "multi-schedule.yaml").stack)
     target: dict[str, Any] = dict(
-        desired.resources[address(JOB, SCHEDULE, "ecs", key)].properties["Target"]
+        _multi_schedule().resources[address(JOB, SCHEDULE, "ecs", key)].properties["Target"]
     )
     return target
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import random
 import signal
-import time
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -17,6 +16,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import botocore.endpoint
+import botocore.retries.bucket
 import botocore.session
 import pytest
 import yaml
@@ -37,15 +37,34 @@ pytestmark = pytest.mark.slow
 _THROTTLING_CODES = frozenset(ThrottledRetryableChecker._THROTTLED_ERROR_CODES)
 
 
+_ACQUIRE_TOKEN = botocore.retries.bucket.TokenBucket._acquire
+
+
+def _acquire_token_without_waiting(bucket: Any, amount: float, block: bool) -> bool:
+    """TokenBucket._acquire, the wait for a token skipped: the bucket refills as if that
+    much time had passed since its last refill (the rest is botocore's own code)."""
+    bucket._refill()
+    if block and amount > bucket._current_capacity:
+        bucket._last_timestamp -= bucket._sleep_amount(amount)
+    acquired: bool = _ACQUIRE_TOKEN(bucket, amount, block)
+    return acquired
+
+
 @pytest.fixture(autouse=True)
-def _retries_wait_a_tenth(monkeypatch: pytest.MonkeyPatch) -> None:
+def backoffs(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     """botocore sleeps before each retry, a random part of 1 s, 2 s, 4 s... after a throttle
     (of 50 ms, 100 ms... after other errors: ExponentialBackoff in botocore.retries.standard;
-    the sleep itself is in botocore.endpoint). These tests count attempts and check
-    convergence: a tenth of each sleep keeps what they prove and drops most of the waiting."""
+    the sleep itself is in botocore.endpoint), and once throttled, adaptive mode's rate
+    limiter makes each call wait for a token (ClientRateLimiter in botocore.retries.adaptive,
+    TokenBucket in botocore.retries.bucket). These tests count attempts and check convergence,
+    not waiting: each retry's sleep is recorded here instead of slept, and the token bucket
+    moves on instead of waiting. Attempts, retry quotas and rates stay botocore's own."""
+    requested: list[float] = []
+    monkeypatch.setattr(botocore.endpoint, "time", SimpleNamespace(sleep=requested.append))
     monkeypatch.setattr(
-        botocore.endpoint, "time", SimpleNamespace(sleep=lambda seconds: time.sleep(seconds / 10))
+        botocore.retries.bucket.TokenBucket, "_acquire", _acquire_token_without_waiting
     )
+    return requested
 
 
 def _stack_config(
@@ -165,14 +184,24 @@ _READ_PER_SERVICE: dict[str, tuple[str, dict[str, Any]]] = {
 }
 
 
+@pytest.fixture(scope="module")
+def botocore_session() -> botocore.session.Session:
+    """One session for every fault: it reads each service's model once."""
+    return botocore.session.get_session()
+
+
 @pytest.mark.parametrize("fault", ["throttle", "unavailable", "lost_response"])
-def test_every_injected_fault_is_one_botocore_retries(fresh_aws: str, fault: FaultKind) -> None:
-    session = botocore.session.get_session()
+def test_every_injected_fault_is_one_botocore_retries(
+    fresh_aws: str,
+    fault: FaultKind,
+    botocore_session: botocore.session.Session,
+    backoffs: list[float],
+) -> None:
     with FaultProxy(fresh_aws, rate=1.0, faults=(fault,)) as proxy:
         config = Config(retries={"mode": "standard", "max_attempts": 2})
 
         def attempt(service: str) -> dict[str, Any]:
-            client = session.create_client(
+            client = botocore_session.create_client(
                 service, region_name=REGION, endpoint_url=proxy.endpoint_url, config=config
             )
             operation, arguments = _READ_PER_SERVICE[service]
@@ -186,6 +215,7 @@ def test_every_injected_fault_is_one_botocore_retries(fresh_aws: str, fault: Fau
                 zip(_READ_PER_SERVICE, pool.map(attempt, _READ_PER_SERVICE), strict=True)
             )
 
+    assert len(backoffs) == 2 * len(_READ_PER_SERVICE), backoffs  # one before each retry
     for service, response in responses.items():
         code = response["Error"]["Code"]
         status = response["ResponseMetadata"]["HTTPStatusCode"]
