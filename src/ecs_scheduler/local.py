@@ -112,7 +112,7 @@ class Emulator:
             _check_port_is_free(self._port)
         try:
             server = _EmulatorServer(self._port)
-        except SystemExit:  # the port was taken since the check
+        except SystemExit:  # werkzeug has printed why: the port was taken since the check
             raise LocalEmulatorError(
                 f"The embedded emulator could not listen on {LOOPBACK}:{self._port}."
             ) from None
@@ -202,7 +202,8 @@ class _KeepAliveHandler(MotoRequestHandler):
 
     protocol_version = "HTTP/1.1"
     # A response goes out in two writes (headers, then body); on a connection kept open, Nagle's
-    # algorithm would hold the body back until the client acknowledged the headers.
+    # algorithm holds the body back until the client acknowledges the headers, which it delays
+    # (TCP delayed acknowledgement): measured, 16 ms a call instead of 2.
     disable_nagle_algorithm = True
     _kept_alive = False
 
@@ -275,11 +276,11 @@ def _list_response_methods_once() -> None:
     """Make moto list the methods of each of its services' response classes once.
 
     moto 5.2's ``BaseResponse.call_action`` calls ``method_names_from_class`` (an
-    ``inspect.getmembers`` of the class and its bases: hundreds of attributes, sorted) on every
-    request, to ask whether the action is one of them. A class's methods do not change while
-    the server runs (the patches in this module replace methods, never add one), so the list
-    of each class is made on its first request and kept. Patched in this process, where the
-    emulator's server runs.
+    ``inspect.getmembers`` of the class and its bases, sorted: measured, 0.03 ms for SQS's and
+    0.3 ms for EC2's 301 methods) on every request, to ask whether the action is one of them.
+    A class's methods do not change while the server runs (the patches in this module replace
+    methods, never add one), so the list of each class is made on its first request and kept.
+    Patched in this process, where the emulator's server runs.
     """
     from moto.core import responses
 
