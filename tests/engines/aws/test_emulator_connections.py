@@ -7,6 +7,7 @@ import http.client
 import inspect
 import socket
 import threading
+import time
 import urllib.parse
 from collections.abc import Callable
 from typing import Any
@@ -14,6 +15,7 @@ from typing import Any
 import moto.backends
 import pytest
 
+from ecs_scheduler import local
 from ecs_scheduler.engines.aws import AwsClients
 from ecs_scheduler.engines.aws.errors import EndpointError
 from ecs_scheduler.local import Emulator
@@ -129,3 +131,17 @@ def test_a_stopped_emulator_answers_no_connection_a_client_kept_open() -> None:
 
     with pytest.raises(EndpointError, match="Could not connect"):
         clients.sts.get_caller_identity()
+
+
+def test_a_connection_left_idle_is_closed_and_the_next_call_reconnects(
+    emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(local, "_IDLE_CONNECTION_SECONDS", 0.2)
+    clients = AwsClients.create(region=REGION, endpoint_url=emulator.endpoint_url)
+    clients.sts.get_caller_identity()  # opens the connection, which then waits 0.2 s at most
+    connects = _counting(monkeypatch, socket.socket, "connect", _port(emulator.endpoint_url))
+    time.sleep(1)
+
+    assert clients.sts.get_caller_identity()["Account"] == "123456789012"
+    assert len(connects) == 1  # a new connection, not an error
+    assert clients.api_calls.total == 2
