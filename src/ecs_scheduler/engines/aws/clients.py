@@ -7,6 +7,7 @@ the whole command, a stop switch for Ctrl-C, and a check that the answer is an A
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import threading
@@ -28,6 +29,8 @@ from botocore.exceptions import (
     ProfileNotFound,
     ReadTimeoutError,
 )
+from botocore.handlers import BUILTIN_HANDLERS
+from botocore.hooks import HierarchicalEmitter
 
 from ecs_scheduler.engines.aws.errors import (
     AwsEngineError,
@@ -214,11 +217,33 @@ def _check_endpoint(endpoint: str) -> None:
 _SHARED_LOADER: Final = botocore.loaders.create_loader()
 _SHARED_LOADER_LOCK: Final = threading.Lock()
 
+# A new botocore session registers botocore's ~130 built-in event handlers one at a time (each
+# has its signature inspected and its event name matched against every alias): two thirds of
+# what making a session costs. They are module-level functions and objects that hold no state
+# of a session, so the sessions made here start from a copy of one emitter that holds them, as
+# botocore gives each client a copy of its session's emitter (``Session.create_client``).
+# The template is made again when the list changes: moto appends its in-process mock to it
+# when imported (moto/core/models.py), and a session made after that must carry it too.
+_BUILTIN_EVENTS: Final[list[tuple[list[Any], HierarchicalEmitter]]] = []
+
+
+def _events_with_builtin_handlers() -> HierarchicalEmitter:
+    """A new emitter holding what a new session registers first (caller holds the lock)."""
+    if not _BUILTIN_EVENTS or _BUILTIN_EVENTS[0][0] != BUILTIN_HANDLERS:
+        template = HierarchicalEmitter()
+        botocore.session.Session(event_hooks=template)
+        _BUILTIN_EVENTS[:] = [(list(BUILTIN_HANDLERS), template)]
+    return copy.copy(_BUILTIN_EVENTS[0][1])
+
 
 def _session(profile: str | None, region: str) -> boto3.session.Session:
     """A boto3 session reading through the shared loader (raises ProfileNotFound)."""
     with _SHARED_LOADER_LOCK:
-        core = botocore.session.Session(profile=profile)
+        core = botocore.session.Session(
+            profile=profile,
+            event_hooks=_events_with_builtin_handlers(),
+            include_builtin_handlers=False,
+        )
         # A user's own model directory (AWS_DATA_PATH, a profile's data_path) keeps the
         # loader botocore makes for it.
         if core.get_config_variable("data_path") is None:
