@@ -161,8 +161,8 @@ def prerequisites(emulated_account: EmulatedAccount) -> EmulatedAccount:
     return emulated_account
 
 
-# The files that take longest, slowest first (their summed ``pytest -n 2 --durations``), then
-# the Terraform apply's tests.
+# The files that take longest, slowest first (their summed ``pytest -n 2 --durations``), but
+# for the Terraform apply's tests.
 # ``--dist loadfile`` hands whole files to the workers in collection order (pyproject.toml turns
 # xdist's reordering by test count off), so a long file collected last would keep one worker
 # busy after the other has finished; started first, the short files fill in around them.
@@ -171,18 +171,20 @@ SLOWEST_FILES = (
     "tests/engines/aws/test_interrupts.py",
     "tests/cli/test_local_command.py",
     "tests/test_docs.py",
-    "tests/engines/aws/test_faults.py",
+    "tests/engines/test_cloudformation.py",
     "tests/engines/test_terraform_import_existing.py",
     "tests/engines/test_terraform.py",
-    "tests/operations/test_dead_letter_queue.py",
-    "tests/engines/test_cloudformation.py",
-    "tests/engines/aws/test_parallelism.py",
-    "tests/config/test_hostile_yaml.py",
-    "tests/engines/aws/test_plan_apply.py",
-    "tests/cli/test_operations_docs.py",
-    # After these: its apply runs in the background from the start of the session
-    # (tests/engines/background_apply.py) and is done, a minute later, when a worker gets here.
+    # Once a minute of the others has run on each worker: its apply runs in the background
+    # from the start of the session (tests/engines/background_apply.py) and is done by then.
     "tests/engines/test_terraform_apply.py",
+    "tests/engines/aws/test_faults.py",
+    "tests/engines/aws/test_plan_apply.py",
+    "tests/engines/aws/test_parallelism.py",
+    "tests/expressions/test_properties.py",
+    "tests/config/test_hostile_yaml.py",
+    "tests/cli/test_named_command.py",
+    "tests/cli/test_operations_commands.py",
+    "tests/cli/test_operations_docs.py",
 )
 
 
