@@ -174,11 +174,11 @@ SLOWEST_FILES = (
     "tests/engines/test_cloudformation.py",
     "tests/engines/test_terraform_import_existing.py",
     "tests/engines/test_terraform.py",
+    "tests/engines/aws/test_faults.py",
+    "tests/engines/aws/test_plan_apply.py",
     # Once a minute of the others has run on each worker: its apply runs in the background
     # from the start of the session (tests/engines/background_apply.py) and is done by then.
     "tests/engines/test_terraform_apply.py",
-    "tests/engines/aws/test_faults.py",
-    "tests/engines/aws/test_plan_apply.py",
     "tests/engines/aws/test_parallelism.py",
     "tests/expressions/test_properties.py",
     "tests/config/test_hostile_yaml.py",
