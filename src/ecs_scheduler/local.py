@@ -18,7 +18,7 @@ import json
 import logging
 import os
 import re
-import select
+import selectors
 import socket
 import threading
 import urllib.request
@@ -116,7 +116,10 @@ class Emulator:
             raise LocalEmulatorError(
                 f"The embedded emulator could not listen on {LOOPBACK}:{self._port}."
             ) from None
-        thread = threading.Thread(target=server.serve_forever, name="emulator", daemon=True)
+        # serve_forever looks for stop()'s shutdown request once per poll interval (0.5 s by
+        # default: socketserver.BaseServer.serve_forever), which a Ctrl-C of `local` waits for.
+        serve = functools.partial(server.serve_forever, poll_interval=0.05)
+        thread = threading.Thread(target=serve, name="emulator", daemon=True)
         thread.start()
         host, port = server.server_address[:2]
         self._server, self._thread = server, thread
@@ -148,6 +151,10 @@ class Emulator:
 
 def _check_port_is_free(port: int) -> None:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        # As the server binds (werkzeug's allow_reuse_address): the connections a stopped
+        # emulator closed itself linger on its port (TCP TIME_WAIT) and must not keep a new
+        # emulator off it, while a server still listening there does.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((LOOPBACK, port))
         except OSError as error:
@@ -208,19 +215,24 @@ class _KeepAliveHandler(MotoRequestHandler):
     _kept_alive = False
 
     def handle_one_request(self) -> None:
+        # Until run_wsgi says otherwise: an error http.server answers itself (a request line or
+        # header too long, bad syntax) keeps its "Connection: close".
+        self._kept_alive = False
         # The next request line is awaited on the socket: AWS SDKs send a request only after
         # reading the answer to the one before (no pipelining), so nothing waits in a buffer.
-        poller = select.poll()
-        poller.register(self.connection, select.POLLIN)
-        if not poller.poll(_IDLE_CONNECTION_SECONDS * 1000):
-            self.close_connection = True
-            return
+        with selectors.DefaultSelector() as selector:
+            selector.register(self.connection, selectors.EVENT_READ)
+            if not selector.select(_IDLE_CONNECTION_SECONDS):
+                self.close_connection = True
+                return
         super().handle_one_request()
 
     def run_wsgi(self) -> None:
         length = self.headers.get("Content-Length", "0")
         self._kept_alive = (
             not self.close_connection  # the client asked for it (HTTP/1.1, no "close")
+            and self.request_version == "HTTP/1.1"  # a 1.0 client would not be told
+            and length.isascii()
             and length.isdigit()
             and "Transfer-Encoding" not in self.headers
             and "Expect" not in self.headers

@@ -145,3 +145,55 @@ def test_a_connection_left_idle_is_closed_and_the_next_call_reconnects(
     assert clients.sts.get_caller_identity()["Account"] == "123456789012"
     assert len(connects) == 1  # a new connection, not an error
     assert clients.api_calls.total == 2
+
+
+def test_an_error_after_a_kept_open_request_closes_the_connection(emulator: Emulator) -> None:
+    """A header line too long is answered by http.server itself, with "Connection: close",
+    which a request kept open before must not take away."""
+    connection = http.client.HTTPConnection("127.0.0.1", _port(emulator.endpoint_url), timeout=10)
+    try:
+        _sts_call(connection)
+        connection.request("POST", "/", body=b"", headers={"X-Long": "x" * 70_000})
+        response = connection.getresponse()
+        assert response.status == 431
+        assert response.will_close
+    finally:
+        connection.close()
+
+
+def test_an_http_1_0_client_is_answered_and_its_connection_closed(emulator: Emulator) -> None:
+    """HTTP/1.0 keeps a connection open only when the answer says so; this one never does."""
+    with socket.create_connection(("127.0.0.1", _port(emulator.endpoint_url)), timeout=10) as raw:
+        head = "".join(f"{name}: {value}\r\n" for name, value in STS_HEADERS.items())
+        raw.sendall(
+            f"POST / HTTP/1.0\r\nConnection: keep-alive\r\n{head}"
+            f"Content-Length: {len(GET_CALLER_IDENTITY)}\r\n\r\n".encode()
+            + GET_CALLER_IDENTITY
+        )
+        answer = b""
+        while chunk := raw.recv(65536):  # ends only when the server closes the connection
+            answer += chunk
+    assert b"<Account>123456789012</Account>" in answer
+
+
+def test_a_stopped_emulators_port_can_be_taken_again_at_once(free_port: int) -> None:
+    """The connections it closed itself linger on its port (TIME_WAIT), as `local --port`
+    stopped by Ctrl-C and started again meets them."""
+    first = Emulator(port=free_port).start()
+    clients = AwsClients.create(region=REGION, endpoint_url=first.endpoint_url)
+    clients.sts.get_caller_identity()
+    first.stop()  # closes the connection the clients keep open, before they do
+
+    second = Emulator(port=free_port).start()
+    try:
+        assert clients.sts.get_caller_identity()["Account"] == "123456789012"
+    finally:
+        second.stop()
+
+
+@pytest.fixture
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
