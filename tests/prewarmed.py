@@ -57,14 +57,6 @@ EMULATOR_MODULES = (
     "moto.server",
     *(f"moto.{service}.urls" for service in _SERVICES),
 )
-# A prelude for a child that starts an emulator (`local`, `demo`, `with Emulator()`): it stops
-# within 20 ms of being told, not 0.5 s (werkzeug's server loop looks for a shutdown request
-# once per poll interval: BaseWSGIServer.serve_forever).
-EMULATOR_STOPS_QUICKLY = """
-from werkzeug.serving import BaseWSGIServer
-_serve = BaseWSGIServer.serve_forever
-BaseWSGIServer.serve_forever = lambda server, poll_interval=0.02: _serve(server, poll_interval)
-"""
 
 
 class Child:
@@ -221,10 +213,9 @@ class Prewarmed:
         cwd: Path | None = None,
         env: Mapping[str, str] | None = None,
         timeout: float = 300,
-        prelude: str = "",
     ) -> subprocess.CompletedProcess[str]:
         """``python -m module *argv`` (or ``python -c code *argv``) with its output captured,
-        as ``subprocess.run`` does; ``prelude`` as for ``start``."""
+        as ``subprocess.run`` does."""
         with (
             tempfile.TemporaryFile() as stdout,
             tempfile.TemporaryFile() as stderr,
@@ -239,7 +230,6 @@ class Prewarmed:
                 stderr=stderr,
                 cwd=cwd,
                 env=env,
-                prelude=prelude,
             )
             try:
                 returncode = child.wait(timeout=timeout)

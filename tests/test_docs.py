@@ -49,7 +49,7 @@ from ecs_scheduler.cli import READY_LINE
 from ecs_scheduler.loader import loads
 from ecs_scheduler.local import emulator_environment
 from tests.conftest import REPO_ROOT, EmulatedAccount
-from tests.prewarmed import EMULATOR_STOPS_QUICKLY, Prewarmed, devnull, shared
+from tests.prewarmed import Prewarmed, devnull, shared
 
 # Pages whose examples need a deployed stack with state of its own (dead letters, running
 # tasks) run in a test that prepares it; every other page runs here.
@@ -152,7 +152,7 @@ def sandbox(
     shutil.copy(emulated_account.configs["daily-report"], work / "ecs-scheduler.yaml")
     shim = tmp_path / "bin"
     shim.mkdir()
-    python.command(shim, prelude=EMULATOR_STOPS_QUICKLY)
+    python.command(shim)
     source = str(Path(ecs_scheduler.__file__).resolve().parents[1])
     environment = {
         **os.environ,
@@ -266,7 +266,6 @@ def run_python_blocks(
             stderr=stderr,
             cwd=work,
             env=environment,
-            prelude=EMULATOR_STOPS_QUICKLY,
         )
         code = child.wait(timeout=COMMAND_TIMEOUT)
         stderr.seek(0)

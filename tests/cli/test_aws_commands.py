@@ -9,7 +9,7 @@ import pytest
 
 from tests.cli.runner import run_cli
 from tests.conftest import EmulatedAccount
-from tests.prewarmed import EMULATOR_STOPS_QUICKLY, shared
+from tests.prewarmed import shared
 
 pytestmark = pytest.mark.slow
 
@@ -100,7 +100,7 @@ def test_demo_runs_the_whole_cycle() -> None:
     # A process of its own (its emulator's moto state is its own), forked from a Python that
     # imported the CLI and moto once (tests/prewarmed.py); test_local_command runs the demo
     # through a fresh `python -m` too.
-    result = shared().run(["demo"], prelude=EMULATOR_STOPS_QUICKLY)
+    result = shared().run(["demo"])
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     for step in (
         "1. ecs-scheduler validate",
