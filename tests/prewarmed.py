@@ -126,14 +126,14 @@ class Child:
         self._connection.close()
 
     def _line(self, timeout: float | None) -> bytes:
-        """The monitor's next line: the child's pid, then its exit status."""
+        """The parent's next line about this child: its pid, then its exit status."""
         self._connection.settimeout(timeout)
         while b"\n" not in self._received:
             try:
                 chunk = self._connection.recv(64)
             except BlockingIOError:
                 raise TimeoutError from None
-            assert chunk, "the forking parent's monitor ended without an answer"
+            assert chunk, "the forking parent ended without an answer"
             self._received += chunk
         line, self._received = self._received.split(b"\n", 1)
         return line
@@ -390,58 +390,76 @@ def _text(output: IO[bytes]) -> str:
 # --------------------------------------------------------------------------- the parent
 
 
-def _serve(listener: socket.socket) -> socket.socket:
-    """Accept requests until SIGTERM or the end of stdin (the test process ended, however it
-    ended: an xdist worker may skip atexit); return, in a forked monitor, its connection."""
+# The children running now, each with its requester's connection and its pidfd.
+_running: dict[int, tuple[socket.socket, int]] = {}
+
+
+def _serve(listener: socket.socket) -> tuple[dict[str, Any], list[int]]:
+    """Fork a child for each request; tell its requester its pid, then its exit status; kill
+    it if the requester goes first (a test that timed out, a killed relay): it must not
+    outlive it. Until SIGTERM or the end of stdin (the test process ended, however it ended:
+    an xdist worker may skip atexit). Return, in a child, its request and streams.
+
+    One process watches every child (one fork a command: a fork copies the page tables of
+    this process's 240 MB, 12 ms each time)."""
     signal.signal(signal.SIGTERM, _stop)
-    with selectors.DefaultSelector() as selector:
-        selector.register(listener, selectors.EVENT_READ)
-        selector.register(sys.stdin, selectors.EVENT_READ)
-        while True:
-            if any(key.fileobj is sys.stdin for key, _ in selector.select()):
+    selector = selectors.DefaultSelector()
+    selector.register(listener, selectors.EVENT_READ)
+    selector.register(sys.stdin, selectors.EVENT_READ)
+    while True:
+        for key, _ in selector.select():
+            if selector.get_map().get(key.fd) is not key:
+                continue  # unregistered by an earlier event of this batch
+            if key.fileobj is sys.stdin:
                 _stop()
-            connection, _ = listener.accept()
-            _reap()
-            if os.fork() == 0:
-                signal.signal(signal.SIGTERM, signal.SIG_DFL)
-                listener.close()
-                return connection
-            connection.close()
-
-
-def _monitor(child: int, connection: socket.socket) -> None:
-    """Tell the requester the child's pid, then its exit status; kill the child if the
-    requester goes first (a test that timed out, a killed relay): it must not outlive it."""
-    with suppress(OSError):
-        connection.sendall(f"{child}\n".encode())
-    pidfd = os.pidfd_open(child)
-    with selectors.DefaultSelector() as selector:
-        selector.register(pidfd, selectors.EVENT_READ)
-        selector.register(connection, selectors.EVENT_READ)
-        ended = False
-        while not ended:
-            for key, _ in selector.select():
-                if key.fd == pidfd:
-                    ended = True
-                elif not connection.recv(64):  # the requester closed its end
-                    os.kill(child, signal.SIGKILL)
+            elif key.fileobj is listener:
+                connection, _ = listener.accept()
+                request, streams = _receive(connection)
+                child = os.fork()
+                if child == 0:
+                    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+                    selector.close()
+                    listener.close()
+                    connection.close()
+                    for other, pidfd in _running.values():
+                        other.close()
+                        os.close(pidfd)
+                    _running.clear()
+                    return request, streams
+                for stream in streams:
+                    os.close(stream)
+                with suppress(OSError):
+                    connection.sendall(f"{child}\n".encode())
+                pidfd = os.pidfd_open(child)
+                _running[child] = (connection, pidfd)
+                selector.register(pidfd, selectors.EVENT_READ, child)
+                selector.register(connection, selectors.EVENT_READ, child)
+            elif isinstance(key.fileobj, int):  # a pidfd: the child ended
+                connection, pidfd = _running.pop(key.data)
+                selector.unregister(pidfd)
+                with suppress(KeyError):  # not if the requester went first
                     selector.unregister(connection)
-    _, status = os.waitpid(child, 0)
-    with suppress(OSError):
-        connection.sendall(f"{os.waitstatus_to_exitcode(status)}\n".encode())
-    os._exit(0)
+                os.close(pidfd)
+                _, status = os.waitpid(key.data, 0)
+                with suppress(OSError):
+                    connection.sendall(f"{os.waitstatus_to_exitcode(status)}\n".encode())
+                connection.close()
+            elif _requester_went(key.fileobj):  # type: ignore[arg-type]
+                os.kill(key.data, signal.SIGKILL)
+                selector.unregister(key.fileobj)
 
 
-def _reap() -> None:
-    """Wait for the monitors that ended: their CPU time then counts in this process's
-    children's, and in the test process's once it has waited for this one (``time``)."""
-    with suppress(ChildProcessError):
-        while os.waitpid(-1, os.WNOHANG)[0] != 0:
-            pass
+def _requester_went(connection: socket.socket) -> bool:
+    try:
+        return not connection.recv(64)
+    except OSError:
+        return True
 
 
 def _stop(signum: int = signal.SIGTERM, frame: object = None) -> None:
-    _reap()
+    """End with the test process, and so do the commands it left running."""
+    for child in _running:
+        os.kill(child, signal.SIGKILL)
     os._exit(0)
 
 
@@ -518,24 +536,16 @@ def _main() -> None:
     # would otherwise touch, and so copy, every page of the parent's objects (gc.freeze's
     # documentation); the exit of a child that ran `local` took twice as long.
     gc.freeze()
-    # Ctrl-C at a terminal reaches the whole process group; the parent and its monitors end
-    # with the test process instead (each child takes Python's own handler back).
+    # Ctrl-C at a terminal reaches the whole process group; the parent ends with the test
+    # process instead (each child takes Python's own handler back).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     listener = socket.socket(socket.AF_UNIX)
     listener.bind(path)
     listener.listen()
     print("ready", flush=True)
-    connection = _serve(listener)
+    request, streams = _serve(listener)
 
-    # A monitor: forks the child, tells the test its pid, then its exit status.
-    request, streams = _receive(connection)
-    child = os.fork()
-    if child != 0:
-        for stream in streams:
-            os.close(stream)
-        _monitor(child, connection)
-
-    connection.close()
+    # A child.
     signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a fresh interpreter
     _become(request, streams)
     _shut_down(*_run(request))

@@ -193,6 +193,21 @@ def test_a_child_whose_requester_went_away_is_killed(python: Prewarmed) -> None:
     child._connection.close()  # what the requester's end does when its process dies
 
     assert _gone_within(child.pid, 10)
+    # ... and the parent, which watches every child, still serves the next request.
+    assert python.run([], code="print('next')", timeout=30).stdout == "next\n"
+
+
+def test_a_child_still_running_ends_with_its_parent() -> None:
+    """A command the test process left running (``local`` serves until Ctrl-C) ends with it."""
+    with Prewarmed(modules=()) as parent, devnull() as nothing:
+        child = parent.start(
+            [], code=_WAIT_FOR_CTRL_C, stdin=nothing, stdout=nothing, stderr=nothing
+        )
+        assert _alive(child.pid)
+    deadline = time.monotonic() + 10
+    while _running(child.pid):  # killed, and left to init to reap
+        assert time.monotonic() < deadline, "the child outlived its parent"
+        time.sleep(0.05)
 
 
 def test_ended_kills_a_child_still_running_after_its_timeout(python: Prewarmed) -> None:
