@@ -428,12 +428,13 @@ def _serve(listener: socket.socket) -> tuple[dict[str, Any], list[int]]:
                     return request, streams
                 for stream in streams:
                     os.close(stream)
-                with suppress(OSError):
-                    connection.sendall(f"{child}\n".encode())
                 pidfd = os.pidfd_open(child)
+                # Known to _stop before the requester knows it: it may stop this process at once.
                 _running[child] = (connection, pidfd)
                 selector.register(pidfd, selectors.EVENT_READ, child)
                 selector.register(connection, selectors.EVENT_READ, child)
+                with suppress(OSError):
+                    connection.sendall(f"{child}\n".encode())
             elif isinstance(key.fileobj, int):  # a pidfd: the child ended
                 connection, pidfd = _running.pop(key.data)
                 selector.unregister(pidfd)

@@ -243,7 +243,7 @@ import atexit, sys, threading, time
 atexit.register(print, "first registered", flush=True)
 atexit.register(lambda: print("last registered", file=sys.stderr))
 def late():
-    time.sleep(0.2)
+    time.sleep(0.05)  # still running when the main thread ends
     print("thread joined")
 threading.Thread(target=late).start()
 sys.stdout.write("buffered, unflushed\\n")
