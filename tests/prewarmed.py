@@ -8,11 +8,13 @@ child per command.
 
 Each child is a real process in every way a test looks at: its own pid, real signals, its
 own standard streams (passed over a Unix socket), working directory, environment and
-``sys.argv``, and an exit through the interpreter's normal shutdown (atexit handlers, joins
-of non-daemon threads, a re-raised SIGINT for an uncaught KeyboardInterrupt), so its exit
-status is the one a fresh interpreter would have. What differs: state a module makes when
-it is imported comes from the parent's environment (rich's consoles read ``COLUMNS`` then),
-and the objects the imports made are never collected (``gc.freeze``).
+``sys.argv``, and an exit through the steps of the interpreter's shutdown a program can see
+(joins of non-daemon threads, atexit handlers, flushed standard streams, a re-raised SIGINT
+for an uncaught KeyboardInterrupt), so its output and exit status are the ones a fresh
+interpreter would have. What differs: state a module makes when it is imported comes from
+the parent's environment (rich's consoles read ``COLUMNS`` then), the objects the imports
+made are never collected (``gc.freeze``), and the child exits without freeing its objects
+(no ``__del__`` runs at exit: tearing them down would copy every page of the parent's).
 
 ``shared()`` is one parent for every test of a test process (an xdist worker), started on
 first use. Run as a script, this file is that parent (``python prewarmed.py SOCKET
@@ -38,14 +40,30 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-# What the CLI imports when it talks to AWS; a child imports anything else itself.
+# What the CLI's commands import, on first use too (rich: 45 ms of each command that prints a
+# table or a plan); a child imports anything else itself.
 CLI_MODULES = (
     "ecs_scheduler.cli",
     "ecs_scheduler.engines.aws",
     "ecs_scheduler.engines.aws.clients",
+    "ecs_scheduler.engines.aws.preflight",
+    "ecs_scheduler.engines.aws.workflow",
+    "ecs_scheduler.engines.cloudformation",
+    "ecs_scheduler.engines.terraform",
     "ecs_scheduler.loader",
+    "ecs_scheduler.operations.calendar",
+    "ecs_scheduler.operations.dead_letters",
+    "ecs_scheduler.operations.results",
+    "ecs_scheduler.operations.status",
+    "ecs_scheduler.operations.upcoming",
     "ecs_scheduler.resources",
+    "ecs_scheduler.validation",
     "boto3",
+    "encodings.utf_8_sig",
+    "rich.console",
+    "rich.rule",
+    "rich.table",
+    "typer._click.decorators",
 )
 # ... and what `local`, `demo` and the docs' `Emulator()` import: moto's server and the
 # services the stack and its prerequisites use (each service's urls import its responses and
@@ -53,9 +71,14 @@ CLI_MODULES = (
 _SERVICES = ("cloudwatch", "ec2", "ecs", "events", "iam", "kms", "scheduler", "sns", "sqs", "sts")
 EMULATOR_MODULES = (
     *CLI_MODULES,
+    "ecs_scheduler.demo",
     "ecs_scheduler.local",
     "moto.server",
     *(f"moto.{service}.urls" for service in _SERVICES),
+    # ... and what its first requests import (IAM's policy checks, EventBridge's targets).
+    "flask.debughelpers",
+    "moto.events.notifications",
+    "moto.iam.access_control",
 )
 
 
@@ -95,14 +118,14 @@ class Child:
         self._connection.close()
 
     def _line(self, timeout: float | None) -> bytes:
-        """The monitor's next line: the child's pid, then its exit status."""
+        """The parent's next line about this child: its pid, then its exit status."""
         self._connection.settimeout(timeout)
         while b"\n" not in self._received:
             try:
                 chunk = self._connection.recv(64)
             except BlockingIOError:
                 raise TimeoutError from None
-            assert chunk, "the forking parent's monitor ended without an answer"
+            assert chunk, "the forking parent ended without an answer"
             self._received += chunk
         line, self._received = self._received.split(b"\n", 1)
         return line
@@ -357,58 +380,77 @@ def _text(output: IO[bytes]) -> str:
 # --------------------------------------------------------------------------- the parent
 
 
-def _serve(listener: socket.socket) -> socket.socket:
-    """Accept requests until SIGTERM or the end of stdin (the test process ended, however it
-    ended: an xdist worker may skip atexit); return, in a forked monitor, its connection."""
+# The children running now, each with its requester's connection and its pidfd.
+_running: dict[int, tuple[socket.socket, int]] = {}
+
+
+def _serve(listener: socket.socket) -> tuple[dict[str, Any], list[int]]:
+    """Fork a child for each request; tell its requester its pid, then its exit status; kill
+    it if the requester goes first (a test that timed out, a killed relay): it must not
+    outlive it. Until SIGTERM or the end of stdin (the test process ended, however it ended:
+    an xdist worker may skip atexit). Return, in a child, its request and streams.
+
+    One process watches every child (one fork a command: a fork copies the page tables of
+    this process's 240 MB, 12 ms each time)."""
     signal.signal(signal.SIGTERM, _stop)
-    with selectors.DefaultSelector() as selector:
-        selector.register(listener, selectors.EVENT_READ)
-        selector.register(sys.stdin, selectors.EVENT_READ)
-        while True:
-            if any(key.fileobj is sys.stdin for key, _ in selector.select()):
+    selector = selectors.DefaultSelector()
+    selector.register(listener, selectors.EVENT_READ)
+    selector.register(sys.stdin, selectors.EVENT_READ)
+    while True:
+        for key, _ in selector.select():
+            if selector.get_map().get(key.fd) is not key:
+                continue  # unregistered by an earlier event of this batch
+            if key.fileobj is sys.stdin:
                 _stop()
-            connection, _ = listener.accept()
-            _reap()
-            if os.fork() == 0:
-                signal.signal(signal.SIGTERM, signal.SIG_DFL)
-                listener.close()
-                return connection
-            connection.close()
-
-
-def _monitor(child: int, connection: socket.socket) -> None:
-    """Tell the requester the child's pid, then its exit status; kill the child if the
-    requester goes first (a test that timed out, a killed relay): it must not outlive it."""
-    with suppress(OSError):
-        connection.sendall(f"{child}\n".encode())
-    pidfd = os.pidfd_open(child)
-    with selectors.DefaultSelector() as selector:
-        selector.register(pidfd, selectors.EVENT_READ)
-        selector.register(connection, selectors.EVENT_READ)
-        ended = False
-        while not ended:
-            for key, _ in selector.select():
-                if key.fd == pidfd:
-                    ended = True
-                elif not connection.recv(64):  # the requester closed its end
-                    os.kill(child, signal.SIGKILL)
+            elif key.fileobj is listener:
+                connection, _ = listener.accept()
+                request, streams = _receive(connection)
+                child = os.fork()
+                if child == 0:
+                    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+                    selector.close()
+                    listener.close()
+                    connection.close()
+                    for other, pidfd in _running.values():
+                        other.close()
+                        os.close(pidfd)
+                    _running.clear()
+                    return request, streams
+                for stream in streams:
+                    os.close(stream)
+                pidfd = os.pidfd_open(child)
+                # Known to _stop before the requester knows it: it may stop this process at once.
+                _running[child] = (connection, pidfd)
+                selector.register(pidfd, selectors.EVENT_READ, child)
+                selector.register(connection, selectors.EVENT_READ, child)
+                with suppress(OSError):
+                    connection.sendall(f"{child}\n".encode())
+            elif isinstance(key.fileobj, int):  # a pidfd: the child ended
+                connection, pidfd = _running.pop(key.data)
+                selector.unregister(pidfd)
+                with suppress(KeyError):  # not if the requester went first
                     selector.unregister(connection)
-    _, status = os.waitpid(child, 0)
-    with suppress(OSError):
-        connection.sendall(f"{os.waitstatus_to_exitcode(status)}\n".encode())
-    os._exit(0)
+                os.close(pidfd)
+                _, status = os.waitpid(key.data, 0)
+                with suppress(OSError):
+                    connection.sendall(f"{os.waitstatus_to_exitcode(status)}\n".encode())
+                connection.close()
+            elif _requester_went(key.fileobj):  # type: ignore[arg-type]
+                os.kill(key.data, signal.SIGKILL)
+                selector.unregister(key.fileobj)
 
 
-def _reap() -> None:
-    """Wait for the monitors that ended: their CPU time then counts in this process's
-    children's, and in the test process's once it has waited for this one (``time``)."""
-    with suppress(ChildProcessError):
-        while os.waitpid(-1, os.WNOHANG)[0] != 0:
-            pass
+def _requester_went(connection: socket.socket) -> bool:
+    try:
+        return not connection.recv(64)
+    except OSError:
+        return True
 
 
 def _stop(signum: int = signal.SIGTERM, frame: object = None) -> None:
-    _reap()
+    """End with the test process, and so do the commands it left running."""
+    for child in _running:
+        os.kill(child, signal.SIGKILL)
     os._exit(0)
 
 
@@ -450,6 +492,20 @@ def _read_client_models() -> None:
         clients.client(service)
 
 
+def _warm_the_emulator() -> None:
+    """Do once what each child starting an emulator would do again on its first requests:
+    make moto's server app of each service and drop it (the first one a process makes costs
+    0.28 s of imports and caches, the next ones 0.01 s), and read each service's model into
+    the cache moto's server parses requests with (moto.core.utils.get_service_model: 0.22 s
+    for the five services a first provisioning reads)."""
+    from moto.core.utils import get_service_model
+    from moto.moto_server.werkzeug_app import create_backend_app
+
+    for service in _SERVICES:
+        create_backend_app(service)
+        get_service_model(service)
+
+
 def _main() -> None:
     if sys.argv[1] == "--relay":
         _relay(sys.argv[2], Path(sys.argv[3]), sys.argv[4:])
@@ -461,6 +517,8 @@ def _main() -> None:
         importlib.import_module(name)
     if "ecs_scheduler.engines.aws.clients" in modules:
         _read_client_models()
+    if "moto.server" in modules:
+        _warm_the_emulator()
     # fork() copies only the calling thread: a thread started by an import would be lost.
     assert threading.active_count() == 1, threading.enumerate()
     import gc
@@ -469,34 +527,72 @@ def _main() -> None:
     # would otherwise touch, and so copy, every page of the parent's objects (gc.freeze's
     # documentation); the exit of a child that ran `local` took twice as long.
     gc.freeze()
-    # Ctrl-C at a terminal reaches the whole process group; the parent and its monitors end
-    # with the test process instead (each child takes Python's own handler back).
+    # Ctrl-C at a terminal reaches the whole process group; the parent ends with the test
+    # process instead (each child takes Python's own handler back).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     listener = socket.socket(socket.AF_UNIX)
     listener.bind(path)
     listener.listen()
     print("ready", flush=True)
-    connection = _serve(listener)
+    request, streams = _serve(listener)
 
-    # A monitor: forks the child, tells the test its pid, then its exit status.
-    request, streams = _receive(connection)
-    child = os.fork()
-    if child != 0:
-        for stream in streams:
-            os.close(stream)
-        _monitor(child, connection)
-
-    connection.close()
+    # A child.
     signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a fresh interpreter
     _become(request, streams)
-    exec(compile(request["prelude"], "<prelude>", "exec"), {"__name__": "__prelude__"})
-    if request["module"] is not None:
-        import runpy
+    _shut_down(*_run(request))
 
-        runpy.run_module(request["module"], run_name="__main__", alter_sys=True)
-    else:
-        exec(compile(request["code"], "<string>", "exec"), {"__name__": "__main__"})
-    # Falling off the end: the interpreter shuts down as a fresh one would after its script.
+
+def _run(request: dict[str, Any]) -> tuple[int, bool]:
+    """Run the child's prelude and command; return the exit status a fresh interpreter would
+    have (an uncaught exception printed as it prints it) and whether a Ctrl-C ended it."""
+    try:
+        exec(compile(request["prelude"], "<prelude>", "exec"), {"__name__": "__prelude__"})
+        if request["module"] is not None:
+            import runpy
+
+            runpy.run_module(request["module"], run_name="__main__", alter_sys=True)
+        else:
+            exec(compile(request["code"], "<string>", "exec"), {"__name__": "__main__"})
+    except SystemExit as exit_:  # as CPython's _Py_HandleSystemExit reads it
+        if exit_.code is None or isinstance(exit_.code, int):
+            return exit_.code or 0, False
+        print(exit_.code, file=sys.stderr)
+        return 1, False
+    except BaseException as uncaught:  # printed, as the interpreter prints it
+        # Without this function's frame: the traceback starts in the child's code.
+        shown = uncaught.with_traceback(uncaught.__traceback__.tb_next)  # type: ignore[union-attr]
+        sys.excepthook(type(shown), shown, shown.__traceback__)
+        return 1, isinstance(uncaught, KeyboardInterrupt)
+    return 0, False
+
+
+def _shut_down(status: int, interrupted: bool) -> None:
+    """End the child as the interpreter ends, up to the point where only memory is freed:
+    join non-daemon threads, run the atexit handlers, flush the standard streams (120 if that
+    fails), then exit, or die of SIGINT after an uncaught Ctrl-C (CPython's Py_FinalizeEx
+    and Py_RunMain, in that order).
+
+    What is skipped is tearing down every module and object, which writes to (so copies)
+    each page this child shares with the parent: 90 ms a command, most of a short one.
+    """
+    try:
+        threading._shutdown()  # type: ignore[attr-defined]
+    except BaseException:  # reported, as the interpreter reports it, and gone on from
+        import traceback
+
+        print(f"Exception ignored in: {threading!r}", file=sys.stderr)
+        traceback.print_exc()
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            if stream is not None and not stream.closed:
+                stream.flush()
+        except Exception:  # the interpreter's own status for it
+            status = 120
+    if interrupted:
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGINT)
+    os._exit(status)
 
 
 if __name__ == "__main__":

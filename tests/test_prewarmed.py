@@ -30,6 +30,26 @@ def _fresh(code: str, args: list[str], **streams: Any) -> subprocess.Popen[bytes
     return subprocess.Popen([sys.executable, "-c", code, *args], **streams)
 
 
+def _ending(
+    python: Prewarmed,
+    code: str,
+    args: list[str],
+    cwd: Path,
+    forked: bool,
+    env: dict[str, str] | None = None,
+) -> tuple[int, str, str]:
+    """Exit status, stdout and stderr of ``python -c code *args`` run in ``cwd``, forked from
+    ``python`` or in a fresh interpreter."""
+    out, err = cwd / "out", cwd / "err"
+    with out.open("wb") as stdout, err.open("wb") as stderr, devnull() as stdin:
+        streams: dict[str, Any] = {"stdin": stdin, "stdout": stdout, "stderr": stderr}
+        if forked:
+            status = python.start(args, code=code, cwd=cwd, env=env, **streams).wait(timeout=30)
+        else:
+            status = _fresh(code, args, cwd=cwd, env=env, **streams).wait(timeout=30)
+    return status, out.read_text(), err.read_text()
+
+
 @pytest.fixture(scope="module")
 def python() -> Iterator[Prewarmed]:
     with Prewarmed(modules=()) as parent:
@@ -40,17 +60,7 @@ def test_a_child_gets_its_arguments_directory_environment_streams_and_exit_code(
     python: Prewarmed, tmp_path: Path
 ) -> None:
     env = {**os.environ, "PREWARMED_TEST": "yes"}
-    outputs = []
-    for forked in (True, False):
-        out, err = tmp_path / "out", tmp_path / "err"
-        with out.open("wb") as stdout, err.open("wb") as stderr, devnull() as stdin:
-            streams: dict[str, Any] = {"stdin": stdin, "stdout": stdout, "stderr": stderr}
-            if forked:
-                child = python.start(["3"], code=_REPORT, cwd=tmp_path, env=env, **streams)
-                code = child.wait(timeout=30)
-            else:
-                code = _fresh(_REPORT, ["3"], cwd=tmp_path, env=env, **streams).wait(timeout=30)
-        outputs.append((code, out.read_text(), err.read_text()))
+    outputs = [_ending(python, _REPORT, ["3"], tmp_path, forked, env) for forked in (True, False)]
     assert outputs[0] == outputs[1]
     assert outputs[0] == (3, f"{tmp_path} ['-c', '3'] yes True\n", "to stderr\n")
 
@@ -183,6 +193,21 @@ def test_a_child_whose_requester_went_away_is_killed(python: Prewarmed) -> None:
     child._connection.close()  # what the requester's end does when its process dies
 
     assert _gone_within(child.pid, 10)
+    # ... and the parent, which watches every child, still serves the next request.
+    assert python.run([], code="print('next')", timeout=30).stdout == "next\n"
+
+
+def test_a_child_still_running_ends_with_its_parent() -> None:
+    """A command the test process left running (``local`` serves until Ctrl-C) ends with it."""
+    with Prewarmed(modules=()) as parent, devnull() as nothing:
+        child = parent.start(
+            [], code=_WAIT_FOR_CTRL_C, stdin=nothing, stdout=nothing, stderr=nothing
+        )
+        assert _alive(child.pid)
+    deadline = time.monotonic() + 10
+    while _running(child.pid):  # killed, and left to init to reap
+        assert time.monotonic() < deadline, "the child outlived its parent"
+        time.sleep(0.05)
 
 
 def test_ended_kills_a_child_still_running_after_its_timeout(python: Prewarmed) -> None:
@@ -203,3 +228,34 @@ def test_children_draw_different_moto_ids() -> None:
     with Prewarmed(modules=("moto.moto_api._internal",)) as parent:
         ids = {parent.run([], code=code).stdout for _ in range(3)}
     assert len(ids) == 3
+
+
+_ENDINGS = {
+    "falls-off-the-end": "",
+    "exit-code": "sys.exit(4)",
+    "exit-message": "sys.exit('stopped here')",
+    "uncaught-exception": "raise ValueError('bad value')",
+}
+# What the interpreter's shutdown does before it frees memory: join the non-daemon thread,
+# run the atexit handlers (last registered first), flush what is still buffered.
+_SHUTS_DOWN = """
+import atexit, sys, threading, time
+atexit.register(print, "first registered", flush=True)
+atexit.register(lambda: print("last registered", file=sys.stderr))
+def late():
+    time.sleep(0.05)  # still running when the main thread ends
+    print("thread joined")
+threading.Thread(target=late).start()
+sys.stdout.write("buffered, unflushed\\n")
+"""
+
+
+@pytest.mark.parametrize("ending", _ENDINGS.values(), ids=_ENDINGS.keys())
+def test_a_child_shuts_down_as_a_fresh_interpreter_does(
+    python: Prewarmed, tmp_path: Path, ending: str
+) -> None:
+    code = _SHUTS_DOWN + ending
+    endings = [_ending(python, code, [], tmp_path, forked) for forked in (True, False)]
+    assert endings[0] == endings[1]
+    assert "thread joined\nfirst registered\n" in endings[0][1]
+    assert "last registered\n" in endings[0][2]
