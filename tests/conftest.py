@@ -177,22 +177,22 @@ def prerequisites(emulated_account: EmulatedAccount) -> EmulatedAccount:
 SLOWEST_FILES = (
     "tests/engines/aws/test_scenarios.py",
     "tests/engines/aws/test_interrupts.py",
-    "tests/cli/test_local_command.py",
-    "tests/test_docs.py",
-    "tests/engines/test_cloudformation.py",
-    "tests/engines/test_terraform_import_existing.py",
     "tests/engines/test_terraform.py",
     "tests/engines/aws/test_faults.py",
+    "tests/engines/test_terraform_import_existing.py",
+    "tests/engines/test_cloudformation.py",
+    "tests/cli/test_local_command.py",
     "tests/engines/aws/test_plan_apply.py",
+    "tests/engines/aws/test_parallelism.py",
+    "tests/cli/test_operations_commands.py",
+    "tests/operations/test_calendar_browser.py",
+    "tests/test_docs.py",
+    "tests/engines/aws/test_adopt.py",
+    "tests/cli/test_operations_docs.py",
+    "tests/engines/aws/test_safety.py",
     # Once a minute of the others has run on each worker: its apply runs in the background
     # from the start of the session (tests/engines/background_apply.py) and is done by then.
     "tests/engines/test_terraform_apply.py",
-    "tests/engines/aws/test_parallelism.py",
-    "tests/expressions/test_properties.py",
-    "tests/config/test_hostile_yaml.py",
-    "tests/cli/test_named_command.py",
-    "tests/cli/test_operations_commands.py",
-    "tests/cli/test_operations_docs.py",
 )
 
 
