@@ -11,14 +11,11 @@ config again with the ids the emulator generated.
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import io
 import json
 import logging
 import os
 import re
-import selectors
 import socket
 import threading
 import urllib.request
@@ -128,8 +125,8 @@ class Emulator:
 
     def stop(self) -> None:
         if self._server is not None and self._thread is not None:
-            self._server.shutdown()  # no new connection from here on
-            self._server.close_connections()
+            self._server.shutdown()
+            self._server.server_close()
             self._thread.join()
             self._server = self._thread = self._endpoint_url = None
 
@@ -152,8 +149,8 @@ class Emulator:
 def _check_port_is_free(port: int) -> None:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         # As the server binds (werkzeug's allow_reuse_address): the connections a stopped
-        # emulator closed itself linger on its port (TCP TIME_WAIT) and must not keep a new
-        # emulator off it, while a server still listening there does.
+        # emulator closed linger on its port (TCP TIME_WAIT) and must not keep a new emulator
+        # off it, while a server still listening there does.
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((LOOPBACK, port))
@@ -162,11 +159,6 @@ def _check_port_is_free(port: int) -> None:
                 f"The embedded emulator cannot listen on {LOOPBACK}:{port}: {error.strerror}. "
                 "Choose another --port, or omit it to take a free one."
             ) from error
-
-
-# A connection a client leaves unused this long is closed, and its thread ends; a client
-# reconnects on its next call (urllib3 replaces a pooled connection the server has closed).
-_IDLE_CONNECTION_SECONDS = 30.0
 
 
 class _Dispatcher(DomainDispatcherApplication):
@@ -194,94 +186,13 @@ class _Dispatcher(DomainDispatcherApplication):
         return backend
 
 
-class _KeepAliveHandler(MotoRequestHandler):
-    """moto's request handler, serving one connection's requests until the client closes it.
-
-    werkzeug 3.1's ``WSGIRequestHandler.run_wsgi`` answers every request with
-    ``Connection: close``: after a response it reads and discards whatever the socket holds,
-    which on a connection kept open could be the next request. So every call opened a new TCP
-    connection, and the server a new thread for it. Here a request's body is read whole before
-    the app runs and werkzeug's discarding reads that copy, never the socket; the connection
-    then stays open for the next request (HTTP/1.1 persistent connections, RFC 9112 section 9.3).
-    A request whose length is not known up front (a chunked body, ``Expect: 100-continue``) is
-    served as werkzeug serves it, connection closed after.
-    """
-
-    protocol_version = "HTTP/1.1"
-    # A response goes out in two writes (headers, then body); on a connection kept open, Nagle's
-    # algorithm holds the body back until the client acknowledges the headers, which it delays
-    # (TCP delayed acknowledgement): measured, 16 ms a call instead of 2.
-    disable_nagle_algorithm = True
-    _kept_alive = False
-
-    def handle_one_request(self) -> None:
-        # Until run_wsgi says otherwise: an error http.server answers itself (a request line or
-        # header too long, bad syntax) keeps its "Connection: close".
-        self._kept_alive = False
-        # The next request line is awaited on the socket: AWS SDKs send a request only after
-        # reading the answer to the one before (no pipelining), so nothing waits in a buffer.
-        with selectors.DefaultSelector() as selector:
-            selector.register(self.connection, selectors.EVENT_READ)
-            if not selector.select(_IDLE_CONNECTION_SECONDS):
-                self.close_connection = True
-                return
-        super().handle_one_request()
-
-    def run_wsgi(self) -> None:
-        length = self.headers.get("Content-Length", "0")
-        self._kept_alive = (
-            not self.close_connection  # the client asked for it (HTTP/1.1, no "close")
-            and self.request_version == "HTTP/1.1"  # a 1.0 client would not be told
-            and length.isascii()
-            and length.isdigit()
-            and "Transfer-Encoding" not in self.headers
-            and "Expect" not in self.headers
-        )
-        if not self._kept_alive:
-            super().run_wsgi()
-            return
-        connection_file = self.rfile
-        self.rfile = io.BytesIO(connection_file.read(int(length)))
-        try:
-            super().run_wsgi()
-        finally:
-            self.rfile = connection_file
-
-    def send_header(self, keyword: str, value: str) -> None:
-        if self._kept_alive and keyword.lower() == "connection" and value.lower() == "close":
-            return  # werkzeug's "close", sent whatever the request; http.server then closes
-        super().send_header(keyword, value)
-
-
 class _EmulatorServer(ThreadedWSGIServer):
-    """werkzeug's threaded server (a thread per connection) running moto, on 127.0.0.1 only.
-
-    It keeps its open connections, so that stopping it can end them: their threads are daemons,
-    which the server's closing does not wait for (``socketserver.ThreadingMixIn``), and would go
-    on answering a client over a connection it kept open.
-    """
+    """werkzeug's threaded server running moto, on 127.0.0.1 only, as moto's own
+    ``ThreadedMotoServer`` makes it (moto/moto_server/threaded_moto_server.py), with the
+    dispatcher above. Each answer closes its connection (werkzeug's ``run_wsgi``)."""
 
     def __init__(self, port: int) -> None:
-        super().__init__(LOOPBACK, port, _Dispatcher(), handler=_KeepAliveHandler)
-        self._connections: set[socket.socket] = set()
-        self._connections_lock = threading.Lock()
-
-    def process_request(self, request: Any, client_address: Any) -> None:
-        with self._connections_lock:
-            self._connections.add(request)
-        super().process_request(request, client_address)
-
-    def shutdown_request(self, request: Any) -> None:
-        with self._connections_lock:
-            self._connections.discard(request)
-        super().shutdown_request(request)
-
-    def close_connections(self) -> None:
-        with self._connections_lock:
-            connections = list(self._connections)
-        for connection in connections:
-            with contextlib.suppress(OSError):  # the client has just closed it
-                connection.shutdown(socket.SHUT_RDWR)
+        super().__init__(LOOPBACK, port, _Dispatcher(), handler=MotoRequestHandler)
 
 
 def _list_response_methods_once() -> None:
